@@ -1,0 +1,3 @@
+import { runAction, notImplemented } from '@hac/toolkit';
+
+void runAction(() => notImplemented('k8s-bluegreen'));

@@ -1,0 +1,2 @@
+import { runAction, notImplemented } from '@hac/toolkit';
+void runAction(() => notImplemented('x'));

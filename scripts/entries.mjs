@@ -1,0 +1,25 @@
+// The bundles hac ships: one per action (main, plus post where the action has one) and the root dispatcher.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export const ACTIONS = ['build-ami', 'docker-build-push', 'k8s-bluegreen', 'k8s-canary', 'smoke-test', 'swap-eip'];
+
+/** [{ name, entry, out }] where out is relative to the dist root, e.g. smoke-test/index.js. */
+export function entries(root = repoRoot) {
+  const list = [];
+  const add = (name, dir) => {
+    for (const [file, out] of [
+      ['main.ts', 'index.js'],
+      ['post.ts', 'post.js'],
+    ]) {
+      const entry = path.join(root, dir, file);
+      if (fs.existsSync(entry)) list.push({ name, entry, out: `${name}/${out}` });
+    }
+  };
+  for (const name of ACTIONS) add(name, `actions/${name}`);
+  add('hac', 'root');
+  return list;
+}
