@@ -21,5 +21,7 @@ export function entries(root = repoRoot) {
   };
   for (const name of ACTIONS) add(name, `actions/${name}`);
   add('hac', 'root');
-  return list;
+  // HAC_BUILD_ONLY=a,b limits a build (and check-dist) to some bundles; used by tests.
+  const only = (process.env.HAC_BUILD_ONLY ?? '').split(',').filter(Boolean);
+  return only.length ? list.filter((e) => only.includes(e.name)) : list;
 }

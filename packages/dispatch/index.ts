@@ -1,0 +1,3 @@
+export * from './manifest.js';
+export * from './dispatch.js';
+export * from './child.js';

@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+// npm run bench: measures every bundle's cold start beside `node -e 0` and its size, then runs
+// each area's benchmark (scripts/bench/<area>.mjs exporting run({ repoRoot, distDir })), and
+// writes docs/BENCHMARKS.md. Figures are measured side by side in one run on this machine.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { entries, repoRoot } from '../entries.mjs';
+
+const RUNS = Number(process.env.HAC_BENCH_RUNS ?? 15);
+const distDir = path.join(repoRoot, 'dist');
+const only = process.argv.slice(2);
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Wall time of one process run, in ms. */
+function timeRun(args, env) {
+  const t0 = process.hrtime.bigint();
+  spawnSync(process.execPath, args, { env, stdio: 'ignore' });
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+/** Cold start of a bundle with inputs that fail fast at validation, interleaved with `node -e 0`. */
+export function coldStart(bundle, { runs = RUNS, env = {} } = {}) {
+  const base = { PATH: process.env.PATH, HOME: process.env.HOME, GITHUB_OUTPUT: '', ...env };
+  const bare = [];
+  const action = [];
+  timeRun(['-e', '0'], base);
+  timeRun([bundle], base);
+  for (let i = 0; i < runs; i++) {
+    bare.push(timeRun(['-e', '0'], base));
+    action.push(timeRun([bundle], base));
+  }
+  return { nodeMs: median(bare), bundleMs: median(action), ratio: median(action) / median(bare) };
+}
+
+function dirSize(dir) {
+  return fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+}
+
+async function coreBench() {
+  const rows = [];
+  const data = {};
+  for (const { name, out } of entries()) {
+    if (!out.endsWith('index.js')) continue;
+    const bundle = path.join(distDir, out);
+    if (!fs.existsSync(bundle)) continue;
+    const env = name === 'hac' ? { INPUT_ACTION: 'no-such-action' } : {};
+    const r = coldStart(bundle, { env });
+    const size = fs.statSync(bundle).size;
+    data[name] = { ...r, bytes: size, dirBytes: dirSize(path.dirname(bundle)) };
+    rows.push(
+      `| ${name} | ${size.toLocaleString('en')} | ${r.bundleMs.toFixed(1)} | ${r.nodeMs.toFixed(1)} | ${r.ratio.toFixed(2)}x |`,
+    );
+  }
+  const markdown = [
+    `Median of ${RUNS} runs each, \`node dist/<name>/index.js\` with inputs that fail at validation, interleaved with \`node -e 0\` (same Node binary: ${process.version}).`,
+    '',
+    '| bundle | index.js bytes | cold start ms | `node -e 0` ms | ratio |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...rows,
+  ].join('\n');
+  return { title: 'Bundles: cold start and size', markdown, data };
+}
+
+async function main() {
+  const sections = [];
+  const results = {};
+  if (!only.length || only.includes('bundles')) {
+    const core = await coreBench();
+    sections.push(core);
+    results.bundles = core.data;
+  }
+  const benchDir = path.join(repoRoot, 'scripts', 'bench');
+  for (const file of fs.readdirSync(benchDir).sort()) {
+    if (file === 'run.mjs' || !file.endsWith('.mjs')) continue;
+    const area = file.replace(/\.mjs$/, '');
+    if (only.length && !only.includes(area)) continue;
+    console.error(`bench: ${area} ...`);
+    try {
+      const mod = await import(path.join(benchDir, file));
+      const r = await mod.run({ repoRoot, distDir });
+      sections.push(r);
+      results[area] = r.data;
+    } catch (err) {
+      sections.push({ title: area, markdown: `Failed: ${err?.message ?? err}` });
+      process.exitCode = 1;
+    }
+  }
+  const extra = path.join(repoRoot, 'scripts', 'sandbox', 'BENCHMARKS-section.md');
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const doc = [
+    '# Benchmarks',
+    '',
+    `Produced by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}.`,
+    'Every ratio compares two things measured side by side in the same run. Timed assertions are never part of the tests.',
+    '',
+    ...sections.flatMap((s) => [`## ${s.title}`, '', s.markdown, '']),
+    ...(fs.existsSync(extra) ? [fs.readFileSync(extra, 'utf8')] : []),
+  ].join('\n');
+  if (!only.length) {
+    fs.writeFileSync(path.join(repoRoot, 'docs', 'BENCHMARKS.md'), doc);
+    fs.writeFileSync(path.join(repoRoot, 'docs', 'benchmarks.json'), JSON.stringify(results, null, 2) + '\n');
+  }
+  process.stdout.write(doc);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
