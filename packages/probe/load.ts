@@ -1,0 +1,128 @@
+import { Pool, type Dispatcher } from 'undici';
+import { abortReason } from '@hac/toolkit';
+import type { Auth, Check, LoadResult, LoadSpec, TlsSpec } from './types.js';
+import { connectOptions, DEFAULT_TIMEOUT_MS, requestHeaders } from './http.js';
+import { parseStatusSpec } from './status.js';
+import { percentile, round1 } from './stats.js';
+
+export interface LoadDeps {
+  tls?: TlsSpec;
+  auth?: Auth;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+/** Latency statistics and verdict from raw per-request samples. */
+export function loadResult(
+  spec: LoadSpec,
+  url: string,
+  latencies: Float64Array,
+  errors: number,
+  statuses: Record<string, number>,
+  durationMs: number,
+): LoadResult {
+  const sorted = latencies.slice().sort();
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  const n = sorted.length;
+  const errorRate = n ? errors / n : 0;
+  const result: LoadResult = {
+    passed: true,
+    reasons: [],
+    url,
+    requests: n,
+    concurrency: spec.concurrency,
+    errors,
+    errorRate: Math.round(errorRate * 10_000) / 10_000,
+    rps: durationMs > 0 ? Math.round((n / durationMs) * 1000 * 10) / 10 : 0,
+    durationMs: Math.round(durationMs),
+    p50: round1(percentile(sorted, 50)),
+    p95: round1(percentile(sorted, 95)),
+    p99: round1(percentile(sorted, 99)),
+    min: round1(n ? (sorted[0] as number) : 0),
+    max: round1(n ? (sorted[n - 1] as number) : 0),
+    mean: round1(n ? sum / n : 0),
+    statuses,
+  };
+  const maxErr = spec.maxErrorRate ?? 0;
+  if (errorRate > maxErr)
+    result.reasons.push(
+      `error rate ${pct(errorRate)} is above the ${pct(maxErr)} limit (${errors} of ${n} requests)`,
+    );
+  if (spec.maxP95Ms !== undefined && result.p95 > spec.maxP95Ms)
+    result.reasons.push(`p95 latency ${result.p95}ms is above the ${spec.maxP95Ms}ms limit`);
+  result.passed = result.reasons.length === 0;
+  return result;
+}
+
+export function pct(f: number): string {
+  return `${Math.round(f * 10_000) / 100}%`;
+}
+
+/**
+ * Sends `requests` requests over `concurrency` keep-alive connections, as fast as the server answers.
+ * Counts transport errors and statuses outside the check's expect-status as errors; bodies are discarded.
+ */
+export async function runLoad(spec: LoadSpec, check: Check, deps: LoadDeps = {}): Promise<LoadResult> {
+  const url = new URL(check.url);
+  const total = spec.requests;
+  const pool = new Pool(url.origin, {
+    connections: spec.concurrency,
+    pipelining: 1,
+    connect: connectOptions(deps.tls),
+    keepAliveTimeout: 30_000,
+    headersTimeout: check.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    bodyTimeout: check.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
+  const onAbort = () => void pool.destroy(abortReason(deps.signal as AbortSignal)).catch(() => undefined);
+  deps.signal?.addEventListener('abort', onAbort, { once: true });
+  const expect = parseStatusSpec(check.expectStatus ?? '2xx');
+  // One options object for every request: no per-request allocation beyond undici's own.
+  const options: Dispatcher.RequestOptions = {
+    path: `${url.pathname}${url.search}`,
+    method: (check.method ?? 'GET') as Dispatcher.HttpMethod,
+    headers: requestHeaders(check, deps.auth),
+    body: check.body,
+  };
+  const latencies = new Float64Array(total);
+  const byStatus = new Map<number, number>();
+  let errors = 0;
+  let transportErrors = 0;
+  let next = 0;
+  deps.log?.(`load: ${total} requests at concurrency ${spec.concurrency} to ${check.url}`);
+  const worker = async () => {
+    while (next < total) {
+      const i = next++;
+      const t0 = performance.now();
+      try {
+        const res = await pool.request(options);
+        await res.body.dump();
+        latencies[i] = performance.now() - t0;
+        byStatus.set(res.statusCode, (byStatus.get(res.statusCode) ?? 0) + 1);
+        if (!expect.test(res.statusCode)) errors++;
+      } catch (err) {
+        latencies[i] = performance.now() - t0;
+        if (deps.signal?.aborted) throw abortReason(deps.signal);
+        errors++;
+        transportErrors++;
+        if (transportErrors === 1) deps.log?.(`load: first transport error: ${(err as Error).message}`);
+      }
+    }
+  };
+  const started = performance.now();
+  try {
+    await Promise.all(Array.from({ length: spec.concurrency }, worker));
+  } finally {
+    deps.signal?.removeEventListener('abort', onAbort);
+    await pool.destroy().catch(() => undefined);
+  }
+  const durationMs = performance.now() - started;
+  const statuses: Record<string, number> = {};
+  for (const [code, n] of [...byStatus].sort((a, b) => a[0] - b[0])) statuses[String(code)] = n;
+  if (transportErrors) statuses.error = transportErrors;
+  const result = loadResult(spec, check.url, latencies, errors, statuses, durationMs);
+  deps.log?.(
+    `load: ${result.rps} req/s, p50 ${result.p50}ms, p95 ${result.p95}ms, p99 ${result.p99}ms, errors ${pct(result.errorRate)}`,
+  );
+  return result;
+}
