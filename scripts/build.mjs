@@ -26,13 +26,18 @@ export async function build(outDir = path.join(repoRoot, 'dist'), { log = consol
       // main and post of one action share package.json and licenses; keep one copy of each.
       fs.mkdirSync(path.dirname(target), { recursive: true });
       if (name === 'licenses.txt' && fs.existsSync(target)) {
-        const merged = new Set([...fs.readFileSync(target, 'utf8').split('\n\n'), ...String(asset.source).split('\n\n')]);
+        const merged = new Set([
+          ...fs.readFileSync(target, 'utf8').split('\n\n'),
+          ...String(asset.source).split('\n\n'),
+        ]);
         fs.writeFileSync(target, [...merged].join('\n\n'));
       } else {
         fs.writeFileSync(target, asset.source);
       }
     }
-    log(`built ${path.relative(repoRoot, path.join(outDir, out))} (${code.length} bytes, ${Date.now() - started} ms)`);
+    log(
+      `built ${path.relative(repoRoot, path.join(outDir, out))} (${code.length} bytes, ${Date.now() - started} ms)`,
+    );
   }
 }
 

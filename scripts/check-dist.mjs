@@ -42,7 +42,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const distDir = process.argv[2] ? path.resolve(process.argv[2]) : undefined;
   const problems = await checkDist(distDir);
   if (problems.length) {
-    console.error(`check-dist: the committed dist/ is not what the build produces:\n  ${problems.join('\n  ')}`);
+    console.error(
+      `check-dist: the committed dist/ is not what the build produces:\n  ${problems.join('\n  ')}`,
+    );
     console.error('Run `npm run build` and commit dist/.');
     process.exit(1);
   }

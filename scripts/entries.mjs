@@ -5,7 +5,14 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export const ACTIONS = ['build-ami', 'docker-build-push', 'k8s-bluegreen', 'k8s-canary', 'smoke-test', 'swap-eip'];
+export const ACTIONS = [
+  'build-ami',
+  'docker-build-push',
+  'k8s-bluegreen',
+  'k8s-canary',
+  'smoke-test',
+  'swap-eip',
+];
 
 /** [{ name, entry, out }] where out is relative to the dist root, e.g. smoke-test/index.js. */
 export function entries(root = repoRoot) {

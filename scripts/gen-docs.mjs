@@ -7,16 +7,23 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { ACTIONS, repoRoot } from './entries.mjs';
 
-const cell = (s) => String(s ?? '').trim().replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+const cell = (s) =>
+  String(s ?? '')
+    .trim()
+    .replace(/\|/g, '\\|')
+    .replace(/\s*\n\s*/g, ' ');
 const code = (s) => (s === undefined || s === '' ? '' : `\`${String(s).replace(/\n/g, '\\n')}\``);
 
 export function tables(doc) {
   const inputs = Object.entries(doc.inputs ?? {}).map(
-    ([k, v]) => `| \`${k}\` | ${v?.required ? 'yes' : 'no'} | ${code(v?.default)} | ${cell(v?.description)} |`,
+    ([k, v]) =>
+      `| \`${k}\` | ${v?.required ? 'yes' : 'no'} | ${code(v?.default)} | ${cell(v?.description)} |`,
   );
   const outputs = Object.entries(doc.outputs ?? {}).map(([k, v]) => `| \`${k}\` | ${cell(v?.description)} |`);
   return {
-    inputs: ['| input | required | default | description |', '| --- | --- | --- | --- |', ...inputs].join('\n'),
+    inputs: ['| input | required | default | description |', '| --- | --- | --- | --- |', ...inputs].join(
+      '\n',
+    ),
     outputs: ['| output | description |', '| --- | --- |', ...outputs].join('\n'),
   };
 }

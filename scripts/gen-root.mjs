@@ -25,7 +25,10 @@ export function readActions(root = repoRoot) {
 export function generate(root = repoRoot) {
   const manifest = readActions(root);
   const inputs = {
-    action: { description: `The hac action to run: ${ACTIONS.join(', ')}. The other inputs are forwarded to it.`, required: true },
+    action: {
+      description: `The hac action to run: ${ACTIONS.join(', ')}. The other inputs are forwarded to it.`,
+      required: true,
+    },
   };
   const outputs = {};
   const users = (kind, key) => ACTIONS.filter((a) => key in manifest[a][kind]);
@@ -37,7 +40,10 @@ export function generate(root = repoRoot) {
   }
   for (const key of [...new Set(ACTIONS.flatMap((a) => Object.keys(manifest[a].outputs)))].sort()) {
     const first = ACTIONS.find((a) => key in manifest[a].outputs);
-    outputs[key] = { description: `[${users('outputs', key).join(', ')}] ${String(manifest[first].outputs[key].description ?? '').trim()}`.trim() };
+    outputs[key] = {
+      description:
+        `[${users('outputs', key).join(', ')}] ${String(manifest[first].outputs[key].description ?? '').trim()}`.trim(),
+    };
   }
   const action = {
     name: 'hac: high-availability deployments',
@@ -74,5 +80,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(`gen-root: out of date: ${stale.join(', ')}. Run \`npm run gen\`.`);
     process.exit(1);
   }
-  console.log(check ? 'gen-root: in sync' : `gen-root: wrote ${stale.length ? stale.join(', ') : 'nothing (in sync)'}`);
+  console.log(
+    check ? 'gen-root: in sync' : `gen-root: wrote ${stale.length ? stale.join(', ') : 'nothing (in sync)'}`,
+  );
 }

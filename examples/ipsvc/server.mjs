@@ -28,7 +28,9 @@ export function handler(req, res) {
   }
   if (url.pathname === '/') {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    return res.end(`<!doctype html><title>ipsvc</title><h1>ipsvc version ${version}</h1><p>Served by ${localIPv4()}</p>\n`);
+    return res.end(
+      `<!doctype html><title>ipsvc</title><h1>ipsvc version ${version}</h1><p>Served by ${localIPv4()}</p>\n`,
+    );
   }
   res.writeHead(404, { 'content-type': 'text/plain' });
   res.end('not found\n');

@@ -6,7 +6,11 @@ import fs from 'node:fs';
  * SIGTERM so that cancellation reaches it, and resolves with its exit code. The child writes its
  * outputs, state and summary to the same runner files, so they belong to this step.
  */
-export function runBundle(bundle: string, env: NodeJS.ProcessEnv, proc: NodeJS.Process = process): Promise<number> {
+export function runBundle(
+  bundle: string,
+  env: NodeJS.ProcessEnv,
+  proc: NodeJS.Process = process,
+): Promise<number> {
   if (!fs.existsSync(bundle)) return Promise.reject(new Error(`hac bundle not found: ${bundle}`));
   return new Promise((resolve, reject) => {
     const child = spawn(proc.execPath, [bundle], { env, stdio: 'inherit' });

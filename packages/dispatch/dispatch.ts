@@ -28,7 +28,9 @@ export function planDispatch(manifest: Manifest, env: NodeJS.ProcessEnv): Dispat
   const known = Object.keys(manifest).sort();
   const target = manifest[action];
   if (!target) {
-    throw new InputError([{ input: 'action', value: action, expected: `one of ${known.map((k) => `"${k}"`).join(', ')}` }]);
+    throw new InputError([
+      { input: 'action', value: action, expected: `one of ${known.map((k) => `"${k}"`).join(', ')}` },
+    ]);
   }
   const problems: InputProblem[] = [];
   const childEnv: NodeJS.ProcessEnv = {};

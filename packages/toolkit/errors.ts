@@ -15,8 +15,8 @@ export class InputError extends Error {
   }
   static format(problems: InputProblem[]): string {
     const lines = problems.map((p) => `  - input "${p.input}": got ${show(p.value)}; expected ${p.expected}`);
-    const head = problems.length === 1 ? "1 input is invalid" : `${problems.length} inputs are invalid`;
-    return `${head}:\n${lines.join("\n")}`;
+    const head = problems.length === 1 ? '1 input is invalid' : `${problems.length} inputs are invalid`;
+    return `${head}:\n${lines.join('\n')}`;
   }
 }
 

@@ -1,7 +1,16 @@
 export * from './duration.js';
 export * from './errors.js';
 export * as input from './inputs.js';
-export { readInputs, envInputs, splitList, type Field, type InputSource, type Spec, type Values, type Problems } from './inputs.js';
+export {
+  readInputs,
+  envInputs,
+  splitList,
+  type Field,
+  type InputSource,
+  type Spec,
+  type Values,
+  type Problems,
+} from './inputs.js';
 export * from './cancel.js';
 export * from './retry.js';
 export * from './secrets.js';

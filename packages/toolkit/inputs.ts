@@ -35,7 +35,8 @@ export interface StringOptions {
 export function string(opts: StringOptions & { required: true }): Field<string>;
 export function string(opts?: StringOptions): Field<string>;
 export function string(opts: StringOptions = {}): Field<string> {
-  const expected = opts.expected ?? (opts.pattern ? `a value matching ${opts.pattern}` : 'a non-empty string');
+  const expected =
+    opts.expected ?? (opts.pattern ? `a value matching ${opts.pattern}` : 'a non-empty string');
   return field(
     expected,
     (raw) => {
@@ -154,10 +155,14 @@ export function list(opts?: ListOptions<string>): Field<string[]>;
 export function list<T>(opts: ListOptions<T> & { item: Field<T> }): Field<T[]>;
 export function list<T>(opts: ListOptions<T> = {}): Field<T[]> {
   const expected =
-    opts.expected ?? `a ${opts.newlineOnly ? 'newline' : 'comma- or newline'}-separated list${opts.item ? ` of ${opts.item.expected}` : ''}`;
+    opts.expected ??
+    `a ${opts.newlineOnly ? 'newline' : 'comma- or newline'}-separated list${opts.item ? ` of ${opts.item.expected}` : ''}`;
   return field(expected, (raw) => {
     const items = opts.newlineOnly
-      ? raw.split('\n').map((s) => s.trim()).filter(Boolean)
+      ? raw
+          .split('\n')
+          .map((s) => s.trim())
+          .filter(Boolean)
       : splitList(raw);
     if (items.length === 0 && opts.required) fail();
     if (!opts.item) return items as T[];
@@ -183,7 +188,9 @@ export function oneOf<const T extends string>(values: readonly T[], def?: T): Fi
 }
 
 /** A YAML or JSON block (JSON is YAML). Returns undefined when empty unless required. */
-export function structured<T = unknown>(opts: { required?: boolean; expected?: string; check?: (v: unknown) => v is T } = {}): Field<T | undefined> {
+export function structured<T = unknown>(
+  opts: { required?: boolean; expected?: string; check?: (v: unknown) => v is T } = {},
+): Field<T | undefined> {
   return field(opts.expected ?? 'a YAML or JSON document', (raw) => {
     if (raw.trim() === '') return opts.required ? fail() : undefined;
     let value: unknown;
@@ -199,7 +206,11 @@ export function structured<T = unknown>(opts: { required?: boolean; expected?: s
 
 /** Wraps a field so that an empty input yields undefined instead of a default or an error. */
 export function optional<T>(inner: Field<T>): Field<T | undefined> {
-  return { expected: inner.expected, secret: inner.secret, parse: (raw) => (raw.trim() === '' ? undefined : inner.parse(raw)) };
+  return {
+    expected: inner.expected,
+    secret: inner.secret,
+    parse: (raw) => (raw.trim() === '' ? undefined : inner.parse(raw)),
+  };
 }
 
 /** Wraps a field with a custom parser that maps its value; throwing rejects the value. */
@@ -233,7 +244,11 @@ export interface Problems {
 export function readInputs<S extends Spec>(
   spec: S,
   source: InputSource,
-  validate?: (values: Values<S>, problems: Problems, ctx: { raw: (name: string) => string; failed: ReadonlySet<string> }) => void,
+  validate?: (
+    values: Values<S>,
+    problems: Problems,
+    ctx: { raw: (name: string) => string; failed: ReadonlySet<string> },
+  ) => void,
 ): Values<S> {
   const problems: InputProblem[] = [];
   const values: Record<string, unknown> = {};
@@ -252,7 +267,8 @@ export function readInputs<S extends Spec>(
     // `failed` lets a rule skip inputs that already have a problem.
     const failed = new Set(problems.map((p) => p.input));
     const sink: Problems = {
-      add: (input, value, expected) => problems.push({ input, value: spec[input]?.secret ? '***' : value, expected }),
+      add: (input, value, expected) =>
+        problems.push({ input, value: spec[input]?.secret ? '***' : value, expected }),
     };
     validate(values as Values<S>, sink, { raw: rawOf, failed });
   }

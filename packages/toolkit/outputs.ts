@@ -2,7 +2,10 @@ import * as core from '@actions/core';
 import { redact } from './secrets.js';
 
 /** Sets every output in one call; objects are written as JSON. Values are redacted. */
-export function setOutputs(outputs: Record<string, unknown>, set: (name: string, value: string) => void = core.setOutput): void {
+export function setOutputs(
+  outputs: Record<string, unknown>,
+  set: (name: string, value: string) => void = core.setOutput,
+): void {
   for (const [name, value] of Object.entries(outputs)) {
     if (value === undefined) continue;
     const text = typeof value === 'string' ? value : JSON.stringify(value);

@@ -17,7 +17,12 @@ export interface RetryOptions {
 }
 
 /** Exponential backoff with full jitter: a delay drawn uniformly from [0, min(max, base * 2^n)). */
-export function backoffDelay(attempt: number, baseMs: number, maxDelayMs: number, random: () => number): number {
+export function backoffDelay(
+  attempt: number,
+  baseMs: number,
+  maxDelayMs: number,
+  random: () => number,
+): number {
   const cap = Math.min(maxDelayMs, baseMs * 2 ** attempt);
   return Math.floor(random() * cap);
 }

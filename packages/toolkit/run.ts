@@ -18,7 +18,9 @@ export function reportFailure(err: unknown): void {
   const message = redact(errorMessage(err));
   if (err instanceof InputError) {
     core.setFailed(message);
-    core.error('Fix the inputs listed above in the workflow file; nothing was changed.', { title: 'hac: invalid inputs' });
+    core.error('Fix the inputs listed above in the workflow file; nothing was changed.', {
+      title: 'hac: invalid inputs',
+    });
     return;
   }
   core.setFailed(message);
@@ -28,6 +30,8 @@ export function reportFailure(err: unknown): void {
 
 /** The bundle of an action whose issue has not been done yet. */
 export async function notImplemented(action: string): Promise<void> {
-  core.setFailed(`hac/${action} is not implemented yet. Pin an earlier hac release or follow the project's roadmap.`);
+  core.setFailed(
+    `hac/${action} is not implemented yet. Pin an earlier hac release or follow the project's roadmap.`,
+  );
   process.exitCode = 1;
 }

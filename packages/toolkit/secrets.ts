@@ -6,7 +6,13 @@ const registered = new Set<string>();
 export function secretForms(secret: string): string[] {
   if (secret === '') return [];
   const b64 = Buffer.from(secret).toString('base64');
-  const forms = [secret, b64, b64.replace(/=+$/, ''), Buffer.from(secret).toString('base64url'), encodeURIComponent(secret)];
+  const forms = [
+    secret,
+    b64,
+    b64.replace(/=+$/, ''),
+    Buffer.from(secret).toString('base64url'),
+    encodeURIComponent(secret),
+  ];
   return [...new Set(forms.filter((f) => f.length >= 3))];
 }
 
@@ -14,7 +20,10 @@ export function secretForms(secret: string): string[] {
  * Masks a secret in the runner's logs in every form it could be printed in, and remembers it so
  * that summaries and reports can be redacted too. For basic auth, also mask `user:pass` encoded.
  */
-export function maskSecret(secret: string | undefined, setSecret: (s: string) => void = core.setSecret): void {
+export function maskSecret(
+  secret: string | undefined,
+  setSecret: (s: string) => void = core.setSecret,
+): void {
   if (!secret) return;
   for (const form of secretForms(secret)) {
     if (!registered.has(form)) {
@@ -22,7 +31,8 @@ export function maskSecret(secret: string | undefined, setSecret: (s: string) =>
       setSecret(form);
     }
   }
-  for (const line of secret.split('\n')) if (line.trim() && line !== secret) maskSecret(line.trim(), setSecret);
+  for (const line of secret.split('\n'))
+    if (line.trim() && line !== secret) maskSecret(line.trim(), setSecret);
 }
 
 /** Replaces every registered secret form in `text` with ***. Use on anything written to summaries or outputs. */

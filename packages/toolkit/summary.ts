@@ -2,7 +2,9 @@ import * as core from '@actions/core';
 import { redact } from './secrets.js';
 
 function cell(v: unknown): string {
-  return String(v ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+  return String(v ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, '<br>');
 }
 
 /** A pure Markdown builder for job summaries: easy to test, and redacted when written. */

@@ -9,7 +9,11 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '../../..');
 const env = { ...process.env, HAC_BUILD_ONLY: 'k8s-canary,hac' };
 const run = (script: string, dir: string) =>
-  spawnSync(process.execPath, [path.join(root, 'scripts', script), dir], { cwd: root, env, encoding: 'utf8' });
+  spawnSync(process.execPath, [path.join(root, 'scripts', script), dir], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+  });
 
 describe('check-dist', () => {
   let dir: string;

@@ -4,7 +4,11 @@ import { InputError } from '@hac/toolkit';
 
 const manifest: Manifest = {
   'smoke-test': {
-    inputs: { url: { required: false }, timeout: { default: '10s' }, token: { default: '${{ github.token }}' } },
+    inputs: {
+      url: { required: false },
+      timeout: { default: '10s' },
+      token: { default: '${{ github.token }}' },
+    },
     outputs: { passed: {} },
     post: false,
   },
@@ -34,7 +38,10 @@ describe('planDispatch', () => {
   });
 
   test.each([
-    [{ INPUT_ACTION: 'k8s-canry' }, /input "action": got "k8s-canry"; expected one of "k8s-canary", "smoke-test"/],
+    [
+      { INPUT_ACTION: 'k8s-canry' },
+      /input "action": got "k8s-canry"; expected one of "k8s-canary", "smoke-test"/,
+    ],
     [{ INPUT_ACTION: '' }, /input "action": got an empty value/],
     [{ INPUT_ACTION: 'smoke-test', INPUT_APP: 'web' }, /input "app".*hac\/smoke-test has no input "app"/],
     [{ INPUT_ACTION: 'k8s-canary' }, /input "app".*required by hac\/k8s-canary/],

@@ -10,9 +10,12 @@ const { generate } = (await import(path.join(root, 'scripts/gen-root.mjs'))) as 
   generate: () => Record<string, string>;
 };
 
-test.each(['action.yml', 'root/manifest.generated.json'])('%s is in sync with actions/*/action.yml', (rel) => {
-  expect(fs.readFileSync(path.join(root, rel), 'utf8')).toBe(generate()[rel]);
-});
+test.each(['action.yml', 'root/manifest.generated.json'])(
+  '%s is in sync with actions/*/action.yml',
+  (rel) => {
+    expect(fs.readFileSync(path.join(root, rel), 'utf8')).toBe(generate()[rel]);
+  },
+);
 
 test('every input of every action is an input of the root action, which runs on node24', () => {
   const rootDoc = parse(fs.readFileSync(path.join(root, 'action.yml'), 'utf8'));

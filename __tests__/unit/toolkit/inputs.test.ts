@@ -14,7 +14,9 @@ describe('parseDuration', () => {
     ['2d', 172_800_000],
   ])('%s -> %d ms', (raw, ms) => expect(parseDuration(raw)).toBe(ms));
 
-  test.each(['', '5x', 'm5', '1h 30m', '-5s', 'abc'])('rejects %j', (raw) => expect(() => parseDuration(raw)).toThrow());
+  test.each(['', '5x', 'm5', '1h 30m', '-5s', 'abc'])('rejects %j', (raw) =>
+    expect(() => parseDuration(raw)).toThrow(),
+  );
 });
 
 describe('readInputs', () => {
@@ -30,13 +32,24 @@ describe('readInputs', () => {
 
   test('parses typed values and applies defaults', () => {
     const v = readInputs(spec, src({ items: 'a, b\nc', doc: '{"x": 1}', flag: 'true', token: 'abc' }));
-    expect(v).toEqual({ count: 3, wait: 30_000, mode: 'a', flag: true, items: ['a', 'b', 'c'], doc: { x: 1 }, token: 'abc' });
+    expect(v).toEqual({
+      count: 3,
+      wait: 30_000,
+      mode: 'a',
+      flag: true,
+      items: ['a', 'b', 'c'],
+      doc: { x: 1 },
+      token: 'abc',
+    });
   });
 
   test('reports every bad input in one error, naming input, value and expected form', () => {
     let err: unknown;
     try {
-      readInputs(spec, src({ count: '11', wait: '5x', mode: 'c', flag: 'yes', doc: '{a: [', token: 'S3CRET' }));
+      readInputs(
+        spec,
+        src({ count: '11', wait: '5x', mode: 'c', flag: 'yes', doc: '{a: [', token: 'S3CRET' }),
+      );
     } catch (e) {
       err = e;
     }
@@ -52,9 +65,13 @@ describe('readInputs', () => {
 
   test('cross-input rules are reported with per-input problems', () => {
     expect(() =>
-      readInputs({ a: input.string(), b: input.integer({ min: 0 }) }, src({ a: 'x', b: '-1' }), (v, p, ctx) => {
-        if (!ctx.failed.has('a') && v.a === 'x') p.add('a', 'x', 'not x when b is set');
-      }),
+      readInputs(
+        { a: input.string(), b: input.integer({ min: 0 }) },
+        src({ a: 'x', b: '-1' }),
+        (v, p, ctx) => {
+          if (!ctx.failed.has('a') && v.a === 'x') p.add('a', 'x', 'not x when b is set');
+        },
+      ),
     ).toThrow(/2 inputs are invalid/);
   });
 });
