@@ -71,7 +71,7 @@ async function waitHealthy(check: Check, spec: GateSpec, ctx: Ctx): Promise<Chec
     const outcome = await send(ctx.transport, check, ctx.auth, { signal });
     result.latencyMs = Math.round(outcome.latencyMs * 10) / 10;
     result.status = outcome.ok ? outcome.status : undefined;
-    const why = evaluate(check, outcome);
+    const why = evaluate(check, outcome, ctx.clean);
     const got = outcome.ok ? `${outcome.status} in ${Math.round(outcome.latencyMs)}ms` : 'no response';
     if (why === undefined) {
       failures = 0;
