@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import * as core from '@actions/core';
 import { redact } from './secrets.js';
 
@@ -47,12 +48,18 @@ export class Summary {
     return this.parts.join('\n');
   }
 
-  /** Appends to $GITHUB_STEP_SUMMARY (a no-op outside a runner), redacting registered secrets. */
+  /**
+   * Appends to $GITHUB_STEP_SUMMARY (a no-op outside a runner), redacting registered secrets.
+   * When HAC_SUMMARY_FILE is set (local pipeline runs, where no UI renders summaries), the same
+   * Markdown is appended there too.
+   */
   async write(): Promise<void> {
+    const text = redact(this.toString());
+    if (process.env.HAC_SUMMARY_FILE) fs.appendFileSync(process.env.HAC_SUMMARY_FILE, `${text}\n`);
     if (!process.env.GITHUB_STEP_SUMMARY) {
       core.debug('GITHUB_STEP_SUMMARY is not set; summary not written');
       return;
     }
-    await core.summary.addRaw(redact(this.toString()), true).write();
+    await core.summary.addRaw(text, true).write();
   }
 }
