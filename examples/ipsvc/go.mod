@@ -1,0 +1,3 @@
+module github.com/org/hac/examples/ipsvc
+
+go 1.22
