@@ -19,7 +19,7 @@ import {
 import { ComponentError } from './services.mjs';
 import { ensureDir, isAlive, killPid, log, readPidFile, run, sleep, tail, waitFor, which, writeIfChanged } from './proc.mjs';
 
-export const CONTROL_PLANE = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'];
+export const CONTROL_PLANE = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller'];
 const KWOKCTL_CONFIG = path.join(RUN_DIR, 'kwokctl.yaml');
 const NODES = ['kwok-node-0', 'kwok-node-1', 'kwok-node-2'];
 
