@@ -12,6 +12,8 @@ export interface AwsSettings {
   /** Socket timeout per request in ms. Default 60 s. */
   requestTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** Explicit credentials (tests); by default the SDK's default provider chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 6;
@@ -76,6 +78,7 @@ export function ec2ClientConfig(settings: AwsSettings & { region: string }) {
   return {
     region: settings.region,
     ...(endpoint ? { endpoint } : {}),
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
     retryMode: 'adaptive' as const,
     maxAttempts: settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     requestHandler: { requestTimeout: settings.requestTimeoutMs ?? 60_000, connectionTimeout: 10_000 },

@@ -21,3 +21,37 @@ export {
 } from './tags.js';
 export { awsErrorCode, isAwsError, hintFor, describeAwsError, awsCall, dryRun } from './errors.js';
 export * as awsInput from './inputs.js';
+export { buildNative, preflight, type Preflight } from './ami/native.js';
+export { stoppedSignal, consoleTail, type CompletionSignal, type SignalContext } from './ami/signal.js';
+export { sweepRun, sweptAnything, type SweepReport } from './ami/sweep.js';
+export {
+  planRetention,
+  applyRetention,
+  imagesInUse,
+  familyImages,
+  type RetentionPlan,
+} from './ami/retention.js';
+export { resolveBaseAmi, newestImage, runInstancesInput, snapshotIdsOf } from './ami/resources.js';
+export {
+  NAME_VARIABLES,
+  NAME_TEMPLATE_EXPECTED,
+  checkNameTemplate,
+  nameVariables,
+  renderName,
+} from './ami/name.js';
+export {
+  wrapUserData,
+  isShellScript,
+  USER_DATA_LIMIT,
+  SUCCESS_MARKER,
+  FAILURE_MARKER,
+} from './ami/userdata.js';
+export {
+  PURPOSE,
+  TAG_FAMILY,
+  type NativeBuildSpec,
+  type BuildDeps,
+  type BuildResult,
+  type RegionImage,
+  type BaseAmi,
+} from './ami/types.js';

@@ -1,0 +1,315 @@
+import { createHash } from 'node:crypto';
+import {
+  CopyImageCommand,
+  CreateImageCommand,
+  DescribeImagesCommand,
+  RunInstancesCommand,
+  waitUntilImageAvailable,
+  type EC2Client,
+  type Image,
+} from '@aws-sdk/client-ec2';
+import { ActionError, errorMessage, systemClock } from '@hac/toolkit';
+import { awsCall, describeAwsError, dryRun } from '../errors.js';
+import { runTags, tagSpecifications, tagValue, TAG_PURPOSE } from '../tags.js';
+import {
+  createTempSecurityGroup,
+  deleteSecurityGroup,
+  deregisterWithSnapshots,
+  describeImage,
+  launchTempInstance,
+  resolveBaseAmi,
+  resolveVpc,
+  runInstancesInput,
+  snapshotIdsOf,
+  tagResources,
+  terminateAndWait,
+} from './resources.js';
+import { applyRetention, type RetentionPlan } from './retention.js';
+import { sweepRun } from './sweep.js';
+import {
+  PURPOSE,
+  TAG_FAMILY,
+  type BuildDeps,
+  type BuildResult,
+  type NativeBuildSpec,
+  type RegionImage,
+} from './types.js';
+
+/** Preflight checks that write nothing: base AMI, VPC, and DryRun of the two create calls. */
+export interface Preflight {
+  base: Image;
+  vpcId: string;
+  /** 'ok' when EC2 confirmed permissions with DryRunOperation; 'unsupported' when the endpoint ignores DryRun. */
+  dryRun: Record<'RunInstances' | 'CreateSecurityGroup', 'ok' | 'unsupported' | 'skipped'>;
+}
+
+export async function preflight(ec2: EC2Client, spec: NativeBuildSpec): Promise<Preflight> {
+  const base = await resolveBaseAmi(ec2, spec.base);
+  const vpcId = await resolveVpc(ec2, spec.subnetId);
+  const sg = await dryRun('CreateSecurityGroup', () => createTempSecurityGroup(ec2, spec, vpcId, true));
+  if (sg === 'unsupported') {
+    // The endpoint created the group for real; it is tagged with the run id and removed by the cleanup sweep.
+  }
+  const input = {
+    ...runInstancesInput(spec, base.ImageId as string, spec.securityGroupIds, base.RootDeviceName),
+    DryRun: true,
+  };
+  const ri = await dryRun('RunInstances', () => ec2.send(new RunInstancesCommand(input)));
+  return { base, vpcId, dryRun: { CreateSecurityGroup: sg, RunInstances: ri } };
+}
+
+function imageTags(spec: NativeBuildSpec, purpose: string, baseImageId: string) {
+  return runTags(spec.runId, purpose, {
+    Name: spec.name,
+    ...spec.tags,
+    [TAG_FAMILY]: spec.family,
+    'hac:base-ami': baseImageId,
+    'hac:source-region': spec.region,
+  });
+}
+
+async function waitAvailable(
+  ec2: EC2Client,
+  imageId: string,
+  region: string,
+  spec: NativeBuildSpec,
+  abortSignal?: AbortSignal,
+): Promise<Image> {
+  try {
+    await waitUntilImageAvailable(
+      {
+        client: ec2,
+        maxWaitTime: Math.max(1, Math.ceil(spec.imageTimeoutMs / 1000)),
+        ...(abortSignal ? { abortSignal } : {}),
+      },
+      { ImageIds: [imageId] },
+    );
+  } catch (err) {
+    if (abortSignal?.aborted) throw err;
+    const state = (err as { state?: string }).state;
+    throw new ActionError(
+      `The image ${imageId} in ${region} did not become available (${state === 'TIMEOUT' ? `timed out after ${Math.round(spec.imageTimeoutMs / 1000)}s` : errorMessage(err).split('\n')[0]}).`,
+      'Large volumes take longer to snapshot: raise "image-timeout". The image was deregistered and its snapshots deleted.',
+      { cause: err },
+    );
+  }
+  const image = await describeImage(ec2, imageId);
+  if (!image)
+    throw new ActionError(
+      `The image ${imageId} disappeared in ${region} after becoming available.`,
+      'Re-run the job.',
+    );
+  return image;
+}
+
+/**
+ * The native engine: EC2 API only, no SSH. Every temporary resource carries the run id; the
+ * instance and group are removed in `finally`, a failed image is deregistered with its snapshots,
+ * and a final tag sweep catches what a retried create may have doubled.
+ */
+export async function buildNative(spec: NativeBuildSpec, deps: BuildDeps): Promise<BuildResult> {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log ?? (() => {});
+  const started = clock();
+  const ec2 = deps.ec2(spec.region);
+  const created: { instanceId?: string; groupId?: string; images: Record<string, string> } = { images: {} };
+  const cleanupErrors: string[] = [];
+  let result: BuildResult | undefined;
+  let failure: unknown;
+  try {
+    const pf = await preflight(ec2, spec);
+    const baseImageId = pf.base.ImageId as string;
+    log(
+      `Base AMI ${baseImageId} (${pf.base.Name ?? 'no name'}); VPC ${pf.vpcId}; DryRun RunInstances: ${pf.dryRun.RunInstances}, CreateSecurityGroup: ${pf.dryRun.CreateSecurityGroup}`,
+    );
+
+    created.groupId = await awsCall('CreateSecurityGroup (temporary, no inbound rules)', () =>
+      createTempSecurityGroup(ec2, spec, pf.vpcId),
+    );
+    deps.onCreated?.('security-group', created.groupId, spec.region);
+    log(`Temporary security group ${created.groupId} (no inbound rules)`);
+
+    created.instanceId = await launchTempInstance(
+      ec2,
+      runInstancesInput(
+        spec,
+        baseImageId,
+        [created.groupId, ...spec.securityGroupIds],
+        pf.base.RootDeviceName,
+      ),
+    );
+    deps.onCreated?.('instance', created.instanceId, spec.region);
+    log(`Build instance ${created.instanceId} (${spec.instanceType}); waiting for: ${deps.signal.name}`);
+
+    await deps.signal.wait({
+      ec2,
+      instanceId: created.instanceId,
+      timeoutMs: spec.provisionTimeoutMs,
+      ...(deps.abortSignal ? { abortSignal: deps.abortSignal } : {}),
+    });
+    log(`Provisioning finished after ${Math.round((clock() - started) / 1000)}s`);
+
+    const pendingTags = imageTags(spec, PURPOSE.pendingImage, baseImageId);
+    const out = await awsCall(`CreateImage ${spec.name}`, () =>
+      ec2.send(
+        new CreateImageCommand({
+          InstanceId: created.instanceId,
+          Name: spec.name,
+          Description: spec.description,
+          TagSpecifications: tagSpecifications(
+            spec.snapshotTagSpecification ? ['image', 'snapshot'] : ['image'],
+            pendingTags,
+          ),
+        }),
+      ),
+    );
+    const imageId = out.ImageId as string;
+    created.images[spec.region] = imageId;
+    deps.onCreated?.('image', imageId, spec.region);
+    log(`Image ${imageId} (${spec.name}) created; waiting until available`);
+
+    const image = await waitAvailable(ec2, imageId, spec.region, spec, deps.abortSignal);
+    const images: Record<string, RegionImage> = {
+      [spec.region]: { imageId, snapshotIds: snapshotIdsOf(image) },
+    };
+    // Tag the snapshots too (emulators without snapshot TagSpecifications, and a second guarantee on AWS).
+    await tagResources(ec2, images[spec.region]?.snapshotIds ?? [], pendingTags, 'snapshots');
+
+    await Promise.all(
+      spec.copyRegions.map(async (region) => {
+        const target = deps.ec2(region);
+        const copy = await awsCall(`CopyImage ${imageId} to ${region}`, () =>
+          target.send(
+            new CopyImageCommand({
+              SourceImageId: imageId,
+              SourceRegion: spec.region,
+              Name: spec.name,
+              Description: spec.description,
+              ClientToken: copyToken(spec.runId, imageId, region),
+            }),
+          ),
+        );
+        const copyId = copy.ImageId as string;
+        created.images[region] = copyId;
+        deps.onCreated?.('image', copyId, region);
+        await tagResources(target, [copyId], pendingTags, `copied image in ${region}`);
+        log(`Copying to ${region}: ${copyId}`);
+        const copied = await waitAvailable(target, copyId, region, spec, deps.abortSignal);
+        images[region] = { imageId: copyId, snapshotIds: snapshotIdsOf(copied) };
+        await tagResources(target, images[region].snapshotIds, pendingTags, `snapshots in ${region}`);
+      }),
+    );
+
+    // Only now is the build final: flip every image and snapshot from pending to finished.
+    const finalTags = imageTags(spec, PURPOSE.image, baseImageId);
+    for (const [region, img] of Object.entries(images)) {
+      await tagResources(
+        deps.ec2(region),
+        [img.imageId, ...img.snapshotIds],
+        finalTags,
+        `finished image in ${region}`,
+      );
+    }
+
+    const retention: Record<string, RetentionPlan> = {};
+    if (spec.keep > 0) {
+      for (const [region, img] of Object.entries(images)) {
+        retention[region] = await applyRetention(deps.ec2(region), spec.family, spec.keep, [img.imageId]);
+      }
+    }
+    result = {
+      name: spec.name,
+      region: spec.region,
+      imageId,
+      snapshotIds: images[spec.region]?.snapshotIds ?? [],
+      images,
+      baseImageId,
+      retention,
+      cleanupErrors,
+      durationMs: 0,
+    };
+  } catch (err) {
+    failure = err;
+    // Roll back images that never became final, in every region, with their snapshots.
+    for (const [region, id] of Object.entries(created.images)) {
+      try {
+        await deregisterWithSnapshots(deps.ec2(region), id);
+      } catch (e) {
+        cleanupErrors.push(`${region}: ${errorMessage(e)}`);
+      }
+    }
+  }
+  await cleanupTemporary(deps, spec, created, cleanupErrors);
+  if (failure !== undefined || !result) {
+    const err = failure instanceof ActionError ? failure : describeAwsError(failure, 'build-ami');
+    throw withCleanupNote(err, cleanupErrors, spec.runId);
+  }
+  result.durationMs = clock() - started;
+  if (cleanupErrors.length > 0) {
+    throw new ActionError(
+      `The image ${result.imageId} was built, but cleaning up temporary resources failed:\n  - ${cleanupErrors.join('\n  - ')}`,
+      `The post step retries the cleanup. If it also fails, delete the resources tagged hac:run-id=${spec.runId}.`,
+    );
+  }
+  return result;
+}
+
+async function cleanupTemporary(
+  deps: BuildDeps,
+  spec: NativeBuildSpec,
+  created: { instanceId?: string; groupId?: string; images: Record<string, string> },
+  errors: string[],
+): Promise<void> {
+  // Cleanup runs even after cancellation, so its waits do not take the abort signal.
+  const ec2 = deps.ec2(spec.region);
+  if (created.instanceId) {
+    try {
+      await terminateAndWait(ec2, [created.instanceId]);
+    } catch (err) {
+      errors.push(errorMessage(err));
+    }
+  }
+  if (created.groupId) {
+    try {
+      await deleteSecurityGroup(ec2, created.groupId);
+    } catch (err) {
+      errors.push(errorMessage(err));
+    }
+  }
+  // A create call retried after its response was lost may have made a twin: sweep by tag, and
+  // in copy regions (copies are tagged only after CopyImage returns) by the build's unique name.
+  const report = await sweepRun(ec2, spec.runId, spec.region);
+  errors.push(...report.errors);
+  for (const region of spec.copyRegions) {
+    try {
+      await sweepUntrackedCopies(deps.ec2(region), spec.name, created.images[region]);
+    } catch (err) {
+      errors.push(`${region}: ${errorMessage(err)}`);
+    }
+  }
+}
+
+/** Deregisters images named `name` that are not `keepId` and not a finished build (twins of a retried CopyImage). */
+async function sweepUntrackedCopies(ec2: EC2Client, name: string, keepId: string | undefined): Promise<void> {
+  const out = await awsCall('DescribeImages (copy sweep)', () =>
+    ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: [name] }] })),
+  );
+  for (const image of out.Images ?? []) {
+    if (image.ImageId === keepId || tagValue(image.Tags, TAG_PURPOSE) === PURPOSE.image) continue;
+    await deregisterWithSnapshots(ec2, image.ImageId as string, image);
+  }
+}
+
+function withCleanupNote(err: ActionError, cleanupErrors: string[], runId: string): ActionError {
+  if (cleanupErrors.length === 0) return err;
+  return new ActionError(
+    `${err.message}\nCleaning up also failed:\n  - ${cleanupErrors.join('\n  - ')}`,
+    `${err.hint ?? ''} The post step retries the cleanup; otherwise delete the resources tagged hac:run-id=${runId}.`.trim(),
+    { cause: err },
+  );
+}
+
+/** An idempotency token for CopyImage (at most 64 ASCII characters), stable across SDK retries. */
+function copyToken(runId: string, imageId: string, region: string): string {
+  return createHash('sha256').update(`${runId}|${imageId}|${region}`).digest('hex').slice(0, 64);
+}

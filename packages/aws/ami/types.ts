@@ -1,0 +1,77 @@
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { Clock } from '@hac/toolkit';
+import type { CompletionSignal } from './signal.js';
+
+export type BaseAmi = { id: string } | { filters: Record<string, string[]>; owners: string[] };
+
+/** Everything a native build needs, already validated. */
+export interface NativeBuildSpec {
+  region: string;
+  runId: string;
+  app: string;
+  /** The family tag value retention groups images by (default: app). */
+  family: string;
+  base: BaseAmi;
+  instanceType: string;
+  subnetId?: string;
+  /** An instance profile name or ARN. */
+  instanceProfile?: string;
+  /** Extra security groups to attach besides the temporary one (which has no inbound rules). */
+  securityGroupIds: string[];
+  /** Raw user data (already wrapped when requested). */
+  userData: string;
+  volumeSizeGb?: number;
+  /** The rendered AMI name. */
+  name: string;
+  description: string;
+  /** Tags for the image and its snapshots (the run tags are added). */
+  tags: Record<string, string>;
+  copyRegions: string[];
+  /** How long the provisioning may take before the build fails. */
+  provisionTimeoutMs: number;
+  /** How long CreateImage / CopyImage may take to become available. */
+  imageTimeoutMs: number;
+  /** Retention: keep the newest N images of the family in each region; 0 disables. */
+  keep: number;
+  /** Whether CreateImage may tag snapshots through TagSpecifications (AWS does; some emulators do not). */
+  snapshotTagSpecification: boolean;
+}
+
+export interface BuildDeps {
+  /** The EC2 client of a region. */
+  ec2(region: string): EC2Client;
+  signal: CompletionSignal;
+  abortSignal?: AbortSignal;
+  clock?: Clock;
+  log?: (line: string) => void;
+  /** Called with every resource as soon as it exists, so a post step can find it even without tags. */
+  onCreated?: (kind: 'instance' | 'security-group' | 'image', id: string, region: string) => void;
+}
+
+export interface RegionImage {
+  imageId: string;
+  snapshotIds: string[];
+}
+
+export interface BuildResult {
+  name: string;
+  region: string;
+  imageId: string;
+  snapshotIds: string[];
+  /** region -> image */
+  images: Record<string, RegionImage>;
+  baseImageId: string;
+  retention: Record<string, import('./retention.js').RetentionPlan>;
+  /** Resources left behind by a cleanup that failed (the post step sweeps them again). */
+  cleanupErrors: string[];
+  durationMs: number;
+}
+
+export const PURPOSE = {
+  instance: 'build-ami/instance',
+  securityGroup: 'build-ami/security-group',
+  pendingImage: 'build-ami/image-pending',
+  image: 'build-ami/image',
+} as const;
+
+export const TAG_FAMILY = 'hac:family';
