@@ -1,0 +1,403 @@
+// A small typed client over a Transport: get/list/apply/patch/delete/watch with retries on
+// transient errors, server-side apply with field manager `hac`, and 403s mapped to errors naming
+// the missing permission.
+import { retry, sleep as realSleep, systemClock, throwIfAborted, type Clock, type Sleep } from '@hac/toolkit';
+import {
+  ApiError,
+  isNotFound,
+  isTransient,
+  permissionError,
+  type Access,
+  type StatusBody,
+} from './errors.js';
+import type { KubeObject } from './objects.js';
+import {
+  apiBase,
+  fromDiscovery,
+  groupOf,
+  knownResource,
+  resourcePath,
+  type ResourceInfo,
+} from './resources.js';
+import type { HttpRequest, Method, Query, Transport } from './transport.js';
+
+export const FIELD_MANAGER = 'hac';
+
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+export interface ClientOptions {
+  /** The default namespace for namespaced objects that do not name one. */
+  namespace: string;
+  signal?: AbortSignal;
+  /** Give up retrying a transient failure after this long (default 120s). */
+  retryDeadlineMs?: number;
+  fieldManager?: string;
+  sleep?: Sleep;
+  clock?: Clock;
+  random?: () => number;
+  onRetry?: (info: { what: string; attempt: number; delayMs: number; error: unknown }) => void;
+}
+
+export interface WriteOptions {
+  dryRun?: boolean;
+}
+
+export interface ListResult<T> {
+  items: T[];
+  resourceVersion: string;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+/** Why a watch ended: the handler said done, the server closed the stream, or the version is too old. */
+export type WatchEnd = 'done' | 'closed' | 'gone';
+
+export interface WatchOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  resourceVersion?: string;
+  timeoutSeconds?: number;
+}
+
+const VERBS: Record<Method, string> = {
+  GET: 'get',
+  POST: 'create',
+  PUT: 'update',
+  PATCH: 'patch',
+  DELETE: 'delete',
+};
+const FORBIDDEN = /cannot (\w+) resource "([^"]+)" in API group "([^"]*)"(?: in the namespace "([^"]+)")?/;
+
+/** Reads the missing permission from a 403's message (falls back to what the request was). */
+export function accessFromForbidden(err: ApiError, fallback: Access): Access {
+  const m = FORBIDDEN.exec(err.detail);
+  if (!m) return fallback;
+  return {
+    verb: m[1] as string,
+    resource: m[2] as string,
+    group: m[3] || undefined,
+    namespace: m[4],
+    name: fallback.name,
+  };
+}
+
+export class KubeClient {
+  readonly namespace: string;
+  readonly signal: AbortSignal | undefined;
+  private readonly discovered = new Map<string, Promise<ResourceInfo>>();
+
+  constructor(
+    readonly transport: Transport,
+    private readonly opts: ClientOptions,
+  ) {
+    this.namespace = opts.namespace;
+    this.signal = opts.signal;
+  }
+
+  /** The same client with another signal (e.g. a fresh one for rollback after cancellation). */
+  withSignal(signal: AbortSignal | undefined): KubeClient {
+    const c = new KubeClient(this.transport, { ...this.opts, signal });
+    for (const [k, v] of this.discovered) c.discovered.set(k, v);
+    return c;
+  }
+
+  get fieldManager(): string {
+    return this.opts.fieldManager ?? FIELD_MANAGER;
+  }
+
+  /** Where a kind lives (known table, then discovery). */
+  async resource(apiVersion: string, kind: string): Promise<ResourceInfo> {
+    const known = knownResource(apiVersion, kind);
+    if (known) return known;
+    const key = `${apiVersion}/${kind}`;
+    let p = this.discovered.get(key);
+    if (!p) {
+      p = (async () => {
+        let list: unknown;
+        try {
+          list = await this.raw(
+            { method: 'GET', path: apiBase(apiVersion) },
+            { verb: 'get', resource: apiVersion },
+          );
+        } catch (err) {
+          if (isNotFound(err)) throw new UnknownKindError(apiVersion, kind);
+          throw err;
+        }
+        const info = fromDiscovery(list, kind);
+        if (!info) throw new UnknownKindError(apiVersion, kind);
+        return info;
+      })();
+      this.discovered.set(key, p);
+      p.catch(() => this.discovered.delete(key));
+    }
+    return p;
+  }
+
+  async path(ref: {
+    apiVersion: string;
+    kind: string;
+    namespace?: string;
+    name?: string;
+  }): Promise<{ path: string; info: ResourceInfo; namespace?: string }> {
+    const info = await this.resource(ref.apiVersion, ref.kind);
+    const namespace = info.namespaced ? (ref.namespace ?? this.namespace) : undefined;
+    return { path: resourcePath(ref.apiVersion, info, namespace, ref.name), info, namespace };
+  }
+
+  /** One request with retries on transient failures; non-2xx answers throw ApiError (403 → permission error). */
+  async raw(req: Omit<HttpRequest, 'signal'>, access: Access): Promise<unknown> {
+    const what = `${req.method} ${req.path}`;
+    const send = async () => {
+      throwIfAborted(this.signal);
+      const res = await this.transport.request({ ...req, signal: this.signal });
+      if (res.status >= 200 && res.status < 300) return res.body;
+      throw new ApiError(
+        res.status,
+        req.method,
+        req.path,
+        typeof res.body === 'object' ? (res.body as StatusBody) : { message: String(res.body ?? '') },
+      );
+    };
+    try {
+      return await retry(send, {
+        attempts: Number.MAX_SAFE_INTEGER,
+        deadlineMs: this.opts.retryDeadlineMs ?? 120_000,
+        baseMs: 250,
+        maxDelayMs: 4000,
+        retryable: isTransient,
+        signal: this.signal,
+        sleep: this.opts.sleep ?? realSleep,
+        clock: this.opts.clock ?? systemClock,
+        random: this.opts.random,
+        onRetry: (info) => this.opts.onRetry?.({ what, ...info }),
+      });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 403)
+        throw permissionError(accessFromForbidden(err, access), err.detail);
+      throw err;
+    }
+  }
+
+  private access(
+    method: Method,
+    ref: { apiVersion: string; name?: string },
+    info: ResourceInfo,
+    namespace?: string,
+    verb?: string,
+  ): Access {
+    return {
+      verb: verb ?? VERBS[method],
+      resource: info.plural,
+      group: groupOf(ref.apiVersion) || undefined,
+      namespace,
+      name: ref.name,
+    };
+  }
+
+  async get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T> {
+    const { path, info, namespace } = await this.path(ref);
+    return (await this.raw({ method: 'GET', path }, this.access('GET', ref, info, namespace))) as T;
+  }
+
+  /** Like get, but undefined when the object does not exist. */
+  async find<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T | undefined> {
+    try {
+      return await this.get<T>(ref);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async list<T extends KubeObject = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    opts: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {},
+  ): Promise<ListResult<T>> {
+    const { path, info, namespace } = await this.path({ apiVersion, kind, namespace: opts.namespace });
+    const query: Query = { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
+    const body = (await this.raw(
+      { method: 'GET', path, query },
+      this.access('GET', { apiVersion }, info, namespace, 'list'),
+    )) as {
+      items?: T[];
+      metadata?: { resourceVersion?: string };
+    };
+    return { items: body.items ?? [], resourceVersion: body.metadata?.resourceVersion ?? '' };
+  }
+
+  /** Server-side apply (field manager `hac`, conflicts forced as kubectl apply --server-side --force-conflicts). */
+  async apply<T extends KubeObject = KubeObject>(
+    obj: KubeObject,
+    opts: WriteOptions & { force?: boolean } = {},
+  ): Promise<T> {
+    const ref = {
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      name: obj.metadata.name as string,
+      namespace: obj.metadata.namespace,
+    };
+    const { path, info, namespace } = await this.path(ref);
+    const body = { ...obj, metadata: { ...obj.metadata, ...(info.namespaced ? { namespace } : {}) } };
+    delete (body.metadata as Record<string, unknown>).resourceVersion;
+    const query: Query = {
+      fieldManager: this.fieldManager,
+      force: opts.force ?? true,
+      dryRun: opts.dryRun ? 'All' : undefined,
+    };
+    return (await this.raw(
+      { method: 'PATCH', path, query, body, contentType: 'application/apply-patch+yaml' },
+      this.access('PATCH', ref, info, namespace),
+    )) as T;
+  }
+
+  /** A JSON merge patch (RFC 7386); include metadata.resourceVersion in `patch` for optimistic concurrency. */
+  async mergePatch<T extends KubeObject = KubeObject>(
+    ref: ObjectRef,
+    patch: unknown,
+    opts: WriteOptions = {},
+  ): Promise<T> {
+    const { path, info, namespace } = await this.path(ref);
+    const query: Query = { fieldManager: this.fieldManager, dryRun: opts.dryRun ? 'All' : undefined };
+    return (await this.raw(
+      { method: 'PATCH', path, query, body: patch, contentType: 'application/merge-patch+json' },
+      this.access('PATCH', ref, info, namespace),
+    )) as T;
+  }
+
+  async create<T extends KubeObject = KubeObject>(obj: KubeObject, opts: WriteOptions = {}): Promise<T> {
+    const ref = { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace };
+    const { path, info, namespace } = await this.path(ref);
+    const query: Query = { fieldManager: this.fieldManager, dryRun: opts.dryRun ? 'All' : undefined };
+    return (await this.raw(
+      { method: 'POST', path, query, body: obj },
+      this.access('POST', { ...ref, name: obj.metadata.name }, info, namespace),
+    )) as T;
+  }
+
+  /** PUT (fails with 409 when metadata.resourceVersion is stale). */
+  async replace<T extends KubeObject = KubeObject>(obj: KubeObject, opts: WriteOptions = {}): Promise<T> {
+    const ref = {
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      name: obj.metadata.name as string,
+      namespace: obj.metadata.namespace,
+    };
+    const { path, info, namespace } = await this.path(ref);
+    const query: Query = { fieldManager: this.fieldManager, dryRun: opts.dryRun ? 'All' : undefined };
+    return (await this.raw(
+      { method: 'PUT', path, query, body: obj },
+      this.access('PUT', ref, info, namespace),
+    )) as T;
+  }
+
+  /** Deletes an object; false when it did not exist. */
+  async delete(
+    ref: ObjectRef,
+    opts: WriteOptions & {
+      propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+      resourceVersion?: string;
+    } = {},
+  ): Promise<boolean> {
+    const { path, info, namespace } = await this.path(ref);
+    const body: Record<string, unknown> = {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      propagationPolicy: opts.propagationPolicy ?? 'Background',
+    };
+    if (opts.dryRun) body.dryRun = ['All'];
+    if (opts.resourceVersion) body.preconditions = { resourceVersion: opts.resourceVersion };
+    try {
+      await this.raw({ method: 'DELETE', path, body }, this.access('DELETE', ref, info, namespace));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Watches a collection (optionally one object by name) and calls `onEvent` for every event
+   * until it returns true ('done'), the server closes the stream ('closed') or the resourceVersion
+   * is too old ('gone'). Errors other than 410 throw; the signal aborts it.
+   */
+  async watch<T extends KubeObject = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    opts: WatchOptions,
+    onEvent: (type: WatchEventType, obj: T) => boolean | void,
+  ): Promise<WatchEnd> {
+    const { path, info, namespace } = await this.path({ apiVersion, kind, namespace: opts.namespace });
+    throwIfAborted(this.signal);
+    const inner = new AbortController();
+    const onAbort = () => inner.abort(this.signal?.reason);
+    this.signal?.addEventListener('abort', onAbort, { once: true });
+    let end: WatchEnd = 'closed';
+    const query: Query = {
+      watch: 'true',
+      allowWatchBookmarks: 'true',
+      labelSelector: opts.labelSelector,
+      fieldSelector: opts.fieldSelector,
+      resourceVersion: opts.resourceVersion,
+      timeoutSeconds: opts.timeoutSeconds ?? 290,
+    };
+    try {
+      const res = await this.transport.stream(
+        { method: 'GET', path, query, signal: inner.signal },
+        (line) => {
+          if (inner.signal.aborted) return;
+          const ev = line as { type?: WatchEventType; object?: unknown };
+          if (ev.type === 'ERROR') {
+            const status = ev.object as StatusBody;
+            if (status?.code === 410) end = 'gone';
+            else end = 'closed';
+            inner.abort();
+            return;
+          }
+          if (ev.type && ev.object && onEvent(ev.type, ev.object as T) === true) {
+            end = 'done';
+            inner.abort();
+          }
+        },
+      );
+      if (res.status === 410) return 'gone';
+      if (res.status !== 200) {
+        const err = new ApiError(res.status, 'GET', path, res.body as StatusBody);
+        if (res.status === 403)
+          throw permissionError(
+            accessFromForbidden(err, this.access('GET', { apiVersion }, info, namespace, 'watch')),
+            err.detail,
+          );
+        throw err;
+      }
+      return end;
+    } catch (err) {
+      if (this.signal?.aborted) throw this.signal.reason instanceof Error ? this.signal.reason : err;
+      if (inner.signal.aborted) return end;
+      throw err;
+    } finally {
+      this.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** POST a body to a path (e.g. SelfSubjectRulesReview). */
+  async post<T = unknown>(path: string, body: unknown, access: Access): Promise<T> {
+    return (await this.raw({ method: 'POST', path, body }, access)) as T;
+  }
+}
+
+export class UnknownKindError extends Error {
+  constructor(
+    readonly apiVersion: string,
+    readonly kind: string,
+  ) {
+    super(`the cluster does not serve kind ${kind} in ${apiVersion} (is its CRD installed?)`);
+    this.name = 'UnknownKindError';
+  }
+}

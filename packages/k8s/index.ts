@@ -1,0 +1,150 @@
+// @hac/k8s: the Kubernetes engine shared by k8s-bluegreen and k8s-canary. Cluster access,
+// manifests, server-side apply, preflight (permissions + dry run), rollout waits (watch), the
+// Lease lock, recorded state, readiness evidence, gates and the run timeline.
+export type {
+  KubeObject,
+  ObjectMeta,
+  Labels,
+  Deployment,
+  Service,
+  ServicePort,
+  Pod,
+  Container,
+  PodTemplate,
+} from './objects.js';
+export { describeObject, isDeployment, isService, clone } from './objects.js';
+export {
+  ApiError,
+  isNotFound,
+  isConflict,
+  isForbidden,
+  isGone,
+  isTransient,
+  permissionError,
+  describeAccess,
+  type Access,
+  type StatusBody,
+} from './errors.js';
+export {
+  buildUrl,
+  kubeTransport,
+  countingTransport,
+  type Transport,
+  type HttpRequest,
+  type HttpResponse,
+  type Method,
+  type Query,
+} from './transport.js';
+export { knownResource, resourcePath, groupOf, apiBase, type ResourceInfo } from './resources.js';
+export {
+  KubeClient,
+  FIELD_MANAGER,
+  UnknownKindError,
+  accessFromForbidden,
+  type ObjectRef,
+  type ClientOptions,
+  type WriteOptions,
+  type ListResult,
+  type WatchEventType,
+  type WatchEnd,
+  type WatchOptions,
+} from './client.js';
+export {
+  loadKubeConfig,
+  writeKubeconfigFile,
+  removeKubeconfigFile,
+  connect,
+  type AccessOptions,
+} from './kubeconfig.js';
+export { openSession, type Session, type SessionOptions } from './session.js';
+export {
+  parseImageRef,
+  isImageRef,
+  formatImageRef,
+  substituteImages,
+  containersOf,
+  podTemplateOf,
+  type ImageRef,
+  type Substitution,
+} from './images.js';
+export { loadManifests, parseManifests, expandManifestPaths, ManifestError } from './manifests.js';
+export { simpleManifests, type SimpleSpec } from './simple.js';
+export { resolveWorkload, workloadFromObjects, type Workload, type WorkloadInputs } from './workload.js';
+export {
+  selectorString,
+  matchesSelector,
+  diffSelector,
+  renderSelectorDiff,
+  selectorPatch,
+  type SelectorChange,
+} from './selector.js';
+export {
+  rolloutStatus,
+  waitForRollout,
+  RolloutError,
+  type RolloutStatus,
+  type WaitOptions,
+} from './rollout.js';
+export {
+  LeaseLock,
+  LeaseBusyError,
+  decideLease,
+  leaseName,
+  microTime,
+  releaseLease,
+  type Lease,
+  type LeaseDecision,
+  type LeaseOptions,
+} from './lease.js';
+export {
+  ANNOTATIONS,
+  MANAGED_BY,
+  encodeState,
+  decodeState,
+  readState,
+  writeState,
+  stateConfigMap,
+  stateConfigMapName,
+  runAnnotations,
+  StateError,
+  type StateRecord,
+  type LoadedState,
+  type Strategy,
+} from './state.js';
+export {
+  isPodReady,
+  readyPods,
+  readyEndpointCount,
+  requireReadyPods,
+  NoReadyPodsError,
+  type EndpointSlice,
+} from './endpoints.js';
+export {
+  checkPermissions,
+  missingPermissions,
+  renderRules,
+  type Permission,
+  type ResourceRule,
+} from './permissions.js';
+export { dryRunAll, preflightError, describeWrite, type PlannedWrite } from './preflight.js';
+export {
+  buildGate,
+  validateChecksText,
+  gateMarkdown,
+  defaultGateRunner,
+  type GateRunner,
+  type GateTiming,
+} from './gates.js';
+export { Timeline, type TimelineEntry } from './timeline.js';
+export {
+  commonInputs,
+  validateCommon,
+  defaultRunId,
+  imageField,
+  checksField,
+  urlsField,
+  APP_NAME,
+  APP_FORM,
+  NAMESPACE_NAME,
+  type CommonValues,
+} from './inputs.js';

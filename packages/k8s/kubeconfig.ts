@@ -1,0 +1,74 @@
+// Cluster access: the kubeconfig from KUBECONFIG or ~/.kube/config (what azure/k8s-set-context and
+// `aws eks update-kubeconfig` write), or a `kubeconfig` input written with mode 0600 under
+// RUNNER_TEMP and removed by the post step.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ActionError } from '@hac/toolkit';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { countingTransport, kubeTransport, type Transport } from './transport.js';
+
+/** Writes kubeconfig text to a private file; returns its path. */
+export function writeKubeconfigFile(
+  text: string,
+  dir = process.env.RUNNER_TEMP || os.tmpdir(),
+  id = `${process.pid}-${Date.now()}`,
+): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `hac-kubeconfig-${id}.yaml`);
+  fs.writeFileSync(file, text, { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+  return file;
+}
+
+/** Removes a kubeconfig file written by writeKubeconfigFile (ignores a missing file). */
+export function removeKubeconfigFile(file: string | undefined): void {
+  if (file) fs.rmSync(file, { force: true });
+}
+
+export interface AccessOptions {
+  /** A kubeconfig file to load instead of the default chain. */
+  kubeconfigPath?: string;
+  context?: string;
+  userAgent?: string;
+}
+
+/** Loads the kubeconfig and selects the context. Errors say what to do next. */
+export async function loadKubeConfig(opts: AccessOptions = {}): Promise<KubeConfig> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  try {
+    if (opts.kubeconfigPath) kc.loadFromFile(opts.kubeconfigPath);
+    else kc.loadFromDefault();
+  } catch (err) {
+    throw new ActionError(
+      `Could not load the kubeconfig: ${(err as Error).message}`,
+      'Set KUBECONFIG (for example with azure/k8s-set-context or `aws eks update-kubeconfig`) or pass the kubeconfig input.',
+    );
+  }
+  if (opts.context) {
+    if (!kc.getContextObject(opts.context)) {
+      const known = kc.getContexts().map((c) => c.name);
+      throw new ActionError(
+        `The kubeconfig has no context "${opts.context}" (it has: ${known.join(', ') || 'none'}).`,
+        'Fix the context input or leave it empty to use the current context.',
+      );
+    }
+    kc.setCurrentContext(opts.context);
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new ActionError(
+      'The kubeconfig has no current cluster.',
+      'Set KUBECONFIG (for example with azure/k8s-set-context) or pass the kubeconfig input, and pick a context.',
+    );
+  }
+  return kc;
+}
+
+/** A counted Transport for the selected context. */
+export async function connect(
+  opts: AccessOptions = {},
+): Promise<Transport & { count: number; log: string[] }> {
+  const kc = await loadKubeConfig(opts);
+  return countingTransport(await kubeTransport(kc, opts.userAgent ?? 'hac'));
+}

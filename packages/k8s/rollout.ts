@@ -1,0 +1,165 @@
+// Waiting for a Deployment to be fully rolled out, with a watch (no polling): observedGeneration
+// caught up, and updated, ready and available replicas all equal to the desired count. The
+// Deployment's own progressDeadlineSeconds (ProgressDeadlineExceeded) and a timeout fail the wait.
+import {
+  ActionError,
+  TimeoutError,
+  backoffDelay,
+  sleep as realSleep,
+  withTimeout,
+  type Sleep,
+} from '@hac/toolkit';
+import type { KubeClient } from './client.js';
+import { isTransient } from './errors.js';
+import type { Deployment } from './objects.js';
+
+export interface RolloutStatus {
+  done: boolean;
+  /** True when the Deployment reports ProgressDeadlineExceeded: waiting longer will not help. */
+  failed: boolean;
+  message: string;
+  desired: number;
+  updated: number;
+  ready: number;
+  available: number;
+}
+
+/** kubectl rollout status's rules, as a pure function of the Deployment. */
+export function rolloutStatus(d: Deployment): RolloutStatus {
+  const desired = d.spec?.replicas ?? 1;
+  const s = d.status ?? {};
+  const updated = s.updatedReplicas ?? 0;
+  const ready = s.readyReplicas ?? 0;
+  const available = s.availableReplicas ?? 0;
+  const total = s.replicas ?? 0;
+  const base = { desired, updated, ready, available };
+  const name = d.metadata.name;
+  const progressing = s.conditions?.find((c) => c.type === 'Progressing');
+  if (progressing?.reason === 'ProgressDeadlineExceeded') {
+    return {
+      ...base,
+      done: false,
+      failed: true,
+      message:
+        `Deployment ${name} exceeded its progress deadline (ProgressDeadlineExceeded): ${progressing.message ?? ''}`.trim(),
+    };
+  }
+  if ((s.observedGeneration ?? 0) < (d.metadata.generation ?? 0)) {
+    return {
+      ...base,
+      done: false,
+      failed: false,
+      message: `waiting for the controller to observe generation ${d.metadata.generation}`,
+    };
+  }
+  if (updated < desired)
+    return { ...base, done: false, failed: false, message: `${updated} of ${desired} new replicas updated` };
+  if (total > updated)
+    return {
+      ...base,
+      done: false,
+      failed: false,
+      message: `${total - updated} old replicas pending termination`,
+    };
+  if (available < updated || ready < desired)
+    return {
+      ...base,
+      done: false,
+      failed: false,
+      message: `${Math.min(available, ready)} of ${desired} updated replicas available`,
+    };
+  return { ...base, done: true, failed: false, message: `${available} of ${desired} replicas available` };
+}
+
+export class RolloutError extends ActionError {
+  constructor(
+    message: string,
+    readonly reason: 'ProgressDeadlineExceeded' | 'Timeout' | 'Deleted',
+    readonly status?: RolloutStatus,
+  ) {
+    super(
+      message,
+      reason === 'Deleted'
+        ? 'Something deleted the Deployment during the rollout; check who else manages it.'
+        : 'Look at the new pods (kubectl describe pods -l <selector>, kubectl get events) for image pull, crash or readiness-probe failures, then fix and redeploy.',
+    );
+    this.name = 'RolloutError';
+  }
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  namespace?: string;
+  onProgress?: (s: RolloutStatus) => void;
+  sleep?: Sleep;
+  random?: () => number;
+}
+
+/** Watches Deployment `name` until it is rolled out; throws RolloutError on deadline/timeout. */
+export async function waitForRollout(
+  client: KubeClient,
+  name: string,
+  opts: WaitOptions,
+): Promise<RolloutStatus> {
+  const signal = withTimeout(client.signal, opts.timeoutMs, `rollout of Deployment ${name}`);
+  const c = client.withSignal(signal);
+  const sleep = opts.sleep ?? realSleep;
+  let last: RolloutStatus | undefined;
+  let lastMessage = '';
+  let resourceVersion: string | undefined;
+  let result: RolloutStatus | undefined;
+  let failures = 0;
+  try {
+    while (!result) {
+      let end: string;
+      try {
+        end = await c.watch<Deployment>(
+          'apps/v1',
+          'Deployment',
+          { namespace: opts.namespace, fieldSelector: `metadata.name=${name}`, resourceVersion },
+          (type, d) => {
+            if (type === 'BOOKMARK') {
+              resourceVersion = d.metadata?.resourceVersion ?? resourceVersion;
+              return false;
+            }
+            resourceVersion = d.metadata.resourceVersion;
+            if (type === 'DELETED')
+              throw new RolloutError(
+                `Deployment ${name} was deleted while waiting for its rollout`,
+                'Deleted',
+              );
+            const s = rolloutStatus(d);
+            last = s;
+            if (s.message !== lastMessage) {
+              lastMessage = s.message;
+              opts.onProgress?.(s);
+            }
+            if (s.failed) throw new RolloutError(s.message, 'ProgressDeadlineExceeded', s);
+            if (s.done) {
+              result = s;
+              return true;
+            }
+            return false;
+          },
+        );
+        failures = 0;
+      } catch (err) {
+        if (err instanceof RolloutError || signal.aborted || !isTransient(err)) throw err;
+        end = 'error';
+        failures++;
+        await sleep(backoffDelay(failures, 250, 4000, opts.random ?? Math.random) + 100, signal);
+      }
+      if (end === 'gone') resourceVersion = undefined;
+    }
+    return result;
+  } catch (err) {
+    if (signal.aborted && signal.reason instanceof TimeoutError && !(client.signal?.aborted ?? false)) {
+      throw new RolloutError(
+        `Deployment ${name} did not become available within ${Math.round(opts.timeoutMs / 1000)}s (${last?.message ?? 'no status yet'})`,
+        'Timeout',
+        last,
+      );
+    }
+    throw err;
+  }
+}

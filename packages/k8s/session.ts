@@ -1,0 +1,68 @@
+// Opening cluster access for a run: kubeconfig (input or default chain), context, namespace,
+// cancellation signal, and a client with retries.
+import { info, maskSecret, type Sleep } from '@hac/toolkit';
+import { KubeClient } from './client.js';
+import { loadKubeConfig, removeKubeconfigFile, writeKubeconfigFile } from './kubeconfig.js';
+import { countingTransport, kubeTransport, type Transport } from './transport.js';
+
+export interface SessionOptions {
+  /** kubeconfig text from the input (secret); written 0600 under RUNNER_TEMP. */
+  kubeconfig?: string;
+  /** A kubeconfig file written earlier (the post step reuses main's file). */
+  kubeconfigPath?: string;
+  context?: string;
+  /** Namespace; empty means the context's namespace, then "default". */
+  namespace?: string;
+  signal?: AbortSignal;
+  userAgent?: string;
+  retryDeadlineMs?: number;
+  sleep?: Sleep;
+  /** A ready transport (tests); skips kubeconfig loading. */
+  transport?: Transport;
+}
+
+export interface Session {
+  client: KubeClient;
+  transport: Transport & { count: number; log: string[] };
+  namespace: string;
+  /** The kubeconfig file this session wrote (to be removed by the post step), if any. */
+  kubeconfigPath?: string;
+  context?: string;
+}
+
+export async function openSession(opts: SessionOptions): Promise<Session> {
+  let kubeconfigPath = opts.kubeconfigPath;
+  let wrote: string | undefined;
+  if (!kubeconfigPath && opts.kubeconfig && opts.kubeconfig.trim() !== '') {
+    maskSecret(opts.kubeconfig);
+    kubeconfigPath = wrote = writeKubeconfigFile(opts.kubeconfig);
+  }
+  let transport: Transport;
+  let namespace = opts.namespace ?? '';
+  let context = opts.context;
+  if (opts.transport) {
+    transport = opts.transport;
+  } else {
+    try {
+      const kc = await loadKubeConfig({ kubeconfigPath, context: opts.context || undefined });
+      context = kc.getCurrentContext();
+      if (!namespace) namespace = kc.getContextObject(context)?.namespace ?? '';
+      transport = await kubeTransport(kc, opts.userAgent ?? 'hac');
+    } catch (err) {
+      removeKubeconfigFile(wrote);
+      throw err;
+    }
+    info(`Cluster ${transport.server} (context ${context})`);
+  }
+  if (!namespace) namespace = 'default';
+  const counted = countingTransport(transport);
+  const client = new KubeClient(counted, {
+    namespace,
+    signal: opts.signal,
+    retryDeadlineMs: opts.retryDeadlineMs,
+    sleep: opts.sleep,
+    onRetry: ({ what, attempt, delayMs, error }) =>
+      info(`retrying ${what} (attempt ${attempt + 1} in ${delayMs}ms): ${(error as Error).message}`),
+  });
+  return { client, transport: counted, namespace, kubeconfigPath, context };
+}
