@@ -1,2 +1,3 @@
-import { runAction, notImplemented } from '@hac/toolkit';
-void runAction(() => notImplemented('x'));
+import { runAction } from '@hac/toolkit';
+import { run } from './run.js';
+void runAction(async () => void (await run()));

@@ -1,6 +1,7 @@
 import {
   formatDuration,
   redact,
+  secretForms,
   sleep as realSleep,
   systemClock,
   throwIfAborted,
@@ -128,7 +129,9 @@ export async function runGate(spec: GateSpec, deps: GateDeps = {}): Promise<Gate
     ],
     spec.auth,
   );
-  const clean = (text: string) => (secrets.length ? redact(text, secrets) : text);
+  // Every form a secret could show in (raw, base64, URI-encoded), whether or not it was masked already.
+  const forms = [...new Set(secrets.flatMap(secretForms))];
+  const clean = (text: string) => (forms.length ? redact(text, forms) : text);
   const ctx: Ctx = {
     transport: createTransport(spec.tls, sensitiveHeaderNames(spec.checks)),
     auth: spec.auth,

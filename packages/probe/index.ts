@@ -17,6 +17,7 @@ export { runGate, type GateDeps } from './gate.js';
 export { parseChecks, validateCheck, CHECK_KEYS } from './checks.js';
 export { parseStatusSpec, type StatusMatcher } from './status.js';
 export { parseJsonExpectation, parseJsonPath, evalJsonPath } from './jsonpath.js';
-export { parseHeaders } from './headers.js';
+export { parseHeaders, isSensitiveHeader } from './headers.js';
+export { secretValues } from './http.js';
 export { gateSummary, gateAnnotations } from './summary.js';
 export { percentile } from './stats.js';
