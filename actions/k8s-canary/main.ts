@@ -1,3 +1,5 @@
-import { runAction, notImplemented } from '@hac/toolkit';
+import { runAction } from '@hac/toolkit';
+import { runCanaryAction } from '@hac/k8s';
+import { envInputs } from '@hac/toolkit';
 
-void runAction(() => notImplemented('k8s-canary'));
+void runAction(async () => void (await runCanaryAction({ source: envInputs() })));

@@ -1,0 +1,68 @@
+/** The k8s-canary action's inputs: the shared Kubernetes inputs plus the canary's own. */
+import { input, readInputs, type InputSource, type Values } from '@hac/toolkit';
+import { checksField, commonInputs, urlsField, validateCommon, type CommonValues } from '../inputs.js';
+import { METRICS_EXPECTED, parseMetrics } from './metrics.js';
+import { ROUTE_METHODS } from './routes.js';
+import { PAUSE_EXPECTED, STEPS_EXPECTED, parsePauses, parseSteps } from './steps.js';
+
+const NAME = /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/;
+
+export const canaryInputs = {
+  ...commonInputs,
+  action: input.oneOf(['deploy', 'promote', 'abort'] as const, 'deploy'),
+  steps: input.map(input.string({ default: '10,25,50,100' }), parseSteps, STEPS_EXPECTED),
+  pause: input.string({ default: '0' }),
+  route: input.oneOf(ROUTE_METHODS, 'replicas'),
+  surge: input.optional(input.integer({ min: 0, max: 1000 })),
+  service: input.string({ pattern: NAME, expected: 'a Service name' }),
+  'http-route': input.string({ pattern: NAME, expected: 'an HTTPRoute name' }),
+  ingress: input.string({ pattern: NAME, expected: 'an Ingress name' }),
+  'canary-urls': urlsField(),
+  'canary-checks': checksField(),
+  'stable-urls': urlsField(),
+  'stable-checks': checksField(),
+  metrics: input.map(input.string({ trim: false }), parseMetrics, METRICS_EXPECTED),
+  'prometheus-url': input.string({
+    pattern: /^https?:\/\/[^\s@]+$/,
+    expected: 'an http:// or https:// URL of Prometheus without credentials',
+  }),
+  'prometheus-token': input.string({ secret: true, expected: 'a bearer token' }),
+};
+
+export type CanaryInputs = Values<typeof canaryInputs> & { pauses: number[] };
+
+/** Reads and checks every input; all problems are reported together in one InputError. */
+export function readCanaryInputs(source: InputSource): CanaryInputs {
+  let pauses: number[] = [];
+  const v = readInputs(canaryInputs, source, (v, problems, { failed }) => {
+    validateCommon(v as unknown as CommonValues, problems, failed, v.action === 'deploy');
+    if (!failed.has('steps') && !failed.has('pause')) {
+      try {
+        pauses = parsePauses(v.pause, v.steps.length);
+      } catch {
+        problems.add('pause', v.pause, PAUSE_EXPECTED);
+      }
+    }
+    if (v.route === 'gateway-api' && v['http-route'] === '' && v.action === 'deploy') {
+      problems.add(
+        'http-route',
+        '',
+        'the name of the HTTPRoute to weight (required with route: gateway-api)',
+      );
+    }
+    if (v.route === 'ingress-nginx' && v.ingress === '' && v.action === 'deploy') {
+      problems.add(
+        'ingress',
+        '',
+        'the name of the stable Ingress to copy (required with route: ingress-nginx)',
+      );
+    }
+    if (v.route !== 'replicas' && v.surge !== undefined) {
+      problems.add('surge', String(v.surge), 'empty unless route is replicas');
+    }
+    if (!failed.has('metrics') && v.metrics.length > 0 && v['prometheus-url'] === '') {
+      problems.add('prometheus-url', '', 'the URL of Prometheus (required when metrics are given)');
+    }
+  });
+  return { ...v, pauses };
+}

@@ -1,0 +1,104 @@
+/** Outputs and the job summary of a canary run (pure builders; the action writes them). */
+import { Summary, formatDuration } from '@hac/toolkit';
+import { gateSummary } from '@hac/probe';
+import type { CanaryResult } from './engine.js';
+
+export const Outputs = {
+  verdict: 'verdict',
+  phase: 'phase',
+  version: 'version',
+  previousVersion: 'previous-version',
+  image: 'image',
+  previousImage: 'previous-image',
+  weight: 'weight',
+  reason: 'rollback-reason',
+  requests: 'api-requests',
+} as const;
+
+export function canaryOutputs(r: CanaryResult, requests?: number): Record<string, string> {
+  const rolledBack = r.verdict === 'rolled-back' || r.verdict === 'aborted';
+  return {
+    [Outputs.verdict]: r.verdict,
+    [Outputs.phase]: r.phase ?? '',
+    // The version that serves traffic now: the new one after promote, the old one after an abort.
+    [Outputs.version]: rolledBack ? r.previousVersion : r.version,
+    [Outputs.previousVersion]: rolledBack ? r.version : r.previousVersion,
+    [Outputs.image]: rolledBack ? r.previousImage : r.image,
+    [Outputs.previousImage]: rolledBack ? r.image : r.previousImage,
+    [Outputs.weight]: String(r.weight),
+    [Outputs.reason]: r.reason ?? '',
+    ...(requests !== undefined ? { [Outputs.requests]: String(requests) } : {}),
+  };
+}
+
+export function canarySummary(
+  r: CanaryResult,
+  opts: { namespace: string; route: string; dryRun: boolean },
+): Summary {
+  const s = new Summary();
+  const icon = {
+    promoted: '✅',
+    initial: '✅',
+    paused: '⏸️',
+    planned: '📝',
+    'rolled-back': '❌',
+    aborted: '↩️',
+  }[r.verdict];
+  s.heading(`${icon} k8s-canary ${r.action}: ${r.name} — ${r.verdict}`);
+  s.text(
+    `Namespace \`${opts.namespace}\`, route \`${opts.route}\`. ${r.previousImage ? `\`${r.previousImage}\` → ` : ''}\`${r.image}\`. Canary weight now: ${r.weight}%.`,
+  );
+  if (r.reason) s.text(`**Reason:** ${r.reason}`);
+  for (const w of r.warnings) s.text(`⚠️ ${w}`);
+  if (r.plan.length > 0) {
+    s.heading(opts.dryRun ? 'Plan (replica math per step)' : 'Replica math per step', 3);
+    s.table(
+      ['step', 'weight', 'stable', 'canary', 'actual share', 'note'],
+      r.plan.map((p, i) => [i + 1, `${p.weight}%`, p.stable, p.canary, `${p.actual}%`, p.note ?? '']),
+    );
+  }
+  if (opts.dryRun && r.objects.length > 0) {
+    s.heading('Objects (all passed a server-side dry run)', 3);
+    s.list(r.objects.map((o) => `\`${o}\``));
+  }
+  if (r.routeDiff) s.text(`**Route:** ${r.routeDiff}`);
+  if (r.timeline.length > 0) {
+    s.heading('Timeline', 3);
+    s.table(
+      ['step', 'weight', 'stable / canary pods', 'actual', 'gates', 'result', 'took'],
+      r.timeline.map((t) => [
+        t.step,
+        `${t.weight}%`,
+        `${t.stable} / ${t.canary}`,
+        `${t.actual}%`,
+        t.gates,
+        t.passed ? 'passed' : 'FAILED',
+        formatDuration(t.ms),
+      ]),
+    );
+  }
+  for (const m of r.metricResults) {
+    s.details(
+      `Step ${m.step} metrics`,
+      new Summary()
+        .table(
+          ['metric', 'value', 'result', 'query'],
+          m.results.map((x) => [
+            x.name,
+            x.value ?? 'n/a',
+            x.passed ? 'passed' : `FAILED: ${x.reason}`,
+            `\`${x.query}\``,
+          ]),
+        )
+        .toString(),
+    );
+  }
+  for (const g of r.gateReports) {
+    if (!g.report.passed)
+      s.details(`Step ${g.step} ${g.label} checks`, gateSummary(g.report, `${g.label} checks`).toString());
+  }
+  if (r.verdict === 'paused') {
+    s.text('Next: run this action with `action: promote` (e.g. after a manual approval) or `action: abort`.');
+  }
+  return s;
+}
