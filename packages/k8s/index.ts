@@ -148,3 +148,4 @@ export {
   NAMESPACE_NAME,
   type CommonValues,
 } from './inputs.js';
+export * from './canary/index.js';
