@@ -1,0 +1,77 @@
+// @hac/image: build container images with docker buildx or buildah, tag them from the git context,
+// log in to registries (passwords through stdin), push with retries and report the digest.
+export { exec, type Exec, type ExecOptions, type ExecResult } from './exec.js';
+export {
+  Inputs,
+  spec,
+  resolveInputs,
+  engineProblems,
+  registryOf,
+  type BuildRequest,
+  type Engine,
+  type EngineChoice,
+  type ResolveOptions,
+} from './inputs.js';
+export {
+  gitTags,
+  ociLabels,
+  sanitizeTag,
+  OCI,
+  type GitContext,
+  type GitTags,
+  type LatestMode,
+  type TagOptions,
+} from './metadata.js';
+export { githubContext } from './github.js';
+export {
+  parseRepository,
+  parseImageRef,
+  tagProblem,
+  splitTag,
+  pinned,
+  ecrRegistry,
+  TAG_PATTERN,
+  type Repository,
+  type ImageRef,
+} from './reference.js';
+export { parseCache, validPlatform, keyValue, CACHE_TYPES, type CacheSpec, type CacheType } from './forms.js';
+export { parseRegistries, checkLogin, normaliseHost, type RegistryLogin } from './registries.js';
+export {
+  buildxArgs,
+  dockerLoginArgs,
+  dockerLogoutArgs,
+  readDockerResult,
+  secretEnv,
+  secretEnvName,
+  dockerProbes,
+} from './docker.js';
+export {
+  buildahBuildArgs,
+  buildahPushArgs,
+  buildahLoginArgs,
+  buildahLogoutArgs,
+  manifestName,
+  usedCache,
+} from './buildah.js';
+export { classify, isTransient, pushHint, type FailureKind } from './failures.js';
+export {
+  loginAll,
+  logoutAll,
+  ecrToken,
+  decodeEcrToken,
+  loginArgs,
+  logoutArgs,
+  type Credentials,
+  type EcrTokenProvider,
+} from './login.js';
+export { resolveEngine, dockerAvailable, buildahAvailable } from './engine.js';
+export {
+  buildAndPush,
+  State,
+  type BuildDeps,
+  type BuildResult,
+  type Logger,
+  type PushRecord,
+} from './build.js';
+export { logoutFromState } from './post.js';
+export { Outputs, outputsOf, metadataOf, summaryOf } from './report.js';
