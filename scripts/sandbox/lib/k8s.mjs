@@ -276,7 +276,11 @@ export const k8s = {
     }
     ensureDir(RUN_DIR);
     writeIfChanged(FILES.auditPolicy, auditPolicy());
-    writeIfChanged(KWOKCTL_CONFIG, kwokctlConfig());
+    const configChanged = writeIfChanged(KWOKCTL_CONFIG, kwokctlConfig());
+    if (configChanged && clusterExists()) {
+      log('k8s: kwokctl configuration or stages changed; recreating the cluster');
+      await kwokctl(['delete', 'cluster', '--name', CLUSTER_NAME], { allowFail: true });
+    }
     let healthy = false;
     try {
       healthy = await health();
