@@ -7,7 +7,7 @@ export const SECRET_FORM = 'id=value lines (id of letters, digits, ".", "-" and 
 export const SECRET_ENV_FORM = 'id=ENV_NAME lines naming an environment variable set for this step';
 export const PLATFORM_FORM = 'os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8';
 export const CACHE_FORM =
-  'type=registry,ref=<image>, type=gha, type=local,dest=<dir>, type=inline, type=s3 or type=azblob (csv key=value), or a bare image reference for cache-from';
+  'csv such as type=registry,ref=<image>,mode=max or type=gha; types: registry, gha, local, inline, s3, azblob';
 
 export interface KeyValue {
   key: string;

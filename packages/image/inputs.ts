@@ -251,7 +251,7 @@ export function resolveInputs(source: InputSource, opts: ResolveOptions): BuildR
       list.flatMap((entry) => {
         const c = parseCache(entry, dir);
         if (typeof c === 'string') {
-          problems.add(name, entry, `${CACHE_FORM} (${c})`);
+          problems.add(name, entry, `${c} (${CACHE_FORM})`);
           return [];
         }
         return [c];
@@ -283,6 +283,11 @@ export function resolveInputs(source: InputSource, opts: ResolveOptions): BuildR
         return [];
       }
     });
+    let tagsFailed = failed.has(Inputs.tags);
+    const badTag = (t: string, expected: string) => {
+      tagsFailed = true;
+      problems.add(Inputs.tags, t, expected);
+    };
     for (const t of v.tags) {
       if (!t.includes('/') && !t.includes(':') && !t.includes('@')) {
         const problem = tagProblem(t);
@@ -297,7 +302,7 @@ export function resolveInputs(source: InputSource, opts: ResolveOptions): BuildR
         if (ref.repository.lowercased) notes.push(`Repository in tag "${t}" was lowercased to "${ref.ref}".`);
         refs.push(ref.ref);
       } catch (err) {
-        problems.add(Inputs.tags, t, `${REF_FORM} (${(err as Error).message})`);
+        badTag(t, `a reference like ghcr.io/owner/app:1.2.3: ${(err as Error).message}`);
       }
     }
     const computed = gitTags(opts.git, { latest: v.latest as LatestMode, sha: v['sha-tags'] });
@@ -309,7 +314,7 @@ export function resolveInputs(source: InputSource, opts: ResolveOptions): BuildR
         `tags to apply: the git context (${computed.source}) gives none, so set "tags"`,
       );
     }
-    if (v.push && refs.length === 0 && !failed.has(Inputs.tags) && !failed.has(Inputs.images)) {
+    if (v.push && refs.length === 0 && !tagsFailed && !failed.has(Inputs.images)) {
       problems.add(
         Inputs.tags,
         '',

@@ -10,7 +10,7 @@ const HOST =
 export const TAG_FORM =
   'a tag of letters, digits, "_", "." and "-" (at most 128, not starting with "." or "-")';
 export const REPOSITORY_FORM = 'an image repository such as ghcr.io/owner/app or 127.0.0.1:5000/team/app';
-export const REF_FORM = `a full reference such as ghcr.io/owner/app:1.2.3, or a bare tag applied to "images" (${TAG_FORM})`;
+export const REF_FORM = `a full reference such as ghcr.io/owner/app:1.2.3, or a bare tag applied to "images"`;
 
 export class InvalidReference extends Error {}
 
