@@ -38,7 +38,9 @@ describe('sandbox EC2 (moto)', () => {
 
   test('RunInstances -> running, CreateImage -> available, EIP association is visible', async () => {
     const images = await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }));
-    const baseAmi = images.Images?.find((i) => i.State === 'available' && i.Architecture === 'x86_64')?.ImageId;
+    const baseAmi = images.Images?.find(
+      (i) => i.State === 'available' && i.Architecture === 'x86_64',
+    )?.ImageId;
     expect(baseAmi).toMatch(/^ami-/);
 
     const tags = [{ Key: 'hac:run-id', Value: runId }];
@@ -85,7 +87,11 @@ describe('sandbox EC2 (moto)', () => {
     expect(eip.AllocationId).toMatch(/^eipalloc-/);
     cleanup.push(() => ec2.send(new ReleaseAddressCommand({ AllocationId: eip.AllocationId })));
     const assoc = await ec2.send(
-      new AssociateAddressCommand({ AllocationId: eip.AllocationId, InstanceId: instanceId, AllowReassociation: true }),
+      new AssociateAddressCommand({
+        AllocationId: eip.AllocationId,
+        InstanceId: instanceId,
+        AllowReassociation: true,
+      }),
     );
     expect(assoc.AssociationId).toMatch(/^eipassoc-/);
     cleanup.push(() => ec2.send(new DisassociateAddressCommand({ AssociationId: assoc.AssociationId })));

@@ -48,7 +48,8 @@ async function eventually<T>(fn: () => T | undefined, what: string, timeoutMs = 
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await sleep(300);
   }
 }
@@ -135,7 +136,16 @@ spec:
   }, 90000);
 
   test('a simulated readiness failure removes the endpoint, recover restores it', async () => {
-    const pods = kubectlOk(['-n', ns, 'get', 'pods', '-l', `app=${app}`, '-o', 'jsonpath={.items[*].metadata.name}'])
+    const pods = kubectlOk([
+      '-n',
+      ns,
+      'get',
+      'pods',
+      '-l',
+      `app=${app}`,
+      '-o',
+      'jsonpath={.items[*].metadata.name}',
+    ])
       .trim()
       .split(/\s+/);
     expect(pods).toHaveLength(3);
@@ -162,12 +172,17 @@ spec:
     expect(crashed.status.containerStatuses[0].state.waiting.reason).toBe('CrashLoopBackOff');
 
     expect(sandboxCli(['fail-pods', ns, `hac-test/victim=yes`, 'recover']).status).toBe(0);
-    await eventually(() => (readyCount(endpoints(ns, app)) === 3 ? true : undefined), 'all 3 endpoints ready again');
+    await eventually(
+      () => (readyCount(endpoints(ns, app)) === 3 ? true : undefined),
+      'all 3 endpoints ready again',
+    );
   }, 120000);
 
   test('the deployer is limited to its Role', () => {
     const can = (verb: string, resource: string, namespace: string) =>
-      kubectl(['auth', 'can-i', verb, resource, '-n', namespace], { kubeconfig: sb.deployerKubeconfig }).stdout.trim();
+      kubectl(['auth', 'can-i', verb, resource, '-n', namespace], {
+        kubeconfig: sb.deployerKubeconfig,
+      }).stdout.trim();
     expect(can('create', 'deployments.apps', ns)).toBe('yes');
     expect(can('patch', 'httproutes.gateway.networking.k8s.io', ns)).toBe('yes');
     expect(can('get', 'secrets', ns)).toBe('no');
@@ -181,7 +196,9 @@ spec:
     expect(denied.status).not.toBe(0);
     expect(denied.stderr).toMatch(/forbidden/i);
     expect(denied.stderr).toContain('system:serviceaccount:hac:deployer');
-    const deniedOther = kubectl(['-n', 'default', 'get', 'deployments'], { kubeconfig: sb.deployerKubeconfig });
+    const deniedOther = kubectl(['-n', 'default', 'get', 'deployments'], {
+      kubeconfig: sb.deployerKubeconfig,
+    });
     expect(deniedOther.status).not.toBe(0);
     expect(deniedOther.stderr).toMatch(/forbidden/i);
   });

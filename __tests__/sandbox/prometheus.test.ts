@@ -7,7 +7,10 @@ let sb: SandboxEnv;
 async function query(promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
   const res = await fetch(`${sb.prometheusUrl}/api/v1/query?query=${encodeURIComponent(promql)}`);
   expect(res.status).toBe(200);
-  const body = (await res.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+  const body = (await res.json()) as {
+    status: string;
+    data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+  };
   expect(body.status).toBe('success');
   return body.data.result;
 }
@@ -49,7 +52,11 @@ describe('sandbox Prometheus', () => {
     await fetch(`${sb.exporterUrl}/set`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'hac_sandbox_test_value', labels: { run, kind: 'gauge' }, value: value + 1 }),
+      body: JSON.stringify({
+        name: 'hac_sandbox_test_value',
+        labels: { run, kind: 'gauge' },
+        value: value + 1,
+      }),
     });
     await eventually(async () => {
       const r = await query(`hac_sandbox_test_value{run="${run}"}`);
@@ -60,15 +67,22 @@ describe('sandbox Prometheus', () => {
   test('counters incremented on the exporter give a rate', async () => {
     const run = uniqueName('prom-rate');
     const inc = () =>
-      fetch(`${sb.exporterUrl}/inc?name=hac_sandbox_requests_total&type=counter&labels=${encodeURIComponent(`run=${run}`)}&value=10`, {
-        method: 'POST',
-      });
+      fetch(
+        `${sb.exporterUrl}/inc?name=hac_sandbox_requests_total&type=counter&labels=${encodeURIComponent(`run=${run}`)}&value=10`,
+        {
+          method: 'POST',
+        },
+      );
     expect((await inc()).status).toBe(200);
-    const result = await eventually(async () => {
-      await inc();
-      const r = await query(`increase(hac_sandbox_requests_total{run="${run}"}[30s])`);
-      return r.length && Number(r[0]!.value[1]) > 0 ? r : undefined;
-    }, 'a positive increase()', 30000);
+    const result = await eventually(
+      async () => {
+        await inc();
+        const r = await query(`increase(hac_sandbox_requests_total{run="${run}"}[30s])`);
+        return r.length && Number(r[0]!.value[1]) > 0 ? r : undefined;
+      },
+      'a positive increase()',
+      30000,
+    );
     expect(Number(result[0]!.value[1])).toBeGreaterThan(0);
     const bad = await fetch(`${sb.exporterUrl}/set?name=bad-name&value=1`, { method: 'POST' });
     expect(bad.status).toBe(400);

@@ -67,11 +67,15 @@ describe('sandbox registry and buildah', () => {
     const manifest = (await manifestRes.json()) as { layers: { digest: string; mediaType: string }[] };
     expect(manifest.layers.length).toBeGreaterThanOrEqual(2);
     const top = manifest.layers[manifest.layers.length - 1]!;
-    const blob = Buffer.from(await (await fetch(`http://${sb.registry}/v2/${repo}/blobs/${top.digest}`)).arrayBuffer());
+    const blob = Buffer.from(
+      await (await fetch(`http://${sb.registry}/v2/${repo}/blobs/${top.digest}`)).arrayBuffer(),
+    );
     const tar = top.mediaType.endsWith('gzip') ? gunzipSync(blob) : blob;
     expect(tar.toString('latin1')).toContain(marker);
 
-    const tags = (await (await fetch(`http://${sb.registry}/v2/${repo}/tags/list`)).json()) as { tags: string[] };
+    const tags = (await (await fetch(`http://${sb.registry}/v2/${repo}/tags/list`)).json()) as {
+      tags: string[];
+    };
     expect(tags.tags).toEqual([tag]);
 
     // deletes are enabled; a deleted manifest is gone

@@ -15,15 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export type SandboxComponent =
-  | 'k8s'
-  | 'moto'
-  | 'aws'
-  | 'registry'
-  | 'buildah'
-  | 'prometheus'
-  | 'exporter'
-  | 'act'
-  | 'actionlint';
+  'k8s' | 'moto' | 'aws' | 'registry' | 'buildah' | 'prometheus' | 'exporter' | 'act' | 'actionlint';
 
 export interface SandboxEnv {
   /** admin kubeconfig (cluster-admin) */
@@ -153,6 +145,9 @@ export function sandboxProcessEnv(sb: SandboxEnv, extra: Record<string, string> 
 
 /** A name unique to this test run, valid as a Kubernetes name. */
 export function uniqueName(prefix: string): string {
-  const base = prefix.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40);
+  const base = prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .slice(0, 40);
   return `${base}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }

@@ -20,7 +20,8 @@ function need(name) {
 function sh(cmd, args, timeout = 10000) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout });
   if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')}: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
   return r.stdout;
 }
 
@@ -61,12 +62,16 @@ const checks = {
     const ref = need('HAC_BASE_IMAGE');
     const slash = ref.indexOf('/');
     const colon = ref.lastIndexOf(':');
-    await get(`http://${ref.slice(0, slash)}/v2/${ref.slice(slash + 1, colon)}/manifests/${ref.slice(colon + 1)}`, {
-      method: 'HEAD',
-      headers: {
-        accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
+    await get(
+      `http://${ref.slice(0, slash)}/v2/${ref.slice(slash + 1, colon)}/manifests/${ref.slice(colon + 1)}`,
+      {
+        method: 'HEAD',
+        headers: {
+          accept:
+            'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
+        },
       },
-    });
+    );
   },
   async prometheus() {
     await get(`${need('HAC_PROMETHEUS_URL')}/-/ready`);
@@ -86,7 +91,8 @@ const names = [...new Set(process.argv.slice(2).map((n) => ALIASES[n] ?? n))];
 const results = await Promise.all(
   names.map(async (name) => {
     const check = checks[name];
-    if (!check) return { name, ok: false, reason: `unknown component (known: ${Object.keys(checks).join(', ')})` };
+    if (!check)
+      return { name, ok: false, reason: `unknown component (known: ${Object.keys(checks).join(', ')})` };
     try {
       await check();
       return { name, ok: true };

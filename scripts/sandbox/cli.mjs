@@ -82,14 +82,18 @@ function runInherit(cmd, args, opts = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], ...opts });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(cmd)} exited ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${path.basename(cmd)} exited ${code}`)),
+    );
   });
 }
 
 const PREREQ_COMMANDS = ['buildah', 'docker-registry', 'prometheus', 'busybox', 'skopeo'];
 
 async function ensurePrereqs() {
-  const missing = PREREQ_COMMANDS.filter((c) => !which(c) && !(c === 'busybox' && fs.existsSync('/bin/busybox')));
+  const missing = PREREQ_COMMANDS.filter(
+    (c) => !which(c) && !(c === 'busybox' && fs.existsSync('/bin/busybox')),
+  );
   if (!missing.length) return;
   log(`installing Debian packages (missing: ${missing.join(', ')})`);
   await runInherit('bash', [path.join(SANDBOX_DIR, 'install-prereqs.sh')]);
@@ -135,7 +139,9 @@ async function up(names) {
   chains.push(
     guard('build', async () => {
       if (targets.length) {
-        await timed(timings, 'go-builds', () => runInherit('bash', [path.join(SANDBOX_DIR, 'build-bins.sh'), ...targets]));
+        await timed(timings, 'go-builds', () =>
+          runInherit('bash', [path.join(SANDBOX_DIR, 'build-bins.sh'), ...targets]),
+        );
       }
     }).then(async () => {
       if (failures.some((f) => f.name === 'build')) return;
@@ -157,7 +163,8 @@ async function up(names) {
   if (selected.has('exporter')) {
     chains.push(
       guard('exporter', () => timed(timings, 'exporter', () => exporter.up())).then(async () => {
-        if (selected.has('prometheus')) await guard('prometheus', () => timed(timings, 'prometheus', () => prometheus.up()));
+        if (selected.has('prometheus'))
+          await guard('prometheus', () => timed(timings, 'prometheus', () => prometheus.up()));
       }),
     );
   }
@@ -166,7 +173,10 @@ async function up(names) {
   const total = (Date.now() - started) / 1000;
   timings.total = total;
   try {
-    fs.writeFileSync(path.join(RUN_DIR, 'last-up.json'), JSON.stringify({ at: new Date().toISOString(), timings }, null, 2));
+    fs.writeFileSync(
+      path.join(RUN_DIR, 'last-up.json'),
+      JSON.stringify({ at: new Date().toISOString(), timings }, null, 2),
+    );
   } catch {
     /* best effort */
   }
@@ -174,7 +184,9 @@ async function up(names) {
     for (const { name, err } of failures) {
       process.stderr.write(`\n[sandbox] FAILED ${err.component ?? name}: ${err.message}\n`);
     }
-    process.stderr.write(`\n[sandbox] up failed after ${total.toFixed(1)}s (${failures.map((f) => f.err.component ?? f.name).join(', ')})\n`);
+    process.stderr.write(
+      `\n[sandbox] up failed after ${total.toFixed(1)}s (${failures.map((f) => f.err.component ?? f.name).join(', ')})\n`,
+    );
     process.exitCode = 1;
     return;
   }

@@ -45,7 +45,12 @@ function load() {
 
 function save() {
   if (!stateFile) return;
-  const data = [...metrics].map(([name, m]) => ({ name, type: m.type, help: m.help, series: [...m.series.values()] }));
+  const data = [...metrics].map(([name, m]) => ({
+    name,
+    type: m.type,
+    help: m.help,
+    series: [...m.series.values()],
+  }));
   fs.writeFileSync(`${stateFile}.tmp`, JSON.stringify(data));
   fs.renameSync(`${stateFile}.tmp`, stateFile);
 }
@@ -164,7 +169,10 @@ const server = http.createServer(async (req, res) => {
         [...metrics].map(([name, m]) => ({ name, type: m.type, series: [...m.series.values()] })),
       );
     }
-    if ((req.method === 'POST' || req.method === 'PUT') && (url.pathname === '/set' || url.pathname === '/inc')) {
+    if (
+      (req.method === 'POST' || req.method === 'PUT') &&
+      (url.pathname === '/set' || url.pathname === '/inc')
+    ) {
       const op = url.pathname.slice(1);
       const body = await readBody(req);
       let input;

@@ -17,9 +17,27 @@ import {
   bin,
 } from './config.mjs';
 import { ComponentError } from './services.mjs';
-import { ensureDir, isAlive, killPid, log, readPidFile, run, sleep, tail, waitFor, which, writeIfChanged } from './proc.mjs';
+import {
+  ensureDir,
+  isAlive,
+  killPid,
+  log,
+  readPidFile,
+  run,
+  sleep,
+  tail,
+  waitFor,
+  which,
+  writeIfChanged,
+} from './proc.mjs';
 
-export const CONTROL_PLANE = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller'];
+export const CONTROL_PLANE = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kwok-controller',
+];
 const KWOKCTL_CONFIG = path.join(RUN_DIR, 'kwokctl.yaml');
 const NODES = ['kwok-node-0', 'kwok-node-1', 'kwok-node-2'];
 
@@ -90,9 +108,15 @@ async function health() {
 }
 
 function missingBinaries() {
-  return ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl', 'kwok', 'kwokctl'].filter(
-    (n) => !fs.existsSync(bin(n)),
-  );
+  return [
+    'etcd',
+    'kube-apiserver',
+    'kube-controller-manager',
+    'kube-scheduler',
+    'kubectl',
+    'kwok',
+    'kwokctl',
+  ].filter((n) => !fs.existsSync(bin(n)));
 }
 
 function clusterExists() {
@@ -197,7 +221,15 @@ async function deployerToken() {
   try {
     return await waitFor(
       async () => {
-        const { stdout } = await kubectl(['-n', NAMESPACE, 'get', 'secret', 'deployer-token', '-o', 'jsonpath={.data.token}']);
+        const { stdout } = await kubectl([
+          '-n',
+          NAMESPACE,
+          'get',
+          'secret',
+          'deployer-token',
+          '-o',
+          'jsonpath={.data.token}',
+        ]);
         return stdout.trim() ? Buffer.from(stdout.trim(), 'base64').toString('utf8') : undefined;
       },
       { timeoutMs: 20000, what: 'deployer token secret' },
@@ -236,10 +268,20 @@ current-context: deployer@hac-sandbox
 async function setup() {
   log('k8s: nodes, namespace, deployer RBAC, Gateway API CRDs');
   await kubectl(['apply', '-f', '-'], { input: nodeManifest() });
-  await kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=hac-sandbox', '-f', FILES.deployerRbac]);
+  await kubectl([
+    'apply',
+    '--server-side',
+    '--force-conflicts',
+    '--field-manager=hac-sandbox',
+    '-f',
+    FILES.deployerRbac,
+  ]);
   await writeDeployerKubeconfig();
   if (!fs.existsSync(GATEWAY_API_DIR)) {
-    throw new ComponentError('k8s', `Gateway API CRDs not found at ${GATEWAY_API_DIR} (set HAC_GATEWAY_API_DIR)`);
+    throw new ComponentError(
+      'k8s',
+      `Gateway API CRDs not found at ${GATEWAY_API_DIR} (set HAC_GATEWAY_API_DIR)`,
+    );
   }
   const files = fs
     .readdirSync(GATEWAY_API_DIR)
@@ -252,15 +294,29 @@ async function setup() {
     '--field-manager=hac-sandbox',
     ...files.flatMap((f) => ['-f', path.join(GATEWAY_API_DIR, f)]),
   ]);
-  await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/httproutes.gateway.networking.k8s.io', 'crd/gateways.gateway.networking.k8s.io']);
+  await kubectl([
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd/httproutes.gateway.networking.k8s.io',
+    'crd/gateways.gateway.networking.k8s.io',
+  ]);
   await kubectl(['wait', '--for=condition=Ready', '--timeout=60s', ...NODES.map((n) => `node/${n}`)]);
 }
 
 async function setupDone() {
   try {
     if (!fs.existsSync(FILES.deployerKubeconfig)) return false;
-    await kubectl(['get', 'crd/httproutes.gateway.networking.k8s.io', `node/${NODES[NODES.length - 1]}`, '-o', 'name']);
-    await kubectl(['auth', 'can-i', 'get', 'pods', '-n', NAMESPACE], { kubeconfig: FILES.deployerKubeconfig });
+    await kubectl([
+      'get',
+      'crd/httproutes.gateway.networking.k8s.io',
+      `node/${NODES[NODES.length - 1]}`,
+      '-o',
+      'name',
+    ]);
+    await kubectl(['auth', 'can-i', 'get', 'pods', '-n', NAMESPACE], {
+      kubeconfig: FILES.deployerKubeconfig,
+    });
     return true;
   } catch {
     return false;
@@ -272,7 +328,10 @@ export const k8s = {
   async up() {
     const missing = missingBinaries();
     if (missing.length) {
-      throw new ComponentError('k8s', `binaries not built: ${missing.join(', ')} (bash scripts/sandbox/build-bins.sh)`);
+      throw new ComponentError(
+        'k8s',
+        `binaries not built: ${missing.join(', ')} (bash scripts/sandbox/build-bins.sh)`,
+      );
     }
     ensureDir(RUN_DIR);
     writeIfChanged(FILES.auditPolicy, auditPolicy());
@@ -292,7 +351,9 @@ export const k8s = {
     } else if (clusterExists()) {
       log('k8s: starting existing cluster');
       try {
-        await kwokctl(['start', 'cluster', '--name', CLUSTER_NAME, '--wait', '2m'], { timeoutMs: 3 * 60 * 1000 });
+        await kwokctl(['start', 'cluster', '--name', CLUSTER_NAME, '--wait', '2m'], {
+          timeoutMs: 3 * 60 * 1000,
+        });
         await waitFor(health, { timeoutMs: 60000, what: 'kube-apiserver /readyz' });
       } catch (err) {
         log(`k8s: restart failed (${err.message.split('\n')[0]}); recreating the cluster`);
@@ -345,16 +406,28 @@ export async function restartApiserver({ downSeconds = 0 } = {}) {
   } catch (err) {
     throw new ComponentError('k8s', err.message, apiserverLog());
   }
-  log(`k8s: kube-apiserver back (pid ${readPidFile(pidPath)}) in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  log(
+    `k8s: kube-apiserver back (pid ${readPidFile(pidPath)}) in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+  );
 }
 
 const FAIL_MODES = ['readiness', 'crash', 'recover'];
 
 /** Marks the pods matching a selector so kwok makes them fail (or recover). */
 export async function failPods(namespace, selector, mode = 'readiness', { timeoutMs = 30000 } = {}) {
-  if (!namespace || !selector) throw new Error('usage: fail-pods <namespace> <labelSelector> [readiness|crash|recover]');
+  if (!namespace || !selector)
+    throw new Error('usage: fail-pods <namespace> <labelSelector> [readiness|crash|recover]');
   if (!FAIL_MODES.includes(mode)) throw new Error(`mode must be one of ${FAIL_MODES.join(', ')}`);
-  const { stdout } = await kubectl(['-n', namespace, 'get', 'pods', '-l', selector, '-o', 'jsonpath={.items[*].metadata.name}']);
+  const { stdout } = await kubectl([
+    '-n',
+    namespace,
+    'get',
+    'pods',
+    '-l',
+    selector,
+    '-o',
+    'jsonpath={.items[*].metadata.name}',
+  ]);
   const pods = stdout.trim().split(/\s+/).filter(Boolean);
   if (!pods.length) throw new Error(`no pods match ${selector} in namespace ${namespace}`);
   const annotation = mode === 'recover' ? 'hac.dev/sim-fail-' : `hac.dev/sim-fail=${mode}`;

@@ -19,7 +19,11 @@ export function run(cmd, args = [], opts = {}) {
     const child = spawn(cmd, args, {
       cwd,
       env: env ?? process.env,
-      stdio: [input === undefined ? 'ignore' : 'pipe', inherit ? 'inherit' : 'pipe', inherit ? 'inherit' : 'pipe'],
+      stdio: [
+        input === undefined ? 'ignore' : 'pipe',
+        inherit ? 'inherit' : 'pipe',
+        inherit ? 'inherit' : 'pipe',
+      ],
     });
     let stdout = '';
     let stderr = '';
@@ -170,7 +174,9 @@ export async function waitFor(fn, { timeoutMs = 30000, intervalMs = 250, what = 
       lastErr = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${lastErr ? `: ${lastErr.message}` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs / 1000}s waiting for ${what}${lastErr ? `: ${lastErr.message}` : ''}`,
+      );
     }
     await sleep(intervalMs);
   }

@@ -36,7 +36,9 @@ export const BASE_IMAGE = `${REGISTRY}/${BASE_IMAGE_REPO}:latest`;
 
 class ComponentError extends Error {
   constructor(component, message, logPath) {
-    super(`${component}: ${message}${logPath ? `\n--- last lines of ${logPath} ---\n${tail(logPath, 25)}` : ''}`);
+    super(
+      `${component}: ${message}${logPath ? `\n--- last lines of ${logPath} ---\n${tail(logPath, 25)}` : ''}`,
+    );
     this.component = component;
   }
 }
@@ -106,7 +108,8 @@ async function motoHealth() {
     signal: AbortSignal.timeout(3000),
   });
   const text = await res.text();
-  if (!res.ok || !text.includes('DescribeRegionsResponse')) throw new Error(`DescribeRegions -> HTTP ${res.status}`);
+  if (!res.ok || !text.includes('DescribeRegionsResponse'))
+    throw new Error(`DescribeRegions -> HTTP ${res.status}`);
   return true;
 }
 
@@ -117,7 +120,12 @@ export const moto = {
     return ensureDaemon({
       name: 'moto',
       start: () =>
-        startDaemon('moto', path.join(VENV_DIR, 'bin', 'moto_server'), ['-H', '127.0.0.1', '-p', String(PORTS.moto)]),
+        startDaemon('moto', path.join(VENV_DIR, 'bin', 'moto_server'), [
+          '-H',
+          '127.0.0.1',
+          '-p',
+          String(PORTS.moto),
+        ]),
       health: motoHealth,
     });
   },
@@ -306,11 +314,13 @@ async function baseImageDigest() {
 
 async function buildBaseImage() {
   const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => fs.existsSync(p));
-  if (!busybox) throw new ComponentError('buildah', 'busybox-static is not installed (run install-prereqs.sh)');
+  if (!busybox)
+    throw new ComponentError('buildah', 'busybox-static is not installed (run install-prereqs.sh)');
   const env = { ...process.env, ...buildahEnv() };
   const rootfs = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-busybox-'));
   try {
-    for (const d of ['bin', 'etc', 'tmp', 'root', 'usr/bin', 'sbin', 'usr/sbin']) ensureDir(path.join(rootfs, d));
+    for (const d of ['bin', 'etc', 'tmp', 'root', 'usr/bin', 'sbin', 'usr/sbin'])
+      ensureDir(path.join(rootfs, d));
     fs.chmodSync(path.join(rootfs, 'tmp'), 0o1777);
     fs.copyFileSync(busybox, path.join(rootfs, 'bin', 'busybox'));
     fs.chmodSync(path.join(rootfs, 'bin', 'busybox'), 0o755);
@@ -319,7 +329,10 @@ async function buildBaseImage() {
       if (!applet || applet === 'busybox') continue;
       fs.symlinkSync('busybox', path.join(rootfs, 'bin', applet));
     }
-    fs.writeFileSync(path.join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
+    fs.writeFileSync(
+      path.join(rootfs, 'etc', 'passwd'),
+      'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n',
+    );
     fs.writeFileSync(path.join(rootfs, 'etc', 'group'), 'root:x:0:\nnobody:x:65534:\n');
     const { stdout: ctrOut } = await run('buildah', ['from', 'scratch'], { env });
     const ctr = ctrOut.trim();
@@ -327,7 +340,16 @@ async function buildBaseImage() {
       await run('buildah', ['copy', ctr, `${rootfs}/`, '/'], { env });
       await run(
         'buildah',
-        ['config', '--cmd', '/bin/sh', '--env', 'PATH=/bin:/usr/bin:/sbin:/usr/sbin', '--label', 'org.opencontainers.image.title=hac-busybox', ctr],
+        [
+          'config',
+          '--cmd',
+          '/bin/sh',
+          '--env',
+          'PATH=/bin:/usr/bin:/sbin:/usr/sbin',
+          '--label',
+          'org.opencontainers.image.title=hac-busybox',
+          ctr,
+        ],
         { env },
       );
       await run('buildah', ['commit', '--quiet', ctr, `${BASE_IMAGE_REPO}:latest`], { env });
@@ -387,7 +409,8 @@ function tool(name, versionKey) {
       return true;
     },
     pids: () => [],
-    detail: () => `${bin(name)} (${readText(path.join(path.dirname(bin(name)), `.${name}.version`)) ?? VERSIONS[versionKey]})`,
+    detail: () =>
+      `${bin(name)} (${readText(path.join(path.dirname(bin(name)), `.${name}.version`)) ?? VERSIONS[versionKey]})`,
     oneShot: true,
   };
 }
@@ -406,7 +429,10 @@ function readText(file) {
 
 function requireCommand(cmd, component) {
   if (!which(cmd)) {
-    throw new ComponentError(component, `${cmd} is not on PATH; run: bash scripts/sandbox/install-prereqs.sh`);
+    throw new ComponentError(
+      component,
+      `${cmd} is not on PATH; run: bash scripts/sandbox/install-prereqs.sh`,
+    );
   }
 }
 
