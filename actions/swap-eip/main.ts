@@ -1,3 +1,4 @@
-import { runAction, notImplemented } from '@hac/toolkit';
+import { runAction } from '@hac/toolkit';
+import { swapEipMain } from '@hac/aws';
 
-void runAction(() => notImplemented('swap-eip'));
+void runAction(async () => void (await swapEipMain()));

@@ -55,3 +55,4 @@ export {
   type RegionImage,
   type BaseAmi,
 } from './ami/types.js';
+export * from './eip/index.js';

@@ -31,9 +31,15 @@ export function swapSummary(r: SwapReport): Summary {
   if (r.plan.length) s.heading('Plan', 3).list(r.plan);
   s.heading('Timeline', 3).table(
     ['At', 'Step', '', 'Detail'],
-    r.timeline.map((e) => [`+${formatDuration(e.atMs)}`, e.step, { ok: '✓', failed: '✗', skipped: '–', info: '•' }[e.status], e.detail]),
+    r.timeline.map((e) => [
+      `+${formatDuration(e.atMs)}`,
+      e.step,
+      { ok: '✓', failed: '✗', skipped: '–', info: '•' }[e.status],
+      e.detail,
+    ]),
   );
   if (r.gates.pre) s.details('Pre-swap gate (new instance)', gateSummary(r.gates.pre).toString());
-  if (r.gates.post) s.details('Post-swap gate (through the Elastic IP)', gateSummary(r.gates.post).toString());
+  if (r.gates.post)
+    s.details('Post-swap gate (through the Elastic IP)', gateSummary(r.gates.post).toString());
   return s;
 }

@@ -379,7 +379,7 @@ class SwapRun {
     );
     this.timeline.add('wait', 'ok', `${i.instanceId} is running and its status checks pass`);
     this.useInstance(ready);
-    await this.lock?.renew();
+    await this.renewLock();
   }
 
   private gateVars(gate: GateConfig | undefined, which: string, extra: TemplateVars = {}) {
@@ -450,7 +450,7 @@ class SwapRun {
   private async moveAddress(): Promise<void> {
     const a = this.address as AddressInfo;
     const target = this.target as AssociationTarget;
-    await this.lock?.renew();
+    await this.renewLock();
     // Re-read just before the write: the lock must still be ours and nobody may have moved the address meanwhile.
     const now = await describeAddress(this.ec2, { allocationId: a.allocationId }, this.signal);
     if (this.lock && now.tags[LOCK_TAG] !== this.lock.value) {
@@ -528,7 +528,7 @@ class SwapRun {
     }
     try {
       if (this.config.graceMs > 0) {
-        await this.lock?.renew();
+        await this.renewLock();
         this.timeline.add(
           'grace',
           'info',
@@ -635,6 +635,12 @@ class SwapRun {
       }
     }
     if (this.state && this.report.leftovers.length === 0) this.saveState({ phase: 'finished' });
+  }
+
+  private async renewLock(): Promise<void> {
+    if (!this.lock) return;
+    await this.lock.renew();
+    if (this.state?.lock !== this.lock.value) this.saveState({ lock: this.lock.value });
   }
 
   private saveState(patch: Partial<SwapState>): void {

@@ -1,0 +1,55 @@
+// The swap-eip action's main and post steps, parameterised so that tests can run them whole.
+// Only input checking is loaded up front; the AWS SDK is imported after the inputs are valid.
+import * as core from '@actions/core';
+import { cancellationSignal, envInputs, runnerState, type InputSource, type StateStore } from '@hac/toolkit';
+import { readSwapConfig } from './config.js';
+import { State } from './names.js';
+import type { SwapDeps, SwapReport, SwapState } from './swap.js';
+import type { RecoveryReport } from './recover.js';
+
+export interface SwapActionOptions {
+  source?: InputSource;
+  env?: NodeJS.ProcessEnv;
+  state?: StateStore;
+  signal?: AbortSignal;
+  setOutput?: (name: string, value: string) => void;
+  /** Writes the job summary (default: append to $GITHUB_STEP_SUMMARY). */
+  writeSummary?: (markdown: string) => Promise<void>;
+  log?: (line: string) => void;
+  warn?: (line: string) => void;
+  /** Test seams passed to the engine. */
+  deps?: Partial<
+    Pick<
+      SwapDeps,
+      'gate' | 'waiterDelays' | 'lock' | 'clock' | 'sleep' | 'nonce' | 'cleanupTimeoutMs' | 'runId'
+    >
+  >;
+}
+
+/** main: read and check the inputs, then swap. */
+export async function swapEipMain(opts: SwapActionOptions = {}): Promise<SwapReport> {
+  const env = opts.env ?? process.env;
+  const config = readSwapConfig(opts.source ?? envInputs(env));
+  const run = await import('./run.js');
+  return run.runSwap(config, {
+    ...opts,
+    env,
+    state: opts.state ?? runnerState,
+    signal: opts.signal ?? cancellationSignal(),
+    log: opts.log ?? core.info,
+    warn: opts.warn ?? ((m) => core.warning(m)),
+  });
+}
+
+/** post: undo what an unfinished main left behind. */
+export async function swapEipPost(
+  opts: Pick<SwapActionOptions, 'env' | 'state' | 'log' | 'warn'> = {},
+): Promise<RecoveryReport> {
+  const state = (opts.state ?? runnerState).get<SwapState>(State.Swap);
+  const run = await import('./run.js');
+  return run.recoverFromState(state, {
+    env: opts.env ?? process.env,
+    log: opts.log ?? core.info,
+    warn: opts.warn ?? ((m) => core.warning(m)),
+  });
+}

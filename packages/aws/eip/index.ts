@@ -1,0 +1,79 @@
+// swap-eip: move an Elastic IP to a new EC2 instance behind health gates, with a tag lock and rollback.
+export {
+  Inputs as SwapInputs,
+  Outputs as SwapOutputs,
+  State as SwapStateKeys,
+  LOCK_TAG,
+  PURPOSE_INSTANCE,
+  OLD_INSTANCE_ACTIONS,
+  type OldInstanceAction,
+} from './names.js';
+export {
+  PLACEHOLDERS,
+  PRE_SWAP_PLACEHOLDERS,
+  POST_SWAP_PLACEHOLDERS,
+  placeholdersIn,
+  templateProblem,
+  fillTemplate,
+  type Placeholder,
+  type TemplateVars,
+} from './template.js';
+export {
+  SWAP_INPUTS,
+  readSwapConfig,
+  gateChecks,
+  gateProblem,
+  isIpv4,
+  type SwapConfig,
+  type Target,
+  type AddressRef,
+  type GateConfig,
+} from './config.js';
+export {
+  acquireLock,
+  formatLock,
+  parseLock,
+  lockStatus,
+  type LockStore,
+  type LockOptions,
+  type HeldLock,
+  type LockValue,
+  type LockStatus,
+} from './lock.js';
+export {
+  chooseTarget,
+  associateInput,
+  restoreInput,
+  previousOf,
+  pointsAt,
+  pointsAtPrevious,
+  launchInput,
+  type AssociationTarget,
+  type PreviousAssociation,
+} from './plan.js';
+export {
+  addressLockStore,
+  describeAddress,
+  describeInstance,
+  toInstanceInfo,
+  type AddressInfo,
+  type InstanceInfo,
+  type NetworkInterfaceInfo,
+} from './ec2.js';
+export {
+  swapEip,
+  restoreAddress,
+  removeLaunched,
+  describeTarget,
+  SwapFailure,
+  type SwapDeps,
+  type SwapReport,
+  type SwapResult,
+  type SwapState,
+  type Phase,
+  type GateRunner,
+} from './swap.js';
+export { recoverSwap, type RecoveryReport } from './recover.js';
+export { swapSummary } from './summary.js';
+export { swapEipMain, swapEipPost, type SwapActionOptions } from './action.js';
+export { Timeline, type TimelineEntry } from './timeline.js';
