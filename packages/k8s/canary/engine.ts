@@ -196,6 +196,8 @@ class Run {
   }
 
   async main(): Promise<CanaryResult> {
+    // Read-only checks first: a request that cannot succeed must not even touch the lock Lease.
+    await this.precheck();
     if (!this.o.dryRun) {
       this.lease = new LeaseLock(this.c, {
         name: leaseName(this.o.name),
@@ -217,6 +219,22 @@ class Run {
   }
 
   // ------------------------------------------------------------------ reads
+
+  async precheck(): Promise<void> {
+    if (this.o.action !== 'deploy') {
+      await this.recorded(this.o.action);
+      return;
+    }
+    if (this.o.route === 'replicas') return;
+    const svc =
+      this.o.service ??
+      (this.o.objects?.find((x) => x.kind === 'Service')?.metadata.name as string | undefined) ??
+      this.o.name;
+    const probe = { stableService: svc } as CanaryRecord;
+    const saved = this.result.routeDiff;
+    await this.checkRoute(probe);
+    this.result.routeDiff = saved;
+  }
 
   async stable(): Promise<Deployment | undefined> {
     return this.c.find<Deployment>({ ...DEPLOYMENT, name: this.o.name });
