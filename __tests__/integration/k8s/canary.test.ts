@@ -109,7 +109,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await canaryEp.close();
   await stableEp.close();
-  // eslint-disable-next-line no-console
   console.log(`k8s-canary invariant watcher: ${violations} violations`);
 });
 
@@ -184,7 +183,7 @@ describe('route: replicas', () => {
       setOutput: () => undefined,
       writeSummary: async () => undefined,
       log: () => undefined,
-      runGate: async (spec) => {
+      runGate: async () => {
         calls++;
         return {
           passed: calls < 2,
