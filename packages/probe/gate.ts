@@ -11,7 +11,6 @@ import {
 import type { Auth, Check, CheckResult, GateReport, GateSpec } from './types.js';
 import { createTransport, secretValues, send, type Transport } from './http.js';
 import { evaluate } from './evaluate.js';
-import { isSensitiveHeader } from './headers.js';
 import { validateGate } from './validate.js';
 import { runLoad } from './load.js';
 import { runDistribution } from './distribution.js';
@@ -133,7 +132,7 @@ export async function runGate(spec: GateSpec, deps: GateDeps = {}): Promise<Gate
   const forms = [...new Set(secrets.flatMap(secretForms))];
   const clean = (text: string) => (forms.length ? redact(text, forms) : text);
   const ctx: Ctx = {
-    transport: createTransport(spec.tls, sensitiveHeaderNames(spec.checks)),
+    transport: createTransport(spec.tls),
     auth: spec.auth,
     clean,
     deps: {
@@ -173,13 +172,8 @@ export async function runGate(spec: GateSpec, deps: GateDeps = {}): Promise<Gate
     report.passed = report.reason === undefined;
     if (report.reason) report.reason = clean(report.reason);
   } finally {
-    await ctx.transport.close();
+    ctx.transport.close();
     report.durationMs = Math.max(0, clock() - started);
   }
   return report;
-}
-
-function sensitiveHeaderNames(checks: Check[]): string[] {
-  const names = checks.flatMap((c) => Object.keys(c.headers ?? {}).map((h) => h.toLowerCase()));
-  return [...new Set(names)].filter(isSensitiveHeader);
 }

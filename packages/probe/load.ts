@@ -1,7 +1,8 @@
-import { Pool, type Dispatcher } from 'undici';
+import http from 'node:http';
+import https from 'node:https';
 import { abortReason } from '@hac/toolkit';
 import type { Auth, Check, LoadResult, LoadSpec, TlsSpec } from './types.js';
-import { connectOptions, DEFAULT_TIMEOUT_MS, requestHeaders } from './http.js';
+import { DEFAULT_TIMEOUT_MS, requestHeaders, tlsOptions } from './http.js';
 import { parseStatusSpec } from './status.js';
 import { percentile, round1 } from './stats.js';
 
@@ -46,9 +47,7 @@ export function loadResult(
   };
   const maxErr = spec.maxErrorRate ?? 0;
   if (errorRate > maxErr)
-    result.reasons.push(
-      `error rate ${pct(errorRate)} is above the ${pct(maxErr)} limit (${errors} of ${n} requests)`,
-    );
+    result.reasons.push(`error rate ${pct(errorRate)} is above the ${pct(maxErr)} limit (${errors} of ${n} requests)`);
   if (spec.maxP95Ms !== undefined && result.p95 > spec.maxP95Ms)
     result.reasons.push(`p95 latency ${result.p95}ms is above the ${spec.maxP95Ms}ms limit`);
   result.passed = result.reasons.length === 0;
@@ -62,64 +61,83 @@ export function pct(f: number): string {
 /**
  * Sends `requests` requests over `concurrency` keep-alive connections, as fast as the server answers.
  * Counts transport errors and statuses outside the check's expect-status as errors; bodies are discarded.
+ * Redirects are not followed: a 3xx counts by the check's expect-status.
  */
 export async function runLoad(spec: LoadSpec, check: Check, deps: LoadDeps = {}): Promise<LoadResult> {
   const url = new URL(check.url);
   const total = spec.requests;
-  const pool = new Pool(url.origin, {
-    connections: spec.concurrency,
-    pipelining: 1,
-    connect: connectOptions(deps.tls),
-    keepAliveTimeout: 30_000,
-    headersTimeout: check.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    bodyTimeout: check.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-  });
-  const onAbort = () => void pool.destroy(abortReason(deps.signal as AbortSignal)).catch(() => undefined);
-  deps.signal?.addEventListener('abort', onAbort, { once: true });
+  const secure = url.protocol === 'https:';
+  const agent = secure
+    ? new https.Agent({ keepAlive: true, maxSockets: spec.concurrency, ...tlsOptions(deps.tls) })
+    : new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
+  const request = secure ? https.request : http.request;
   const expect = parseStatusSpec(check.expectStatus ?? '2xx');
-  // One options object for every request: no per-request allocation beyond undici's own.
-  const options: Dispatcher.RequestOptions = {
+  const timeout = check.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const body = check.body;
+  // One options object for every request: no per-request allocation beyond node's own.
+  const options: http.RequestOptions = {
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: url.port,
     path: `${url.pathname}${url.search}`,
-    method: (check.method ?? 'GET') as Dispatcher.HttpMethod,
+    method: check.method ?? 'GET',
     headers: requestHeaders(check, deps.auth),
-    body: check.body,
+    agent,
+    timeout,
   };
   const latencies = new Float64Array(total);
   const byStatus = new Map<number, number>();
   let errors = 0;
   let transportErrors = 0;
   let next = 0;
-  deps.log?.(`load: ${total} requests at concurrency ${spec.concurrency} to ${check.url}`);
-  const worker = async () => {
-    while (next < total) {
-      const i = next++;
+  let firstError: string | undefined;
+
+  const one = (i: number) =>
+    new Promise<void>((resolve) => {
       const t0 = performance.now();
-      try {
-        const res = await pool.request(options);
-        await res.body.dump();
+      const req = request(options, (res) => {
+        const code = res.statusCode ?? 0;
+        res.on('end', () => {
+          latencies[i] = performance.now() - t0;
+          byStatus.set(code, (byStatus.get(code) ?? 0) + 1);
+          if (!expect.test(code)) errors++;
+          resolve();
+        });
+        res.on('error', fail);
+        res.resume();
+      });
+      function fail(err: Error) {
+        if (latencies[i]) return;
         latencies[i] = performance.now() - t0;
-        byStatus.set(res.statusCode, (byStatus.get(res.statusCode) ?? 0) + 1);
-        if (!expect.test(res.statusCode)) errors++;
-      } catch (err) {
-        latencies[i] = performance.now() - t0;
-        if (deps.signal?.aborted) throw abortReason(deps.signal);
         errors++;
         transportErrors++;
-        if (transportErrors === 1) deps.log?.(`load: first transport error: ${(err as Error).message}`);
+        firstError ??= err.message;
+        resolve();
       }
-    }
+      req.on('timeout', () => req.destroy(new Error(`no response within the ${timeout}ms timeout`)));
+      req.on('error', fail);
+      req.end(body);
+    });
+
+  const worker = async () => {
+    while (next < total && !deps.signal?.aborted) await one(next++);
   };
+  const onAbort = () => agent.destroy();
+  deps.signal?.addEventListener('abort', onAbort, { once: true });
+  deps.log?.(`load: ${total} requests at concurrency ${spec.concurrency} to ${check.url}`);
   const started = performance.now();
   try {
     await Promise.all(Array.from({ length: spec.concurrency }, worker));
   } finally {
     deps.signal?.removeEventListener('abort', onAbort);
-    await pool.destroy().catch(() => undefined);
+    agent.destroy();
   }
+  if (deps.signal?.aborted) throw abortReason(deps.signal);
   const durationMs = performance.now() - started;
   const statuses: Record<string, number> = {};
   for (const [code, n] of [...byStatus].sort((a, b) => a[0] - b[0])) statuses[String(code)] = n;
   if (transportErrors) statuses.error = transportErrors;
+  if (firstError) deps.log?.(`load: first transport error: ${firstError}`);
   const result = loadResult(spec, check.url, latencies, errors, statuses, durationMs);
   deps.log?.(
     `load: ${result.rps} req/s, p50 ${result.p50}ms, p95 ${result.p95}ms, p99 ${result.p99}ms, errors ${pct(result.errorRate)}`,
