@@ -15,8 +15,18 @@ try {
 } catch {
   /* no stdin */
 }
+let cmdline = [];
+try {
+  // What any other process on the machine could read: the kernel's copy of this process's argv.
+  cmdline = fs.readFileSync('/proc/self/cmdline', 'utf8').split('\0').filter(Boolean);
+} catch {
+  /* not Linux */
+}
 if (process.env.FAKE_CLI_LOG) {
-  fs.appendFileSync(process.env.FAKE_CLI_LOG, JSON.stringify({ name, argv, stdin, pid: process.pid }) + '\n');
+  fs.appendFileSync(
+    process.env.FAKE_CLI_LOG,
+    JSON.stringify({ name, argv, stdin, cmdline, pid: process.pid }) + '\n',
+  );
 }
 const real = process.env[`FAKE_CLI_REAL_${name.toUpperCase()}`];
 if (real) {

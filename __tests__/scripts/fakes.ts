@@ -11,6 +11,8 @@ export interface FakeCall {
   name: string;
   argv: string[];
   stdin: string;
+  /** /proc/<pid>/cmdline of the fake as the kernel saw it. */
+  cmdline: string[];
   pid: number;
 }
 

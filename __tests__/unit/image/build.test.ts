@@ -124,8 +124,8 @@ describe('buildah flow', () => {
     expect(build[1]).toContain('--isolation');
     const out = outputsOf(result);
     expect(out.image).toBe(`ghcr.io/acme/app@${DIGEST}`);
-    expect(out.tags.split('\n')).toHaveLength(6);
-    expect(JSON.parse(out.metadata).version).toBe('1.2.3');
+    expect(out.tags!.split('\n')).toHaveLength(6);
+    expect(JSON.parse(out.metadata!).version).toBe('1.2.3');
     expect(summaryOf(result).toString()).toContain(`ghcr.io/acme/app@${DIGEST}`);
   });
 

@@ -1,0 +1,71 @@
+// Independent checks through the registry's HTTP API (no buildah, no skopeo): what a tag resolves to.
+import zlib from 'node:zlib';
+
+export const MANIFEST_ACCEPT = [
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+].join(', ');
+
+export interface Manifest {
+  digest: string;
+  mediaType: string;
+  config: { digest: string };
+  layers: { digest: string; mediaType: string }[];
+}
+
+function split(repository: string): { host: string; name: string } {
+  const slash = repository.indexOf('/');
+  return { host: repository.slice(0, slash), name: repository.slice(slash + 1) };
+}
+
+/** GET /v2/<name>/manifests/<tag> with the OCI and Docker Accept headers; digest from Docker-Content-Digest. */
+export async function manifest(
+  repository: string,
+  tag: string,
+  headers: Record<string, string> = {},
+): Promise<Manifest> {
+  const { host, name } = split(repository);
+  const res = await fetch(`http://${host}/v2/${name}/manifests/${tag}`, {
+    headers: { accept: MANIFEST_ACCEPT, ...headers },
+  });
+  if (!res.ok) throw new Error(`GET ${repository}:${tag} manifest: HTTP ${res.status}`);
+  const body = (await res.json()) as Omit<Manifest, 'digest'>;
+  return {
+    ...body,
+    mediaType: body.mediaType ?? res.headers.get('content-type') ?? '',
+    digest: res.headers.get('docker-content-digest') ?? '',
+  };
+}
+
+export async function blob(
+  repository: string,
+  digest: string,
+  headers: Record<string, string> = {},
+): Promise<Buffer> {
+  const { host, name } = split(repository);
+  const res = await fetch(`http://${host}/v2/${name}/blobs/${digest}`, { headers });
+  if (!res.ok) throw new Error(`GET blob ${digest}: HTTP ${res.status}`);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+/** The image config (labels, history) of a tag. */
+export async function imageConfig(
+  repository: string,
+  tag: string,
+): Promise<{ config: { Labels?: Record<string, string> }; history?: { created_by?: string }[] }> {
+  const m = await manifest(repository, tag);
+  return JSON.parse((await blob(repository, m.config.digest)).toString('utf8'));
+}
+
+/** Every layer of a tag, uncompressed (tar bytes), to look for file contents. */
+export async function layerTars(repository: string, tag: string): Promise<Buffer[]> {
+  const m = await manifest(repository, tag);
+  const out: Buffer[] = [];
+  for (const l of m.layers) {
+    const data = await blob(repository, l.digest);
+    out.push(l.mediaType.includes('gzip') ? zlib.gunzipSync(data) : data);
+  }
+  return out;
+}
