@@ -1,0 +1,194 @@
+// Benchmark: a 4-step canary (25,50,75,100, zero pauses, no gates) with hac's k8s-canary bundle,
+// beside a plain kubectl script doing the same core work in the same run (apply the canary, wait,
+// scale stable per step, promote by updating stable's image and waiting, delete the canary).
+// API requests are counted from the apiserver's audit log (HAC_K8S_AUDIT_LOG) by user agent.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import ncc from '@vercel/ncc';
+
+function sandboxEnv(repoRoot) {
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts/sandbox/cli.mjs'), 'env', '--json'], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`sandbox env failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** The bundle from dist/ when built, else a fresh ncc build in a temp dir (dist/ is not touched). */
+async function bundle(repoRoot) {
+  const built = path.join(repoRoot, 'dist/k8s-canary/index.js');
+  if (fs.existsSync(built) && !fs.readFileSync(built, 'utf8').includes('not implemented yet')) return built;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-bench-canary-'));
+  const { code, assets } = await ncc(path.join(repoRoot, 'actions/k8s-canary/main.ts'), {
+    minify: true,
+    quiet: true,
+    target: 'es2022',
+    cache: false,
+  });
+  fs.writeFileSync(path.join(dir, 'index.js'), code);
+  for (const [name, a] of Object.entries(assets)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), a.source);
+  }
+  return path.join(dir, 'index.js');
+}
+
+function auditSize(file) {
+  return fs.statSync(file).size;
+}
+
+/** Audit events (ResponseComplete) since `offset` from user agents starting with `agent` in `ns`. */
+function countRequests(file, offset, agent, ns) {
+  const fd = fs.openSync(file, 'r');
+  const size = fs.fstatSync(fd).size;
+  const buf = Buffer.alloc(size - offset);
+  fs.readSync(fd, buf, 0, buf.length, offset);
+  fs.closeSync(fd);
+  let n = 0;
+  for (const line of buf.toString('utf8').split('\n')) {
+    if (!line) continue;
+    try {
+      const e = JSON.parse(line);
+      if (e.stage !== 'ResponseComplete' || !String(e.userAgent ?? '').startsWith(agent)) continue;
+      if (ns && e.objectRef?.namespace && e.objectRef.namespace !== ns) continue;
+      n++;
+    } catch {
+      /* a partial line */
+    }
+  }
+  return n;
+}
+
+export async function run({ repoRoot }) {
+  const env = sandboxEnv(repoRoot);
+  const kubectlBin = env.HAC_KUBECTL || 'kubectl';
+  const kc = (args, input) => {
+    const r = spawnSync(kubectlBin, ['--kubeconfig', env.KUBECONFIG, ...args], { encoding: 'utf8', input });
+    if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const imageRepo = env.HAC_BASE_IMAGE.replace(/:.*$/, '');
+  const stable = (ns) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: ${ns}}
+spec:
+  replicas: 4
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web, version: v1}}
+    spec: {containers: [{name: web, image: "${imageRepo}:v1"}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: ${ns}}
+spec: {selector: {app: web}, ports: [{port: 80}]}
+`;
+  const setup = (ns) => {
+    kc(['create', 'namespace', ns]);
+    kc(['apply', '-f', '-'], stable(ns));
+    kc(['-n', ns, 'rollout', 'status', 'deployment/web', '--timeout=60s']);
+  };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-bench-canary-m-'));
+  const manifest = path.join(dir, 'web.yaml');
+  fs.writeFileSync(
+    manifest,
+    stable('x')
+      .replace(/namespace: x/g, '')
+      .replace('version: v1', 'version: v2'),
+  );
+  const bin = await bundle(repoRoot);
+  const stamp = Date.now().toString(36);
+
+  // hac
+  const nsHac = `bench-canary-hac-${stamp}`;
+  setup(nsHac);
+  let off = auditSize(env.HAC_K8S_AUDIT_LOG);
+  let t0 = performance.now();
+  const r = spawnSync(process.execPath, [bin], {
+    encoding: 'utf8',
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      KUBECONFIG: env.KUBECONFIG,
+      INPUT_NAMESPACE: nsHac,
+      INPUT_MANIFESTS: manifest,
+      INPUT_IMAGES: `${imageRepo}:v2`,
+      INPUT_STEPS: '25,50,75,100',
+      INPUT_PAUSE: '0',
+      INPUT_TIMEOUT: '120s',
+      'INPUT_RUN-ID': `bench-${stamp}`,
+    },
+  });
+  const hacMs = performance.now() - t0;
+  await new Promise((res) => setTimeout(res, 1500)); // the audit log is written asynchronously
+  const hacRequests = countRequests(env.HAC_K8S_AUDIT_LOG, off, 'hac', nsHac);
+  const hacImage = kc([
+    '-n',
+    nsHac,
+    'get',
+    'deployment/web',
+    '-o',
+    'jsonpath={.spec.template.spec.containers[0].image}',
+  ]);
+
+  // kubectl script: the same core work
+  const nsK = `bench-canary-kubectl-${stamp}`;
+  setup(nsK);
+  const canary = stable(nsK)
+    .split('---')[0]
+    .replace('name: web,', 'name: web-canary,')
+    .replace('{matchLabels: {app: web}}', '{matchLabels: {app: web, track: canary}}')
+    .replace('{labels: {app: web, version: v1}}', '{labels: {app: web, version: v2, track: canary}}')
+    .replace(':v1"', ':v2"');
+  off = auditSize(env.HAC_K8S_AUDIT_LOG);
+  t0 = performance.now();
+  const plan = [
+    [3, 1],
+    [2, 2],
+    [1, 3],
+    [1, 4],
+  ];
+  kc(['apply', '-f', '-'], canary.replace('replicas: 4', 'replicas: 1'));
+  for (const [s, c] of plan) {
+    kc(['-n', nsK, 'scale', 'deployment/web-canary', `--replicas=${c}`]);
+    kc(['-n', nsK, 'rollout', 'status', 'deployment/web-canary', '--timeout=60s']);
+    kc(['-n', nsK, 'scale', 'deployment/web', `--replicas=${s}`]);
+    kc(['-n', nsK, 'rollout', 'status', 'deployment/web', '--timeout=60s']);
+  }
+  kc(['-n', nsK, 'set', 'image', 'deployment/web', `web=${imageRepo}:v2`]);
+  kc(['-n', nsK, 'scale', 'deployment/web', '--replicas=4']);
+  kc(['-n', nsK, 'rollout', 'status', 'deployment/web', '--timeout=60s']);
+  kc(['-n', nsK, 'delete', 'deployment/web-canary']);
+  const kMs = performance.now() - t0;
+  await new Promise((res) => setTimeout(res, 1500));
+  const kRequests = countRequests(env.HAC_K8S_AUDIT_LOG, off, 'kubectl', nsK);
+
+  for (const ns of [nsHac, nsK])
+    spawnSync(kubectlBin, ['--kubeconfig', env.KUBECONFIG, 'delete', 'namespace', ns, '--wait=false']);
+
+  const data = {
+    hac: { ms: Math.round(hacMs), requests: hacRequests, exit: r.status, promotedImage: hacImage },
+    kubectl: { ms: Math.round(kMs), requests: kRequests },
+    ratio: Number((hacMs / kMs).toFixed(2)),
+  };
+  const markdown = [
+    '4-step canary (25,50,75,100; zero pauses; no gates) on the kwok sandbox, 4 replicas. Wall time includes',
+    "process start and the time kwok takes to mark pods ready (both sides wait for it); requests are the audit log's",
+    'ResponseComplete events of each side in its namespace (watches count once).',
+    '',
+    '| | wall time (ms) | API requests |',
+    '| --- | --- | --- |',
+    `| hac k8s-canary (bundle${r.status === 0 ? '' : `, exit ${r.status}`}) | ${data.hac.ms} | ${data.hac.requests} |`,
+    `| plain kubectl script | ${data.kubectl.ms} | ${data.kubectl.requests} |`,
+    '',
+    `hac / kubectl wall time: ${data.ratio}x. hac also records state, takes the Lease, dry-runs every write and checks the HPA.`,
+  ].join('\n');
+  return { title: 'k8s-canary: 4-step canary vs a kubectl script', markdown, data };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const res = await run({ repoRoot: path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..') });
+  console.log(res.markdown);
+}
