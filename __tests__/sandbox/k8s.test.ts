@@ -2,6 +2,7 @@
 // EndpointSlice controller tracks readiness, RBAC denies, CRDs validate.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, requireSandbox, uniqueName, type SandboxEnv } from '../support/sandbox.js';
 
@@ -201,6 +202,27 @@ spec:
     });
     expect(deniedOther.status).not.toBe(0);
     expect(deniedOther.stderr).toMatch(/forbidden/i);
+  });
+
+  test('the apiserver audit log records requests with their user', async () => {
+    const probe = uniqueName('audit-probe');
+    kubectlOk(['-n', ns, 'get', 'configmap', probe, '--ignore-not-found'], {
+      kubeconfig: sb.deployerKubeconfig,
+    });
+    const event = await eventually(
+      () => {
+        const lines = fs.readFileSync(sb.auditLog, 'utf8').split('\n');
+        const hit = lines.find((l) => l.includes(`/configmaps/${probe}`));
+        return hit
+          ? (JSON.parse(hit) as { verb: string; user: { username: string }; level: string })
+          : undefined;
+      },
+      'the audit event',
+      15000,
+    );
+    expect(event.verb).toBe('get');
+    expect(event.level).toBe('Metadata');
+    expect(event.user.username).toBe('system:serviceaccount:hac:deployer');
   });
 
   test('Gateway API CRD validation rejects an HTTPRoute with an invalid weight', () => {

@@ -5,7 +5,7 @@
 //   npm run sandbox -- status [--json]      state of each component
 //   npm run sandbox -- env [--json]         environment for tests (export lines or JSON)
 //   npm run sandbox -- fail-pods <namespace> <labelSelector> [readiness|crash|recover]
-//   npm run sandbox -- restart-apiserver [--down-seconds N]
+//   npm run sandbox -- restart-apiserver [--down-seconds N] [--kill]
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -257,7 +257,7 @@ function usage() {
   status [--json]          state of each component
   env [--json]             export lines (or JSON) for the test environment
   fail-pods <namespace> <labelSelector> [readiness|crash|recover]
-  restart-apiserver [--down-seconds N]
+  restart-apiserver [--down-seconds N] [--kill]
 components: ${ORDER.join(', ')}
 cache: ${CACHE_DIR} (binaries ${BIN_DIR}, venv ${VENV_DIR}, run state ${RUN_DIR})
 ports: ${Object.entries(PORTS)
@@ -296,7 +296,7 @@ async function main(argv) {
     case 'restart-apiserver': {
       const i = rest.indexOf('--down-seconds');
       const downSeconds = i >= 0 ? Number(rest[i + 1]) : 0;
-      return restartApiserver({ downSeconds });
+      return restartApiserver({ downSeconds, kill: flags.has('--kill') });
     }
     case undefined:
     case 'help':

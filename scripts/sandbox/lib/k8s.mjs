@@ -1,6 +1,7 @@
 // The sandbox's Kubernetes control plane: etcd, kube-apiserver,
 // kube-controller-manager, kube-scheduler and the kwok controller, run by
 // `kwokctl --runtime binary` from binaries built by build-bins.sh.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -63,6 +64,9 @@ kind: Policy
 omitStages:
   - RequestReceived
 rules:
+  # health probes of the sandbox itself are noise for request counts
+  - level: None
+    nonResourceURLs: ['/readyz', '/readyz/*', '/healthz', '/healthz/*', '/livez', '/livez/*']
   - level: Metadata
 `;
 }
@@ -123,8 +127,8 @@ function clusterExists() {
   return fs.existsSync(path.join(CLUSTER_DIR, 'kwok.yaml'));
 }
 
-async function createCluster() {
-  const args = [
+function createArgs() {
+  return [
     'create',
     'cluster',
     '--name',
@@ -159,13 +163,34 @@ async function createCluster() {
     '--kube-admission=true',
     '--kube-audit-policy',
     FILES.auditPolicy,
+    // keep the audit log bounded on a long-running sandbox
+    '--extra-args',
+    'kube-apiserver=audit-log-maxsize=200',
+    '--extra-args',
+    'kube-apiserver=audit-log-maxbackup=1',
     '--wait',
     '2m',
     '--timeout',
     '5m',
   ];
+}
+
+const FINGERPRINT = path.join(RUN_DIR, 'k8s-fingerprint');
+
+/** Changes when anything the cluster is created from changes. */
+function fingerprint() {
+  return createHash('sha256')
+    .update(kwokctlConfig())
+    .update(auditPolicy())
+    .update(createArgs().join('\u0000'))
+    .digest('hex');
+}
+
+async function createCluster() {
   log('k8s: kwokctl create cluster (binary runtime, local binaries)');
-  await kwokctl(args, { timeoutMs: 6 * 60 * 1000 });
+  fs.rmSync(FINGERPRINT, { force: true });
+  await kwokctl(createArgs(), { timeoutMs: 6 * 60 * 1000 });
+  fs.writeFileSync(FINGERPRINT, fingerprint());
 }
 
 function nodeManifest() {
@@ -335,8 +360,14 @@ export const k8s = {
     }
     ensureDir(RUN_DIR);
     writeIfChanged(FILES.auditPolicy, auditPolicy());
-    const configChanged = writeIfChanged(KWOKCTL_CONFIG, kwokctlConfig());
-    if (configChanged && clusterExists()) {
+    writeIfChanged(KWOKCTL_CONFIG, kwokctlConfig());
+    let recorded;
+    try {
+      recorded = fs.readFileSync(FINGERPRINT, 'utf8');
+    } catch {
+      /* none */
+    }
+    if (clusterExists() && recorded !== fingerprint()) {
       log('k8s: kwokctl configuration or stages changed; recreating the cluster');
       await kwokctl(['delete', 'cluster', '--name', CLUSTER_NAME], { allowFail: true });
     }
@@ -386,13 +417,14 @@ export const k8s = {
 export const apiserverLog = () => path.join(CLUSTER_DIR, 'logs', 'kube-apiserver.log');
 
 /** Stops kube-apiserver, optionally keeps it down for a while, starts it again. */
-export async function restartApiserver({ downSeconds = 0 } = {}) {
+export async function restartApiserver({ downSeconds = 0, kill = false } = {}) {
   const pidPath = path.join(CLUSTER_DIR, 'pids', 'kube-apiserver.pid');
   const pid = readPidFile(pidPath);
   if (!clusterExists()) throw new Error('the sandbox cluster does not exist; run: npm run sandbox -- up');
   if (pid && isAlive(pid)) {
     log(`k8s: stopping kube-apiserver (pid ${pid})`);
-    await killPid(pid, { group: false, graceMs: 15000 });
+    // SIGTERM, then SIGKILL after 5s: a graceful apiserver shutdown can take a minute
+    await killPid(pid, { group: false, graceMs: kill ? 0 : 5000 });
   }
   fs.rmSync(pidPath, { force: true });
   if (downSeconds > 0) {
