@@ -60,12 +60,22 @@ const JSON_PATH_FORM = 'PATH == VALUE lines such as $.version == "2.0", or a YAM
 export function parseJsonPathInput(raw: string): JsonExpectation[] {
   const text = raw.trim();
   if (text === '') return [];
-  if (text.startsWith('$')) return text.split('\n').filter((l) => l.trim()).map(parseJsonExpectation);
+  if (text.startsWith('$'))
+    return text
+      .split('\n')
+      .filter((l) => l.trim())
+      .map(parseJsonExpectation);
   const doc: unknown = parseYaml(text);
   const items = Array.isArray(doc) ? doc : [doc];
   return items.map((item) => {
     if (typeof item === 'string') return parseJsonExpectation(item);
-    if (!item || typeof item !== 'object' || !('path' in item) || !('equals' in item) || Object.keys(item).length !== 2)
+    if (
+      !item ||
+      typeof item !== 'object' ||
+      !('path' in item) ||
+      !('equals' in item) ||
+      Object.keys(item).length !== 2
+    )
       throw new Error('not {path, equals}');
     const path = String((item as { path: unknown }).path);
     parseJsonExpectation(`${path} == null`);
@@ -89,10 +99,14 @@ export const spec = {
   [Inputs.Url]: input.list({ newlineOnly: true, expected: URL_FORM }),
   [Inputs.Checks]: input.string({ trim: false }),
   [Inputs.ChecksFile]: input.string(),
-  [Inputs.Method]: input.optional(input.string({ pattern: /^[A-Za-z]+$/, expected: 'an HTTP method such as GET, POST or HEAD' })),
+  [Inputs.Method]: input.optional(
+    input.string({ pattern: /^[A-Za-z]+$/, expected: 'an HTTP method such as GET, POST or HEAD' }),
+  ),
   [Inputs.Headers]: custom('a YAML map (Name: value) or "Name: value" lines', parseHeaders, true),
   [Inputs.Body]: input.optional(input.string({ trim: false })),
-  [Inputs.ExpectStatus]: custom(STATUS_FORM, (raw) => (raw.trim() === '' ? undefined : parseStatusSpec(raw).text)),
+  [Inputs.ExpectStatus]: custom(STATUS_FORM, (raw) =>
+    raw.trim() === '' ? undefined : parseStatusSpec(raw).text,
+  ),
   [Inputs.Contains]: input.optional(input.string({ trim: false })),
   [Inputs.Regex]: custom('a JavaScript regular expression', regexSource),
   [Inputs.JsonPath]: custom(JSON_PATH_FORM, parseJsonPathInput),
@@ -112,7 +126,10 @@ export const spec = {
   [Inputs.DistributionMax]: input.number({ min: 0, max: 1, default: 1 }),
   [Inputs.DistributionSamples]: input.integer({ min: 1, max: 100_000, default: 100 }),
   [Inputs.Ca]: input.optional(
-    input.string({ pattern: /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/, expected: 'PEM certificates (-----BEGIN CERTIFICATE----- ...)' }),
+    input.string({
+      pattern: /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/,
+      expected: 'PEM certificates (-----BEGIN CERTIFICATE----- ...)',
+    }),
   ),
   [Inputs.CaFile]: input.string(),
   [Inputs.Insecure]: input.boolean(false),
@@ -190,7 +207,11 @@ export function readSmokeInputs(source: InputSource, deps: ContextDeps = {}): Sm
         try {
           text = readFile(v[Inputs.ChecksFile]);
         } catch (err) {
-          problems.add(name, v[Inputs.ChecksFile], `a readable file with a YAML or JSON list of checks (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+          problems.add(
+            name,
+            v[Inputs.ChecksFile],
+            `a readable file with a YAML or JSON list of checks (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+          );
           text = undefined;
         }
       }
@@ -198,7 +219,11 @@ export function readSmokeInputs(source: InputSource, deps: ContextDeps = {}): Sm
         try {
           checks = parseChecks(text);
         } catch (err) {
-          problems.add(name, name === Inputs.Checks ? text.trim() : v[Inputs.ChecksFile], `valid checks, but ${(err as Error).message}`);
+          problems.add(
+            name,
+            name === Inputs.Checks ? text.trim() : v[Inputs.ChecksFile],
+            `valid checks, but ${(err as Error).message}`,
+          );
         }
       }
     }
@@ -206,35 +231,72 @@ export function readSmokeInputs(source: InputSource, deps: ContextDeps = {}): Sm
     const requests = v[Inputs.LoadRequests];
     // An explicit concurrency above the request count is a mistake; the default is clamped.
     const explicit = raw(Inputs.LoadConcurrency).trim() !== '';
-    if (explicit && ok(Inputs.LoadRequests) && ok(Inputs.LoadConcurrency) && requests > 0 && v[Inputs.LoadConcurrency] > requests)
-      problems.add(Inputs.LoadConcurrency, raw(Inputs.LoadConcurrency).trim(), `at most load-requests (${requests})`);
+    if (
+      explicit &&
+      ok(Inputs.LoadRequests) &&
+      ok(Inputs.LoadConcurrency) &&
+      requests > 0 &&
+      v[Inputs.LoadConcurrency] > requests
+    )
+      problems.add(
+        Inputs.LoadConcurrency,
+        raw(Inputs.LoadConcurrency).trim(),
+        `at most load-requests (${requests})`,
+      );
     if (requests === 0) {
       for (const n of [Inputs.MaxP95, Inputs.MaxErrorRate] as const)
-        if (raw(n).trim() !== '' && ok(n)) problems.add(n, raw(n).trim(), `to be used with load-requests > 0 (there is no load phase)`);
+        if (raw(n).trim() !== '' && ok(n))
+          problems.add(n, raw(n).trim(), `to be used with load-requests > 0 (there is no load phase)`);
     }
     // Distribution.
     const hasDist = raw(Inputs.DistributionMatch) !== '' || raw(Inputs.DistributionRegex) !== '';
     if (raw(Inputs.DistributionMatch) !== '' && raw(Inputs.DistributionRegex) !== '')
-      problems.add(Inputs.DistributionRegex, raw(Inputs.DistributionRegex), 'either distribution-match or distribution-regex, not both');
+      problems.add(
+        Inputs.DistributionRegex,
+        raw(Inputs.DistributionRegex),
+        'either distribution-match or distribution-regex, not both',
+      );
     if (!hasDist) {
       for (const n of [Inputs.DistributionMin, Inputs.DistributionMax, Inputs.DistributionSamples] as const)
-        if (raw(n).trim() !== '' && ok(n)) problems.add(n, raw(n).trim(), 'to be used with distribution-match or distribution-regex');
+        if (raw(n).trim() !== '' && ok(n))
+          problems.add(n, raw(n).trim(), 'to be used with distribution-match or distribution-regex');
     }
-    if (ok(Inputs.DistributionMin) && ok(Inputs.DistributionMax) && v[Inputs.DistributionMin] > v[Inputs.DistributionMax])
-      problems.add(Inputs.DistributionMin, raw(Inputs.DistributionMin).trim(), `at most distribution-max (${v[Inputs.DistributionMax]})`);
+    if (
+      ok(Inputs.DistributionMin) &&
+      ok(Inputs.DistributionMax) &&
+      v[Inputs.DistributionMin] > v[Inputs.DistributionMax]
+    )
+      problems.add(
+        Inputs.DistributionMin,
+        raw(Inputs.DistributionMin).trim(),
+        `at most distribution-max (${v[Inputs.DistributionMax]})`,
+      );
     // TLS.
     if (raw(Inputs.Ca).trim() !== '' && raw(Inputs.CaFile).trim() !== '')
       problems.add(Inputs.CaFile, raw(Inputs.CaFile).trim(), 'either ca or ca-file, not both');
     else if (v[Inputs.CaFile] && ok(Inputs.CaFile)) {
       try {
         ca = readFile(v[Inputs.CaFile]);
-        if (!/-----BEGIN CERTIFICATE-----/.test(ca)) problems.add(Inputs.CaFile, v[Inputs.CaFile], 'a file of PEM certificates (-----BEGIN CERTIFICATE----- ...)');
+        if (!/-----BEGIN CERTIFICATE-----/.test(ca))
+          problems.add(
+            Inputs.CaFile,
+            v[Inputs.CaFile],
+            'a file of PEM certificates (-----BEGIN CERTIFICATE----- ...)',
+          );
       } catch (err) {
-        problems.add(Inputs.CaFile, v[Inputs.CaFile], `a readable PEM file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        problems.add(
+          Inputs.CaFile,
+          v[Inputs.CaFile],
+          `a readable PEM file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        );
       }
     } else if (v[Inputs.Ca]) ca = v[Inputs.Ca];
     if (v[Inputs.Insecure] && (raw(Inputs.Ca).trim() !== '' || raw(Inputs.CaFile).trim() !== ''))
-      problems.add(Inputs.Insecure, 'true', 'false when ca or ca-file is given (trust the CA, or skip verification, not both)');
+      problems.add(
+        Inputs.Insecure,
+        'true',
+        'false when ca or ca-file is given (trust the CA, or skip verification, not both)',
+      );
     // Auth.
     const user = v[Inputs.Username];
     const pass = raw(Inputs.Password);
@@ -248,7 +310,11 @@ export function readSmokeInputs(source: InputSource, deps: ContextDeps = {}): Sm
   const fromList = v[Inputs.Url].length === 0;
   const gate: GateSpec = {
     // Inline inputs are defaults: a check of `checks` overrides what it sets itself.
-    checks: checks.map((c) => (fromList ? { ...defaults, ...c, headers: { ...defaults.headers, ...c.headers } } : { ...defaults, ...c })),
+    checks: checks.map((c) =>
+      fromList
+        ? { ...defaults, ...c, headers: { ...defaults.headers, ...c.headers } }
+        : { ...defaults, ...c },
+    ),
     waitMs: v[Inputs.WaitFor],
     intervalMs: v[Inputs.Interval],
     consecutive: v[Inputs.Consecutive],

@@ -13,7 +13,14 @@ import {
   type Sleep,
   type Summary,
 } from '@hac/toolkit';
-import { gateAnnotations, gateSummary, percentile, runGate, type GateReport, type GateSpec } from '@hac/probe';
+import {
+  gateAnnotations,
+  gateSummary,
+  percentile,
+  runGate,
+  type GateReport,
+  type GateSpec,
+} from '@hac/probe';
 import { Outputs, readSmokeInputs, type ContextDeps } from './context.js';
 
 export interface RunDeps {
@@ -31,7 +38,9 @@ export interface RunDeps {
 /** p50/p95/p99 of the load phase, or of the checks' last latencies when there is none. */
 export function latencyOutputs(report: GateReport): { p50?: number; p95?: number; p99?: number } {
   if (report.load) return { p50: report.load.p50, p95: report.load.p95, p99: report.load.p99 };
-  const lat = report.checks.flatMap((c) => (c.latencyMs === undefined ? [] : [c.latencyMs])).sort((a, b) => a - b);
+  const lat = report.checks
+    .flatMap((c) => (c.latencyMs === undefined ? [] : [c.latencyMs]))
+    .sort((a, b) => a - b);
   if (lat.length === 0) return {};
   return { p50: percentile(lat, 50), p95: percentile(lat, 95), p99: percentile(lat, 99) };
 }
@@ -40,8 +49,11 @@ export function latencyOutputs(report: GateReport): { p50?: number; p95?: number
 export function failureHint(report: GateReport, gate: GateSpec): string {
   if (report.checks.some((c) => !c.passed)) {
     const tls = report.checks.some((c) => c.reason?.includes('TLS verification failed'));
-    if (tls) return "Give the server's CA with ca or ca-file (or insecure: true for a test endpoint), then re-run.";
-    const refused = report.checks.some((c) => c.reason?.includes('connection refused') || c.reason?.includes('no response'));
+    if (tls)
+      return "Give the server's CA with ca or ca-file (or insecure: true for a test endpoint), then re-run.";
+    const refused = report.checks.some(
+      (c) => c.reason?.includes('connection refused') || c.reason?.includes('no response'),
+    );
     const wait = gate.waitMs ? `wait-for is ${formatDuration(gate.waitMs)}` : 'wait-for is 0 (one attempt)';
     return refused
       ? `The service did not answer. Check that it is deployed and reachable from the runner; if it needs longer to start, raise wait-for (${wait}).`
@@ -68,7 +80,11 @@ export async function run(deps: RunDeps = {}): Promise<GateReport> {
   } catch (err) {
     if (signal.aborted) {
       setOutputs({ [Outputs.Passed]: 'false' }, deps.setOutput);
-      throw new ActionError('Smoke test cancelled before it finished; no verdict.', 'Re-run the job to get a verdict.', { cause: err });
+      throw new ActionError(
+        'Smoke test cancelled before it finished; no verdict.',
+        'Re-run the job to get a verdict.',
+        { cause: err },
+      );
     }
     throw err;
   }

@@ -149,12 +149,20 @@ export async function send(
       let truncated = false;
       if (needsBody(check, opts.readBody)) ({ text, truncated } = await readBody(raw.res, signal));
       else await drain(raw.res, signal);
-      return { ok: true, status: raw.status, headers: raw.headers, body: text, truncated, latencyMs: performance.now() - started };
+      return {
+        ok: true,
+        status: raw.status,
+        headers: raw.headers,
+        body: text,
+        truncated,
+        latencyMs: performance.now() - started,
+      };
     }
   } catch (err) {
     if (opts.signal?.aborted) throw opts.signal.reason;
     const latencyMs = performance.now() - started;
-    if (signal.aborted) return { ok: false, error: `no response within the ${timeoutMs}ms timeout`, latencyMs };
+    if (signal.aborted)
+      return { ok: false, error: `no response within the ${timeoutMs}ms timeout`, latencyMs };
     return { ok: false, error: describeError(err), latencyMs };
   }
 }
@@ -180,7 +188,10 @@ function drain(res: http.IncomingMessage, signal: AbortSignal): Promise<void> {
   }).finally(off);
 }
 
-async function readBody(res: http.IncomingMessage, signal: AbortSignal): Promise<{ text: string; truncated: boolean }> {
+async function readBody(
+  res: http.IncomingMessage,
+  signal: AbortSignal,
+): Promise<{ text: string; truncated: boolean }> {
   const off = onAbort(res, signal);
   try {
     const chunks: Buffer[] = [];

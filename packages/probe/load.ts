@@ -47,7 +47,9 @@ export function loadResult(
   };
   const maxErr = spec.maxErrorRate ?? 0;
   if (errorRate > maxErr)
-    result.reasons.push(`error rate ${pct(errorRate)} is above the ${pct(maxErr)} limit (${errors} of ${n} requests)`);
+    result.reasons.push(
+      `error rate ${pct(errorRate)} is above the ${pct(maxErr)} limit (${errors} of ${n} requests)`,
+    );
   if (spec.maxP95Ms !== undefined && result.p95 > spec.maxP95Ms)
     result.reasons.push(`p95 latency ${result.p95}ms is above the ${spec.maxP95Ms}ms limit`);
   result.passed = result.reasons.length === 0;
