@@ -26,7 +26,14 @@ function sh(cmd, args, timeout = 10000) {
 }
 
 async function get(url, init = {}) {
-  const res = await fetch(url, { signal: AbortSignal.timeout(4000), ...init });
+  let res;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(4000), ...init });
+  } catch (err) {
+    throw new Error(
+      `${init.method ?? 'GET'} ${url}: ${err.cause?.code ?? err.cause?.message ?? err.message}`,
+    );
+  }
   const body = await res.text();
   if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url} -> HTTP ${res.status}`);
   return body;

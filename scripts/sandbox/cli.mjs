@@ -22,7 +22,7 @@ import {
   VERSIONS,
   bin,
 } from './lib/config.mjs';
-import { log, rssKiB, descendants, which, ensureDir } from './lib/proc.mjs';
+import { log, rssKiB, descendants, which, ensureDir, isAlive } from './lib/proc.mjs';
 import {
   BASE_IMAGE,
   REGISTRY,
@@ -114,6 +114,36 @@ async function timed(timings, name, fn) {
     return await fn();
   } finally {
     timings[name] = (Date.now() - start) / 1000;
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** One `up` at a time: a second one waits for the first, then finds everything running. */
+async function withUpLock(fn) {
+  ensureDir(RUN_DIR);
+  const lock = path.join(RUN_DIR, 'up.lock');
+  let waited = false;
+  for (;;) {
+    try {
+      fs.writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      const holder = Number(fs.readFileSync(lock, 'utf8').trim());
+      if (!holder || !isAlive(holder)) {
+        fs.rmSync(lock, { force: true });
+        continue;
+      }
+      if (!waited) log(`waiting for another "up" (pid ${holder}) to finish`);
+      waited = true;
+      await sleep(1000);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lock, { force: true });
   }
 }
 
@@ -273,7 +303,7 @@ async function main(argv) {
   switch (cmd) {
     case 'up':
       for (const n of positional) if (!COMPONENTS[n]) throw new Error(`unknown component ${n}`);
-      return up(positional);
+      return withUpLock(() => up(positional));
     case 'down':
       return down(positional);
     case 'status':
