@@ -51,11 +51,13 @@ export function checkUrl(url: string): URL {
 }
 
 /** Validates a regular expression source; throws naming it. */
-export function checkRegex(source: string, what = 'regex'): RegExp {
+export function checkRegex(source: string, what?: string): RegExp {
   try {
     return new RegExp(source);
   } catch (err) {
-    throw new Error(`${what} /${source}/ is not a valid regular expression (${(err as Error).message})`);
+    throw new Error(
+      `${what ? `${what}: ` : ''}/${source}/ is not a valid regular expression (${(err as Error).message})`,
+    );
   }
 }
 

@@ -13,7 +13,12 @@ export type {
   LoadSpec,
   TlsSpec,
 } from './types.js';
-export { runGate, type GateDeps } from './gate.js';
+export { runGate, nextDelay, checkName, type GateDeps } from './gate.js';
+export { validateGate } from './validate.js';
+export { evaluate, snippet } from './evaluate.js';
+export { runLoad, loadResult } from './load.js';
+export { distributionVerdict } from './distribution.js';
+export { send, createTransport, describeError, type Outcome, type Transport } from './http.js';
 export { parseChecks, validateCheck, CHECK_KEYS } from './checks.js';
 export { parseStatusSpec, type StatusMatcher } from './status.js';
 export { parseJsonExpectation, parseJsonPath, evalJsonPath } from './jsonpath.js';

@@ -147,9 +147,19 @@ describe('smoke-test action', () => {
     // ... and masked the runner's way ...
     expect(stdout.join('')).toContain(`::add-mask::${PASSWORD}`);
     // ... and appear nowhere else in any form.
-    const everything = [logged(), fs.readFileSync(process.env.GITHUB_OUTPUT as string, 'utf8'), summary()].join('\n');
+    const everything = [
+      logged(),
+      fs.readFileSync(process.env.GITHUB_OUTPUT as string, 'utf8'),
+      summary(),
+    ].join('\n');
     expect(everything).toContain('***');
-    for (const leak of [PASSWORD, BASIC, BASIC.replace(/=+$/, ''), Buffer.from(PASSWORD).toString('base64'), encodeURIComponent(PASSWORD)])
+    for (const leak of [
+      PASSWORD,
+      BASIC,
+      BASIC.replace(/=+$/, ''),
+      Buffer.from(PASSWORD).toString('base64'),
+      encodeURIComponent(PASSWORD),
+    ])
       expect(everything).not.toContain(leak);
     expect(everything).not.toContain(BASIC.slice(0, 12));
   });
@@ -170,7 +180,11 @@ describe('smoke-test action', () => {
     process.exitCode = undefined;
     await runAction(async () => void (await run({ signal: signal() })));
     expect(process.exitCode).toBe(1);
-    const everything = [logged(), fs.readFileSync(process.env.GITHUB_OUTPUT as string, 'utf8'), summary()].join('\n');
+    const everything = [
+      logged(),
+      fs.readFileSync(process.env.GITHUB_OUTPUT as string, 'utf8'),
+      summary(),
+    ].join('\n');
     for (const leak of [TOKEN, Buffer.from(TOKEN).toString('base64')]) expect(everything).not.toContain(leak);
   });
 
@@ -193,7 +207,9 @@ describe('smoke-test action', () => {
     inputs({ url: plain.url('/slow?ms=20') });
     await runAction(async () => void (await run({ signal: signal() })));
     expect(process.exitCode).toBe(1);
-    expect(logged()).toMatch(/::error title=Load phase failed::.*p95 latency [\d.]+ms is above the 1ms limit/);
+    expect(logged()).toMatch(
+      /::error title=Load phase failed::.*p95 latency [\d.]+ms is above the 1ms limit/,
+    );
     expect(Number(outputs().p95)).toBeGreaterThan(1);
   });
 

@@ -19,7 +19,10 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-smoke-bad-'));
   caFile = path.join(dir, 'ca.pem');
   fs.writeFileSync(caFile, PEM);
-  fs.writeFileSync(path.join(dir, 'bad-checks.yml'), '- url: http://127.0.0.1:1/\n  expect-status: 2xx\n  retries: 3\n');
+  fs.writeFileSync(
+    path.join(dir, 'bad-checks.yml'),
+    '- url: http://127.0.0.1:1/\n  expect-status: 2xx\n  retries: 3\n',
+  );
 });
 afterAll(async () => {
   await server.close();
@@ -31,69 +34,218 @@ const ok = () => server.url('/ok');
 
 // [description, inputs, input named in the error, what the message must say]
 const cases: Case[] = [
-  ['url and checks both', () => ({ url: ok(), checks: `- url: ${ok()}` }), 'checks', /only one of url, checks or checks-file/],
+  [
+    'url and checks both',
+    () => ({ url: ok(), checks: `- url: ${ok()}` }),
+    'checks',
+    /only one of url, checks or checks-file/,
+  ],
   ['neither url nor checks', () => ({}), 'url', /a URL to check, or a list of checks/],
-  ['min above max', () => ({ url: ok(), 'distribution-match': 'v2', 'distribution-min': '0.5', 'distribution-max': '0.2' }), 'distribution-min', /got "0\.5"; expected at most distribution-max \(0\.2\)/],
-  ['bad status range', () => ({ url: ok(), 'expect-status': '2xx,700' }), 'expect-status', /got "2xx,700"; expected status codes/],
-  ['backwards status range', () => ({ url: ok(), 'expect-status': '308-301' }), 'expect-status', /got "308-301"/],
-  ['invalid regex', () => ({ url: ok(), regex: '([a-z' }), 'regex', /got "\(\[a-z"; expected a JavaScript regular expression/],
-  ['malformed URL', () => ({ url: 'http//missing-colon' }), 'url', /got "http\/\/missing-colon"; expected one or more absolute http/],
+  [
+    'min above max',
+    () => ({ url: ok(), 'distribution-match': 'v2', 'distribution-min': '0.5', 'distribution-max': '0.2' }),
+    'distribution-min',
+    /got "0\.5"; expected at most distribution-max \(0\.2\)/,
+  ],
+  [
+    'bad status range',
+    () => ({ url: ok(), 'expect-status': '2xx,700' }),
+    'expect-status',
+    /got "2xx,700"; expected status codes/,
+  ],
+  [
+    'backwards status range',
+    () => ({ url: ok(), 'expect-status': '308-301' }),
+    'expect-status',
+    /got "308-301"/,
+  ],
+  [
+    'invalid regex',
+    () => ({ url: ok(), regex: '([a-z' }),
+    'regex',
+    /got "\(\[a-z"; expected a JavaScript regular expression/,
+  ],
+  [
+    'malformed URL',
+    () => ({ url: 'http//missing-colon' }),
+    'url',
+    /got "http\/\/missing-colon"; expected one or more absolute http/,
+  ],
   ['non-http scheme', () => ({ url: 'ftp://127.0.0.1/file' }), 'url', /uses scheme ftp/],
-  ['credentials in the URL', () => ({ url: ok().replace('//', '//user:pw@') }), 'url', /must not carry credentials/],
-  ['concurrency above requests', () => ({ url: ok(), 'load-requests': '10', 'load-concurrency': '20' }), 'load-concurrency', /got "20"; expected at most load-requests \(10\)/],
-  ['ca and ca-file both', () => ({ url: ok(), ca: PEM, 'ca-file': caFile }), 'ca-file', /either ca or ca-file, not both/],
-  ['insecure with ca', () => ({ url: ok(), ca: PEM, insecure: 'true' }), 'insecure', /false when ca or ca-file is given/],
-  ['bad duration', () => ({ url: ok(), 'wait-for': '5 minutes' }), 'wait-for', /got "5 minutes"; expected a duration such as 30s/],
-  ['negative number', () => ({ url: ok(), 'load-requests': '-5' }), 'load-requests', /got "-5"; expected an integer from 0/],
-  ['negative error rate', () => ({ url: ok(), 'load-requests': '5', 'max-error-rate': '-0.1' }), 'max-error-rate', /expected a number from 0 to 1/],
-  ['username without password', () => ({ url: ok(), username: 'deploy' }), 'password', /expected a password, since username "deploy" is given/],
-  ['bearer and basic both', () => ({ url: ok(), username: 'u', password: 'p4ss', 'bearer-token': 'tok3n' }), 'bearer-token', /got "\*\*\*"; expected either bearer-token or username\/password/],
-  ['bad json-path', () => ({ url: ok(), 'json-path': '$.a[x] == 1' }), 'json-path', /got "\$\.a\[x\] == 1"; expected PATH == VALUE/],
-  ['unreadable checks-file', () => ({ 'checks-file': path.join(dir, 'nope.yml') }), 'checks-file', /expected a readable file .*\(ENOENT\)/],
-  ['malformed checks YAML', () => ({ checks: '- url: [unclosed' }), 'checks', /checks are not valid YAML or JSON/],
-  ['unknown key in a check', () => ({ checks: `- url: ${ok()}\n  expect_status: 200` }), 'checks', /check #1: unknown key "expect_status"; expected one of name, url/],
-  ['unknown key in a checks-file', () => ({ 'checks-file': path.join(dir, 'bad-checks.yml') }), 'checks-file', /unknown key "retries"/],
-  ['bad status inside a check', () => ({ checks: `- name: home\n  url: ${ok()}\n  expect-status: abc` }), 'checks', /check "home": expect-status: "abc" is not a status/],
-  ['distribution bounds without a pattern', () => ({ url: ok(), 'distribution-min': '0.2' }), 'distribution-min', /to be used with distribution-match or distribution-regex/],
-  ['max-p95 without a load phase', () => ({ url: ok(), 'max-p95': '200ms' }), 'max-p95', /to be used with load-requests > 0/],
-  ['header line without a colon', () => ({ url: ok(), headers: 'X-Trace abc' }), 'headers', /got "\*\*\*"; expected a YAML map \(Name: value\)/],
-  ['zero consecutive', () => ({ url: ok(), consecutive: '0' }), 'consecutive', /got "0"; expected an integer from 1 to 1000/],
-  ['zero timeout', () => ({ url: ok(), timeout: '0s' }), 'timeout', /expected a duration such as 30s, 5m or 1h30m \(at least 1ms/],
+  [
+    'credentials in the URL',
+    () => ({ url: ok().replace('//', '//user:pw@') }),
+    'url',
+    /must not carry credentials/,
+  ],
+  [
+    'concurrency above requests',
+    () => ({ url: ok(), 'load-requests': '10', 'load-concurrency': '20' }),
+    'load-concurrency',
+    /got "20"; expected at most load-requests \(10\)/,
+  ],
+  [
+    'ca and ca-file both',
+    () => ({ url: ok(), ca: PEM, 'ca-file': caFile }),
+    'ca-file',
+    /either ca or ca-file, not both/,
+  ],
+  [
+    'insecure with ca',
+    () => ({ url: ok(), ca: PEM, insecure: 'true' }),
+    'insecure',
+    /false when ca or ca-file is given/,
+  ],
+  [
+    'bad duration',
+    () => ({ url: ok(), 'wait-for': '5 minutes' }),
+    'wait-for',
+    /got "5 minutes"; expected a duration such as 30s/,
+  ],
+  [
+    'negative number',
+    () => ({ url: ok(), 'load-requests': '-5' }),
+    'load-requests',
+    /got "-5"; expected an integer from 0/,
+  ],
+  [
+    'negative error rate',
+    () => ({ url: ok(), 'load-requests': '5', 'max-error-rate': '-0.1' }),
+    'max-error-rate',
+    /expected a number from 0 to 1/,
+  ],
+  [
+    'username without password',
+    () => ({ url: ok(), username: 'deploy' }),
+    'password',
+    /expected a password, since username "deploy" is given/,
+  ],
+  [
+    'bearer and basic both',
+    () => ({ url: ok(), username: 'u', password: 'p4ss', 'bearer-token': 'tok3n' }),
+    'bearer-token',
+    /got "\*\*\*"; expected either bearer-token or username\/password/,
+  ],
+  [
+    'bad json-path',
+    () => ({ url: ok(), 'json-path': '$.a[x] == 1' }),
+    'json-path',
+    /got "\$\.a\[x\] == 1"; expected PATH == VALUE/,
+  ],
+  [
+    'unreadable checks-file',
+    () => ({ 'checks-file': path.join(dir, 'nope.yml') }),
+    'checks-file',
+    /expected a readable file .*\(ENOENT\)/,
+  ],
+  [
+    'malformed checks YAML',
+    () => ({ checks: '- url: [unclosed' }),
+    'checks',
+    /checks are not valid YAML or JSON/,
+  ],
+  [
+    'unknown key in a check',
+    () => ({ checks: `- url: ${ok()}\n  expect_status: 200` }),
+    'checks',
+    /check #1: unknown key "expect_status"; expected one of name, url/,
+  ],
+  [
+    'unknown key in a checks-file',
+    () => ({ 'checks-file': path.join(dir, 'bad-checks.yml') }),
+    'checks-file',
+    /unknown key "retries"/,
+  ],
+  [
+    'bad status inside a check',
+    () => ({ checks: `- name: home\n  url: ${ok()}\n  expect-status: abc` }),
+    'checks',
+    /check "home": expect-status: "abc" is not a status/,
+  ],
+  [
+    'distribution bounds without a pattern',
+    () => ({ url: ok(), 'distribution-min': '0.2' }),
+    'distribution-min',
+    /to be used with distribution-match or distribution-regex/,
+  ],
+  [
+    'max-p95 without a load phase',
+    () => ({ url: ok(), 'max-p95': '200ms' }),
+    'max-p95',
+    /to be used with load-requests > 0/,
+  ],
+  [
+    'header line without a colon',
+    () => ({ url: ok(), headers: 'X-Trace abc' }),
+    'headers',
+    /got "\*\*\*"; expected a YAML map \(Name: value\)/,
+  ],
+  [
+    'zero consecutive',
+    () => ({ url: ok(), consecutive: '0' }),
+    'consecutive',
+    /got "0"; expected an integer from 1 to 1000/,
+  ],
+  [
+    'zero timeout',
+    () => ({ url: ok(), timeout: '0s' }),
+    'timeout',
+    /expected a duration such as 30s, 5m or 1h30m \(at least 1ms/,
+  ],
   ['ca that is not PEM', () => ({ url: ok(), ca: 'not a cert' }), 'ca', /expected PEM certificates/],
-  ['ca-file that is missing', () => ({ url: ok(), 'ca-file': path.join(dir, 'missing.pem') }), 'ca-file', /a readable PEM file \(ENOENT\)/],
-  ['insecure that is not a boolean', () => ({ url: ok(), insecure: 'yes' }), 'insecure', /got "yes"; expected true or false/],
+  [
+    'ca-file that is missing',
+    () => ({ url: ok(), 'ca-file': path.join(dir, 'missing.pem') }),
+    'ca-file',
+    /a readable PEM file \(ENOENT\)/,
+  ],
+  [
+    'insecure that is not a boolean',
+    () => ({ url: ok(), insecure: 'yes' }),
+    'insecure',
+    /got "yes"; expected true or false/,
+  ],
 ];
 
-test.each(cases)('%s: one error naming the input, and zero requests', async (_what, inputs, name, message) => {
-  server.reset();
-  const values = inputs();
-  const logs: string[] = [];
-  const err = await run({
-    source: (n) => values[n] ?? '',
-    log: (l) => logs.push(l),
-    setOutput: () => {
-      throw new Error('no output may be set for bad input');
-    },
-    writeSummary: async () => {
-      throw new Error('no summary may be written for bad input');
-    },
-    signal: new AbortController().signal,
-  }).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(InputError);
-  const problems = (err as InputError).problems;
-  expect(problems.map((p) => p.input)).toEqual([name]);
-  expect((err as InputError).message).toMatch(new RegExp(`input "${name}": got `));
-  expect((err as InputError).message).toMatch(message);
-  expect(server.count()).toBe(0);
-  expect(logs).toEqual([]);
-});
+test.each(cases)(
+  '%s: one error naming the input, and zero requests',
+  async (_what, inputs, name, message) => {
+    server.reset();
+    const values = inputs();
+    const logs: string[] = [];
+    const err = await run({
+      source: (n) => values[n] ?? '',
+      log: (l) => logs.push(l),
+      setOutput: () => {
+        throw new Error('no output may be set for bad input');
+      },
+      writeSummary: async () => {
+        throw new Error('no summary may be written for bad input');
+      },
+      signal: new AbortController().signal,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    const problems = (err as InputError).problems;
+    expect(problems.map((p) => p.input)).toEqual([name]);
+    expect((err as InputError).message).toMatch(new RegExp(`input "${name}": got `));
+    expect((err as InputError).message).toMatch(message);
+    expect(server.count()).toBe(0);
+    expect(logs).toEqual([]);
+  },
+);
 
 test('there are at least 15 bad-input cases', () => expect(cases.length).toBeGreaterThanOrEqual(15));
 
 test('several bad inputs are reported together', async () => {
   server.reset();
   const values: Record<string, string> = { url: ok(), regex: '(', 'wait-for': 'soon', consecutive: '-1' };
-  const err = await run({ source: (n) => values[n] ?? '', signal: new AbortController().signal }).catch((e: unknown) => e);
-  expect((err as InputError).problems.map((p) => p.input).sort()).toEqual(['consecutive', 'regex', 'wait-for']);
+  const err = await run({ source: (n) => values[n] ?? '', signal: new AbortController().signal }).catch(
+    (e: unknown) => e,
+  );
+  expect((err as InputError).problems.map((p) => p.input).sort()).toEqual([
+    'consecutive',
+    'regex',
+    'wait-for',
+  ]);
   expect(server.count()).toBe(0);
 });
