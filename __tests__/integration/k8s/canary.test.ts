@@ -420,7 +420,19 @@ describe('bad inputs: one clear error, nothing written', () => {
       { action: 'abort', app: 'nope', manifests: '', images: '' },
       /Nothing to abort: Deployment nope does not exist/,
     ],
-    [{ images: 'other/repo:v2' }, /./],
+    [{ images: 'other/repo:v2' }, /other\/repo:v2/],
+    [
+      {
+        'prometheus-url': process.env.HAC_PROMETHEUS_URL ?? 'http://127.0.0.1:15090',
+        metrics: "- {name: bad, query: 'sum(', max: 1}",
+      },
+      /Metric "bad": Prometheus rejected "sum\(": bad_data/,
+    ],
+    [
+      { metrics: '- {name: x, query: up, max: 1}', 'prometheus-url': 'http://127.0.0.1:1' },
+      /Metric "x": Prometheus at http:\/\/127.0.0.1:1 is unreachable/,
+    ],
+    [{ 'dry-run': 'true' }, /^dry-run$/],
   ])('%j', async (extra, why) => {
     if (!ns) {
       ns = createNamespace(sb, 'canary-bad');
@@ -429,7 +441,15 @@ describe('bad inputs: one clear error, nothing written', () => {
     }
     const before = resourceVersions(sb, ns);
     const r = await run(extra);
-    expect(r.error?.message).toMatch(why);
+    if (String(why) === '/^dry-run$/') {
+      // Not an error: the plan, with every write dry-run, and nothing changed.
+      expect(r.error).toBeUndefined();
+      expect(r.outputs.verdict).toBe('planned');
+      expect(r.summary).toMatch(/\| 1 \| 25% \| 3 \| 1 \| 25% \|/);
+      expect(r.summary).toMatch(/apply Deployment\/web-canary/);
+    } else {
+      expect(r.error?.message).toMatch(why);
+    }
     expect(resourceVersions(sb, ns)).toEqual(before);
   });
 

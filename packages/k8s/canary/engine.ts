@@ -220,11 +220,34 @@ class Run {
 
   // ------------------------------------------------------------------ reads
 
+  async checkMetrics(): Promise<void> {
+    if (this.o.metrics.length > 0 && this.o.prometheus) {
+      // One read-only query each: a PromQL syntax error or an unreachable Prometheus fails here, not mid-canary.
+      for (const m of this.o.metrics) {
+        try {
+          await queryPrometheus(renderQuery(m.query, this.vars()), {
+            ...this.o.prometheus,
+            signal: this.c.signal,
+            sleep: this.sleep,
+          });
+        } catch (err) {
+          throw new ActionError(
+            `Metric "${m.name}": ${errorMessage(err)}. Nothing was changed.`,
+            'Fix the query in the metrics input (try it in the Prometheus UI), or the prometheus-url input.',
+          );
+        }
+      }
+    }
+  }
+
   async precheck(): Promise<void> {
     if (this.o.action !== 'deploy') {
       await this.recorded(this.o.action);
       return;
     }
+    const next = this.o.objects?.find((x) => x.kind === 'Deployment') as Deployment | undefined;
+    this.result.version = versionOf(next?.spec.template);
+    await this.checkMetrics();
     if (this.o.route === 'replicas') return;
     const svc =
       this.o.service ??
@@ -537,23 +560,6 @@ class Run {
     }
     if (rec.httpRoute) await this.setRoute(this.o.steps[0] as number, dry);
     if (rec.canaryIngress) await this.setIngress(this.o.steps[0] as number, rec, dry);
-    if (this.o.metrics.length > 0 && this.o.prometheus) {
-      // One read-only query each: a PromQL syntax error or an unreachable Prometheus fails here, not mid-canary.
-      for (const m of this.o.metrics) {
-        try {
-          await queryPrometheus(renderQuery(m.query, this.vars()), {
-            ...this.o.prometheus,
-            signal: this.c.signal,
-            sleep: this.sleep,
-          });
-        } catch (err) {
-          throw new ActionError(
-            `Metric "${m.name}": ${errorMessage(err)}. Nothing was changed.`,
-            'Fix the query in the metrics input (try it in the Prometheus UI), or the prometheus-url input.',
-          );
-        }
-      }
-    }
   }
 
   vars(): Record<string, string> {
