@@ -1,3 +1,4 @@
-import { runAction, notImplemented } from '@hac/toolkit';
+import { runAction } from '@hac/toolkit';
+import { bluegreenAction } from '@hac/k8s';
 
-void runAction(() => notImplemented('k8s-bluegreen'));
+void runAction(async () => void (await bluegreenAction()));

@@ -149,3 +149,40 @@ export {
   type CommonValues,
 } from './inputs.js';
 export * from './canary/index.js';
+export {
+  bluegreenAction,
+  outputsOf as bluegreenOutputs,
+  type ActionDeps as BlueGreenActionDeps,
+} from './bluegreen/action.js';
+export { bluegreenPost, type PostResult as BlueGreenPostResult } from './bluegreen/post.js';
+export { BlueGreenRun, GateFailedError } from './bluegreen/engine.js';
+export {
+  readBlueGreenInputs,
+  Inputs as BlueGreenInputNames,
+  Outputs as BlueGreenOutputNames,
+} from './bluegreen/inputs.js';
+export {
+  planBlueGreen,
+  switchPatch,
+  activeColor,
+  retargetRules,
+  renderSwitch,
+  plannedWrites,
+  COLORS,
+  COLOR_LABEL,
+  type BlueGreenPlan,
+  type Color,
+  type RouteKind,
+  type LiveState,
+  type HTTPRoute,
+  type SwitchPlan,
+} from './bluegreen/plan.js';
+export { bluegreenPermissions } from './bluegreen/permissions.js';
+export { undo as undoBlueGreen, switchTraffic } from './bluegreen/switch.js';
+export type {
+  BlueGreenInputs,
+  BlueGreenResult,
+  BlueGreenDeps,
+  Progress as BlueGreenProgress,
+  Verdict,
+} from './bluegreen/types.js';

@@ -113,27 +113,40 @@ export class LeaseLock {
     };
   }
 
-  /** Acquires the lease, waiting up to waitMs for another holder. */
-  async acquire(waitMs: number): Promise<void> {
+  /**
+   * Acquires the lease, waiting up to waitMs for another holder. `known` is the lease as read
+   * earlier (null: it did not exist): writing against its resourceVersion saves a read, and a
+   * conflict proves that someone else held it meanwhile. `contended` says whether anyone else
+   * held or took the lease since `known` was read (callers then re-read what the lease guards).
+   */
+  async acquire(waitMs: number, known?: Lease | null): Promise<{ waitedMs: number; contended: boolean }> {
     const start = this.clock();
+    let current: Lease | undefined = known === null ? undefined : known;
+    let fresh = known !== undefined;
+    let contended = false;
     for (;;) {
-      const current = await this.client.find<Lease>(this.ref());
+      if (!fresh) current = await this.client.find<Lease>(this.ref());
+      fresh = false;
       const d = decideLease(current, this.opts.holder, this.clock());
       try {
         if (d.action === 'create') {
           this.lease = await this.client.create<Lease>(this.body(undefined, true));
-          return;
+          return { waitedMs: this.clock() - start, contended };
         }
         if (d.action === 'take' || d.action === 'renew') {
           if (d.action === 'take' && d.reason === 'expired' && d.previousHolder)
             this.opts.onTakeover?.(d.previousHolder);
           this.lease = await this.client.replace<Lease>(this.body(current, d.action === 'take'));
-          return;
+          return { waitedMs: this.clock() - start, contended };
         }
       } catch (err) {
-        if (isConflict(err)) continue; // someone else moved first: decide again
+        if (isConflict(err)) {
+          contended = true; // someone else moved first: read and decide again
+          continue;
+        }
         throw err;
       }
+      contended = true;
       const waited = this.clock() - start;
       if (waited >= waitMs) throw new LeaseBusyError(this.opts.name, d.holder, waited, d.expiresAtMs);
       this.opts.onWait?.(d.holder, d.expiresAtMs);

@@ -1,0 +1,85 @@
+// The post step: when main did not finish (cancelled, killed), restore the last safe state — switch
+// traffic back if it moved and the old color is ready, remove the new color — then release the
+// lease and remove the kubeconfig file the run wrote.
+import { ActionError, errorMessage, info, runnerState, warning, type StateStore } from '@hac/toolkit';
+import { removeKubeconfigFile } from '../kubeconfig.js';
+import { releaseLease } from '../lease.js';
+import { openSession, type Session } from '../session.js';
+import { ANNOTATIONS, readState, writeState } from '../state.js';
+import { undo } from './switch.js';
+import { PROGRESS_KEY, type Progress } from './types.js';
+
+export interface PostResult {
+  restored: boolean;
+  notes: string[];
+}
+
+export async function bluegreenPost(
+  state: StateStore = runnerState,
+  opts: { session?: Session; log?: (l: string) => void } = {},
+): Promise<PostResult> {
+  const log = opts.log ?? info;
+  const p = state.get<Progress>(PROGRESS_KEY);
+  const out: PostResult = { restored: false, notes: [] };
+  if (!p) return out;
+  try {
+    if (p.stage === 'done' && !p.lease) return out;
+    const session =
+      opts.session ??
+      (await openSession({
+        kubeconfigPath: p.kubeconfigPath,
+        context: p.context,
+        namespace: p.namespace,
+        userAgent: 'hac/k8s-bluegreen-post',
+      }));
+    const client = session.client;
+    if (p.stage !== 'done' && p.plan) {
+      log(`The main step did not finish (stage ${p.stage}); restoring ${p.app}`);
+      const res = await undo(client, p.plan, {
+        [ANNOTATIONS.phase]: 'rolled-back',
+        [ANNOTATIONS.runId]: p.runId,
+      });
+      out.restored = true;
+      out.notes.push(...res.notes);
+      const st = await readState(client, p.app);
+      await writeState(
+        client,
+        {
+          app: p.app,
+          strategy: 'bluegreen',
+          runId: p.runId,
+          phase: 'rolled-back',
+          ...(st.record?.activeColor
+            ? { activeColor: st.record.activeColor }
+            : p.plan.oldColor
+              ? { activeColor: p.plan.oldColor }
+              : {}),
+          ...(st.record?.previousColor ? { previousColor: st.record.previousColor } : {}),
+          ...(st.record?.image ? { image: st.record.image } : {}),
+          ...(st.record?.previousImage ? { previousImage: st.record.previousImage } : {}),
+          ...(st.record?.replicas ? { replicas: st.record.replicas } : {}),
+          ...(st.record?.extra ? { extra: st.record.extra } : {}),
+          reason:
+            'the main step did not finish (cancelled or killed); the post step restored the previous state',
+          updatedAt: new Date().toISOString(),
+        },
+        st,
+      ).catch((err) => log(`could not record state: ${errorMessage(err)}`));
+      for (const n of res.notes) log(n);
+    }
+    if (await releaseLease(client, p.lease, p.runId)) out.notes.push(`released Lease ${p.lease}`);
+  } catch (err) {
+    warning(`k8s-bluegreen post step could not restore ${p.app}: ${errorMessage(err)}`, {
+      title: 'hac: next step',
+    });
+    throw err instanceof ActionError
+      ? err
+      : new ActionError(
+          errorMessage(err),
+          'Check the live Service and both color Deployments with kubectl, then run action: rollback.',
+        );
+  } finally {
+    removeKubeconfigFile(p.kubeconfigPath);
+  }
+  return out;
+}

@@ -1,0 +1,142 @@
+// Moving traffic: the one patch that switches the live Service (or HTTPRoute), the readiness check
+// that must pass first, and undoing a run (switch back after checking the old color is ready,
+// then remove the new color).
+import { ActionError } from '@hac/toolkit';
+import type { KubeClient } from '../client.js';
+import { NoReadyPodsError, requireReadyPods } from '../endpoints.js';
+import type { Labels, Service } from '../objects.js';
+import { selectorString } from '../selector.js';
+import {
+  COLOR_LABEL,
+  colorDeploymentName,
+  colorServiceName,
+  oldSelector,
+  retargetRules,
+  switchPatch,
+  type BlueGreenPlan,
+  type Color,
+  type HTTPRoute,
+  type SwitchPlan,
+} from './plan.js';
+
+/** Switches traffic to the new color after checking its pods are ready; returns the ready count. */
+export async function switchTraffic(
+  client: KubeClient,
+  plan: Pick<BlueGreenPlan, 'newSelector' | 'switch'>,
+  annotations: Record<string, string>,
+): Promise<number> {
+  const ready = await requireReadyPods(client, plan.newSelector).catch((err) => {
+    if (err instanceof NoReadyPodsError) {
+      throw new ActionError(
+        `Not switching: ${err.message}; the live Service would select zero ready pods.`,
+        'Check the new pods (kubectl get pods -l ' + selectorString(plan.newSelector) + ').',
+      );
+    }
+    throw err;
+  });
+  const sw = plan.switch;
+  if (sw.create) {
+    const svc = structuredClone(sw.create);
+    svc.metadata.annotations = { ...(svc.metadata.annotations ?? {}), ...annotations };
+    await client.apply(svc);
+  } else {
+    await client.mergePatch(sw.ref, switchPatch(sw, 'forward', annotations));
+  }
+  return ready;
+}
+
+/** Where traffic goes now, read from the cluster. */
+export async function liveTarget(
+  client: KubeClient,
+  app: string,
+  sw: SwitchPlan,
+): Promise<{ exists: boolean; color?: Color; selector?: Labels; route?: HTTPRoute }> {
+  if (sw.kind === 'service') {
+    const svc = await client.find<Service>(sw.ref);
+    const c = svc?.spec?.selector?.[COLOR_LABEL];
+    return {
+      exists: !!svc,
+      selector: svc?.spec?.selector,
+      ...(c === 'blue' || c === 'green' ? { color: c } : {}),
+    };
+  }
+  const route = await client.find<HTTPRoute>(sw.ref);
+  const refs = (route?.spec?.rules ?? []).flatMap((r) => r.backendRefs ?? []);
+  const color = (['blue', 'green'] as const).find((c) =>
+    refs.some((b) => b.name === colorServiceName(app, c)),
+  );
+  return { exists: !!route, route, ...(color ? { color } : {}) };
+}
+
+export interface UndoResult {
+  switchedBack: boolean;
+  removedService: boolean;
+  removedNewColor: boolean;
+  notes: string[];
+}
+
+/**
+ * Restores the state before the run: if traffic reached the new color, switch it back (only when
+ * the old color has ready pods), or remove a live Service the run created; then delete the new
+ * color's Deployment. Reads the cluster, so it is safe to run twice (main, then post).
+ */
+export async function undo(
+  client: KubeClient,
+  plan: BlueGreenPlan,
+  annotations: Record<string, string> = {},
+): Promise<UndoResult> {
+  const res: UndoResult = { switchedBack: false, removedService: false, removedNewColor: false, notes: [] };
+  const now = await liveTarget(client, plan.app, plan.switch);
+  if (now.exists && now.color === plan.newColor) {
+    if (plan.switch.create) {
+      res.removedService = await client.delete(plan.switch.ref);
+      res.notes.push(`deleted Service ${plan.switch.ref.name}, which this run created`);
+    } else {
+      const old = oldSelector(plan);
+      if (!old)
+        throw new ActionError(
+          'Cannot switch back: there is no previous color.',
+          'Redeploy a known-good version.',
+        );
+      try {
+        await requireReadyPods(client, old);
+      } catch (err) {
+        if (err instanceof NoReadyPodsError) {
+          throw new ActionError(
+            `Rollback blocked: the previous pods (${selectorString(old)}) have no ready pod, so traffic stays on ${plan.newColor} rather than on zero pods.`,
+            `Scale the previous Deployment back up (kubectl scale deployment ${plan.oldColor ? colorDeploymentName(plan.app, plan.oldColor) : '<previous>'} --replicas=N), then run action: rollback.`,
+          );
+        }
+        throw err;
+      }
+      let patch = switchPatch(plan.switch, 'back', annotations, false);
+      if (plan.switch.kind === 'httproute' && now.route) {
+        // Re-target from what the route holds now (someone may have edited other fields).
+        const target = plan.oldColor ? colorServiceName(plan.app, plan.oldColor) : undefined;
+        if (target)
+          patch = {
+            metadata: { annotations },
+            spec: {
+              rules: retargetRules(
+                now.route.spec.rules ?? [],
+                [colorServiceName(plan.app, plan.newColor)],
+                target,
+              ).rules,
+            },
+          };
+      }
+      await client.mergePatch(plan.switch.ref, patch);
+      res.switchedBack = true;
+      res.notes.push(
+        `switched ${plan.switch.kind === 'service' ? 'Service' : 'HTTPRoute'} ${plan.switch.ref.name} back to ${plan.oldColor ?? 'the previous selector'}`,
+      );
+    }
+  }
+  res.removedNewColor = await client.delete({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    name: plan.deployment.metadata.name as string,
+  });
+  if (res.removedNewColor) res.notes.push(`deleted Deployment ${plan.deployment.metadata.name}`);
+  return res;
+}
