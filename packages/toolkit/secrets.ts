@@ -37,8 +37,8 @@ export function maskSecret(
 
 /** Replaces every registered secret form in `text` with ***. Use on anything written to summaries or outputs. */
 export function redact(text: string, secrets: Iterable<string> = registered): string {
-  const all = [...secrets].flatMap((s) => (registered.has(s) ? [s] : secretForms(s)));
+  const all = new Set([...secrets].flatMap((s) => secretForms(s)));
   let out = text;
-  for (const s of all.sort((a, b) => b.length - a.length)) out = out.split(s).join('***');
+  for (const s of [...all].sort((a, b) => b.length - a.length)) out = out.split(s).join('***');
   return out;
 }
