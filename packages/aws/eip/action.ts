@@ -17,6 +17,8 @@ export interface SwapActionOptions {
   writeSummary?: (markdown: string) => Promise<void>;
   log?: (line: string) => void;
   warn?: (line: string) => void;
+  /** Explicit credentials (tests); by default the SDK's default provider chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Test seams passed to the engine. */
   deps?: Partial<
     Pick<
@@ -43,12 +45,13 @@ export async function swapEipMain(opts: SwapActionOptions = {}): Promise<SwapRep
 
 /** post: undo what an unfinished main left behind. */
 export async function swapEipPost(
-  opts: Pick<SwapActionOptions, 'env' | 'state' | 'log' | 'warn'> = {},
+  opts: Pick<SwapActionOptions, 'env' | 'state' | 'log' | 'warn' | 'credentials'> = {},
 ): Promise<RecoveryReport> {
   const state = (opts.state ?? runnerState).get<SwapState>(State.Swap);
   const run = await import('./run.js');
   return run.recoverFromState(state, {
     env: opts.env ?? process.env,
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
     log: opts.log ?? core.info,
     warn: opts.warn ?? ((m) => core.warning(m)),
   });

@@ -24,6 +24,7 @@ export async function runSwap(config: SwapConfig, opts: Opts): Promise<SwapRepor
     endpoint: config.endpoint,
     maxAttempts: config.maxAttempts,
     env: opts.env,
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
   });
   const runId = opts.deps?.runId ?? defaultRunId(opts.env);
   try {
@@ -68,7 +69,12 @@ async function publish(r: SwapReport, opts: Opts): Promise<void> {
 
 export async function recoverFromState(
   state: SwapState | undefined,
-  opts: { env: NodeJS.ProcessEnv; log: (l: string) => void; warn: (l: string) => void },
+  opts: {
+    env: NodeJS.ProcessEnv;
+    credentials?: SwapActionOptions['credentials'];
+    log: (l: string) => void;
+    warn: (l: string) => void;
+  },
 ): Promise<RecoveryReport> {
   if (!state || state.phase === 'finished') {
     opts.log('swap-eip: main finished; nothing to undo.');
@@ -80,6 +86,7 @@ export async function recoverFromState(
     endpoint: state.endpoint,
     maxAttempts: state.maxAttempts,
     env: opts.env,
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
   });
   try {
     const report = await recoverSwap(state, ec2, { log: opts.log });
