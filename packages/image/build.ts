@@ -18,6 +18,7 @@ import { buildxArgs, readDockerResult, secretEnv } from './docker.js';
 import { classify, isTransient, pushHint, tail, type FailureKind } from './failures.js';
 import { loginAll, type EcrTokenProvider } from './login.js';
 import { pinned } from './reference.js';
+import { insecureRegistriesFromConf } from './registries-conf.js';
 
 export const State = {
   engine: 'engine',
@@ -41,6 +42,8 @@ export interface BuildDeps {
   random?: () => number;
   signal?: AbortSignal;
   clock?: () => number;
+  /** Registries marked insecure in registries.conf (default: read from the files buildah reads). */
+  confInsecure?: string[];
   /** Where temporary files go (default RUNNER_TEMP or the OS temp dir). */
   tempRoot?: string;
 }
@@ -106,7 +109,10 @@ export async function buildAndPush(req: BuildRequest, deps: BuildDeps): Promise<
   for (const w of warnings) deps.log.warning(w);
   deps.log.info(`Engine: ${engine} (${reason})`);
 
-  const tlsFor = (registry: string) => req.tlsVerify && !req.insecureRegistries.includes(registry);
+  const confInsecure =
+    engine === 'buildah' ? (deps.confInsecure ?? insecureRegistriesFromConf(deps.env)) : [];
+  const tlsFor = (registry: string) =>
+    req.tlsVerify && !req.insecureRegistries.includes(registry) && !confInsecure.includes(registry);
   deps.state.save(State.engine, engine);
   deps.state.save(State.logout, req.logout);
   const loggedIn: string[] = [];

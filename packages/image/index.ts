@@ -74,4 +74,9 @@ export {
   type PushRecord,
 } from './build.js';
 export { logoutFromState } from './post.js';
+export {
+  parseInsecureRegistries,
+  insecureRegistriesFromConf,
+  registriesConfFiles,
+} from './registries-conf.js';
 export { Outputs, outputsOf, metadataOf, summaryOf } from './report.js';

@@ -65,7 +65,7 @@ export function summaryOf(r: BuildResult): Summary {
       'Push',
       `${(r.pushMs / 1000).toFixed(1)} s, ${r.retries.length} retr${r.retries.length === 1 ? 'y' : 'ies'}`,
     ]);
-  s.table(['', ''], rows);
+  s.table(['Item', 'Value'], rows);
   s.table(
     ['Tag', 'Digest', 'Attempts'],
     r.refs.map((ref) => {

@@ -70,6 +70,7 @@ function deps(exec: ReturnType<typeof scripted>) {
       mask: () => undefined,
       sleep: async (ms: number) => void delays.push(ms),
       random: () => 0.5,
+      confInsecure: [] as string[],
     },
   };
 }
@@ -182,6 +183,23 @@ describe('buildah flow', () => {
     expect(d.state.get('logins')).toEqual(['ghcr.io']);
     expect(d.state.get('engine')).toBe('buildah');
   });
+});
+
+test('registries marked insecure in registries.conf get --tls-verify=false for login too', async () => {
+  const exec = scripted({ 'buildah push': [writeArg('--digestfile', DIGEST)] });
+  const { d } = deps(exec);
+  d.confInsecure = ['127.0.0.1:5000'];
+  await buildAndPush(
+    request({ engine: 'buildah', images: '127.0.0.1:5000/acme/app', username: 'bot', password: 'pw-1' }),
+    d,
+  );
+  expect(exec).toHaveBeenCalledWith(
+    'buildah',
+    ['login', '--tls-verify=false', '--username', 'bot', '--password-stdin', '127.0.0.1:5000'],
+    expect.objectContaining({ input: 'pw-1' }),
+  );
+  const push = exec.mock.calls.find((c) => c[1][0] === 'push')!;
+  expect(push[1]).toContain('--tls-verify=false');
 });
 
 describe('docker flow', () => {

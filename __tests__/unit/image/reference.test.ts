@@ -1,5 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
-import { ecrRegistry, parseImageRef, parseRepository, splitTag, tagProblem } from '@hac/image';
+import {
+  ecrRegistry,
+  parseImageRef,
+  parseInsecureRegistries,
+  parseRepository,
+  splitTag,
+  tagProblem,
+} from '@hac/image';
 
 describe('parseRepository', () => {
   test.each([
@@ -85,5 +92,31 @@ describe('ecrRegistry', () => {
     ['12345.dkr.ecr.us-east-1.amazonaws.com', undefined],
   ])('%s', (host, want) => {
     expect(ecrRegistry(host)).toEqual(want);
+  });
+});
+
+describe('insecure registries from registries.conf', () => {
+  test('reads location and prefix of insecure tables only', () => {
+    const conf = `# sandbox
+unqualified-search-registries = ["docker.io"]
+
+[[registry]]
+location = "127.0.0.1:15001"
+insecure = true
+
+[[registry]]
+prefix = "mirror.local/team"
+location = "mirror.local:5000/team"
+insecure=true # plain http
+
+[[registry]]
+location = "ghcr.io"
+insecure = false
+
+[[registry.mirror]]
+location = "not-a-registry-table.example"
+insecure = true
+`;
+    expect(parseInsecureRegistries(conf)).toEqual(['127.0.0.1:15001', 'mirror.local']);
   });
 });
