@@ -176,6 +176,7 @@ function createArgs() {
 }
 
 const FINGERPRINT = path.join(RUN_DIR, 'k8s-fingerprint');
+const SETUP_FINGERPRINT = path.join(RUN_DIR, 'k8s-setup-fingerprint');
 
 /** Changes when anything the cluster is created from changes. */
 function fingerprint() {
@@ -189,6 +190,7 @@ function fingerprint() {
 async function createCluster() {
   log('k8s: kwokctl create cluster (binary runtime, local binaries)');
   fs.rmSync(FINGERPRINT, { force: true });
+  fs.rmSync(SETUP_FINGERPRINT, { force: true });
   await kwokctl(createArgs(), { timeoutMs: 6 * 60 * 1000 });
   fs.writeFileSync(FINGERPRINT, fingerprint());
 }
@@ -329,9 +331,23 @@ async function setup() {
   await kubectl(['wait', '--for=condition=Ready', '--timeout=60s', ...NODES.map((n) => `node/${n}`)]);
 }
 
+/** Changes when the RBAC manifest, the node list or the Gateway API files change. */
+function setupFingerprint() {
+  const h = createHash('sha256').update(fs.readFileSync(FILES.deployerRbac)).update(nodeManifest());
+  try {
+    for (const f of fs.readdirSync(GATEWAY_API_DIR).sort()) {
+      h.update(f).update(fs.readFileSync(path.join(GATEWAY_API_DIR, f)));
+    }
+  } catch {
+    /* reported by setup() */
+  }
+  return h.digest('hex');
+}
+
 async function setupDone() {
   try {
     if (!fs.existsSync(FILES.deployerKubeconfig)) return false;
+    if (fs.readFileSync(SETUP_FINGERPRINT, 'utf8') !== setupFingerprint()) return false;
     await kubectl([
       'get',
       'crd/httproutes.gateway.networking.k8s.io',
@@ -399,13 +415,17 @@ export const k8s = {
     } catch (err) {
       throw new ComponentError('k8s', err.message, apiserverLog());
     }
-    if (!(await setupDone())) await setup();
+    if (!(await setupDone())) {
+      await setup();
+      fs.writeFileSync(SETUP_FINGERPRINT, setupFingerprint());
+    }
     log(`k8s: ready at https://127.0.0.1:${PORTS.apiserver}`);
   },
   async down() {
     if (!clusterExists()) return false;
     await kwokctl(['delete', 'cluster', '--name', CLUSTER_NAME], { allowFail: true });
     fs.rmSync(FILES.deployerKubeconfig, { force: true });
+    fs.rmSync(SETUP_FINGERPRINT, { force: true });
     return true;
   },
   health,

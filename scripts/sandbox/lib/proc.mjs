@@ -87,10 +87,27 @@ export function readPidFile(file) {
   }
 }
 
-/** The live pid of a daemon that `up` started, or undefined. */
+/** The live pid of a daemon that `up` started, or undefined. A pid that now
+ * belongs to another program (after a reboot) does not count. */
 export function daemonPid(name) {
-  const pid = readPidFile(pidFile(name));
-  return isAlive(pid) ? pid : undefined;
+  let lines;
+  try {
+    lines = fs.readFileSync(pidFile(name), 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(lines[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+  const expected = lines[1]?.trim();
+  if (expected) {
+    try {
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmdline.includes(expected)) return undefined;
+    } catch {
+      /* not on Linux: trust the pid */
+    }
+  }
+  return pid;
 }
 
 /** Starts a detached daemon in its own process group, logging to the run dir. */
@@ -108,7 +125,7 @@ export function startDaemon(name, cmd, args, opts = {}) {
   fs.closeSync(out);
   if (!child.pid) throw new Error(`${name}: could not start ${cmd}`);
   child.unref();
-  fs.writeFileSync(pidFile(name), `${child.pid}\n`);
+  fs.writeFileSync(pidFile(name), `${child.pid}\n${path.basename(cmd)}\n`);
   return child.pid;
 }
 
@@ -146,7 +163,7 @@ export async function killPid(pid, { group = true, graceMs = 10000 } = {}) {
 }
 
 export async function stopDaemon(name) {
-  const pid = readPidFile(pidFile(name));
+  const pid = daemonPid(name);
   let stopped = false;
   if (pid) stopped = await killPid(pid);
   fs.rmSync(pidFile(name), { force: true });
