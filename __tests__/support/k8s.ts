@@ -196,7 +196,12 @@ export function watchInvariant(sb: SandboxEnv, namespace: string, service: strin
     samples.push(sample);
     if (now > 0) armed = true;
     else if (armed) violations.push(sample);
-    for (const w of [...waiters]) if (now >= w.n) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
+    for (const w of [...waiters]) {
+      if (now >= w.n) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
   });
   child.stdout?.setEncoding('utf8');
   child.stdout?.on('data', (d: string) => feed(d));

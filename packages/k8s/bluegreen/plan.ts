@@ -212,10 +212,15 @@ export function planBlueGreen(w: Workload, live: LiveState, p: PlanInputs): Blue
       if (w.service) {
         // Apply the user's live Service with the selector it has now; the switch patch moves it.
         const keep = structuredClone(w.service);
+        // Carry hac's own annotations over, so that re-applying an unchanged Service changes nothing.
+        const hacAnnotations = Object.fromEntries(
+          Object.entries(live.service.metadata.annotations ?? {}).filter(([k]) => k.startsWith('hac.dev/')),
+        );
         keep.metadata = {
           ...keep.metadata,
           namespace: p.namespace,
           labels: { ...(keep.metadata.labels ?? {}), ...MANAGED_BY },
+          annotations: { ...(keep.metadata.annotations ?? {}), ...hacAnnotations },
         };
         keep.spec = { ...keep.spec, selector: { ...(live.service.spec.selector ?? {}) } };
         preApply.push(keep);
