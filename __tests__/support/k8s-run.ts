@@ -42,7 +42,12 @@ export async function runBlueGreen(
   let session;
   let kubeconfigText = opts.kubeconfig;
   if (kubeconfigText === undefined) {
-    session = await openSession({ kubeconfigPath: sb.kubeconfig, namespace, signal, userAgent: 'hac/test' });
+    session = await openSession({
+      kubeconfigPath: sb.kubeconfig,
+      namespace: all.namespace || namespace,
+      signal,
+      userAgent: 'hac/test',
+    });
   } else {
     all.kubeconfig = kubeconfigText;
     kubeconfigText = undefined;

@@ -44,7 +44,13 @@ export function outputsOf(r: BlueGreenResult): Record<string, unknown> {
 
 /** Runs the action; returns the result (throws the failure after writing outputs and summary). */
 export async function bluegreenAction(deps: ActionDeps = {}): Promise<BlueGreenResult> {
-  const inputs = readBlueGreenInputs(deps.source ?? envInputs());
+  let inputs: ReturnType<typeof readBlueGreenInputs>;
+  try {
+    inputs = readBlueGreenInputs(deps.source ?? envInputs());
+  } catch (err) {
+    setOutputs({ [Outputs.verdict]: 'failed' }, deps.setOutput);
+    throw err;
+  }
   const signal = deps.signal ?? cancellationSignal();
   const log = deps.log ?? info;
   const session =
