@@ -1,5 +1,6 @@
 // Inputs shared by the Kubernetes actions, and the cross-input rules. Each action spreads
 // `commonInputs` into its own spec and calls `validateCommon` from its validate hook.
+import { parse as parseYaml } from 'yaml';
 import { input, type Problems } from '@hac/toolkit';
 import { isImageRef } from './images.js';
 import { validateChecksText } from './gates.js';
@@ -99,11 +100,7 @@ export function validateCommon(
   failed: ReadonlySet<string>,
   needsWorkload: boolean,
 ): void {
-  if (
-    v.kubeconfig.trim() !== '' &&
-    !failed.has('kubeconfig') &&
-    !/(^|\n)\s*clusters\s*:/.test(v.kubeconfig)
-  ) {
+  if (v.kubeconfig.trim() !== '' && !failed.has('kubeconfig') && !looksLikeKubeconfig(v.kubeconfig)) {
     problems.add(
       'kubeconfig',
       '***',
@@ -133,6 +130,16 @@ export function validateCommon(
         v.images.join(', '),
         'empty unless manifests are given (use image for the simple form)',
       );
+  }
+}
+
+/** Whether text parses as YAML/JSON with a clusters list (a kubeconfig). */
+export function looksLikeKubeconfig(text: string): boolean {
+  try {
+    const doc = parseYaml(text) as { clusters?: unknown };
+    return typeof doc === 'object' && doc !== null && Array.isArray(doc.clusters);
+  } catch {
+    return false;
   }
 }
 

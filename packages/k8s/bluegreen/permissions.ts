@@ -15,10 +15,10 @@ export function bluegreenPermissions(
   others: KubeObject[] = [],
 ): Permission[] {
   const out: Permission[] = [
-    ...p('apps', 'deployments', 'get', 'watch', 'patch', 'delete'),
-    ...p('', 'services', 'get', 'patch'),
+    ...p('apps', 'deployments', 'get', 'watch', 'create', 'patch', 'delete'),
+    ...p('', 'services', 'get', 'create', 'patch'),
     ...p('', 'pods', 'list'),
-    ...p('', 'configmaps', 'get', 'patch'),
+    ...p('', 'configmaps', 'get', 'create', 'patch'),
     ...p('coordination.k8s.io', 'leases', 'get', 'create', 'update'),
   ];
   if (action === 'deploy' || action === 'promote') out.push(...p('', 'services', 'delete'));
