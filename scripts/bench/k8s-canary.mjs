@@ -25,6 +25,7 @@ async function bundle(repoRoot) {
     minify: true,
     quiet: true,
     target: 'es2022',
+    transpileOnly: true,
     cache: false,
   });
   fs.writeFileSync(path.join(dir, 'index.js'), code);
