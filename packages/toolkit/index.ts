@@ -18,3 +18,4 @@ export * from './log.js';
 export * from './summary.js';
 export * from './outputs.js';
 export * from './run.js';
+export { runner, formatCommand, keyValueMessage, type AnnotationProperties } from './runner.js';

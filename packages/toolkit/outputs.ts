@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import { runner as core } from './runner.js';
 import { redact } from './secrets.js';
 
 /** Sets every output in one call; objects are written as JSON. Values are redacted. */

@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import { runner as core } from './runner.js';
 import { ActionError, InputError, errorMessage } from './errors.js';
 import { redact } from './secrets.js';
 

@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import { runner as core } from './runner.js';
 
 const registered = new Set<string>();
 

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import * as core from '@actions/core';
+import { runner } from './runner.js';
 import { redact } from './secrets.js';
 
 function cell(v: unknown): string {
@@ -57,9 +57,11 @@ export class Summary {
     const text = redact(this.toString());
     if (process.env.HAC_SUMMARY_FILE) fs.appendFileSync(process.env.HAC_SUMMARY_FILE, `${text}\n`);
     if (!process.env.GITHUB_STEP_SUMMARY) {
-      core.debug('GITHUB_STEP_SUMMARY is not set; summary not written');
+      runner.debug('GITHUB_STEP_SUMMARY is not set; summary not written');
       return;
     }
+    // @actions/core is loaded only here, so that it costs nothing on the startup path.
+    const core = await import('@actions/core');
     await core.summary.addRaw(text, true).write();
   }
 }
