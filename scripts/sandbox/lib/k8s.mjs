@@ -3,6 +3,7 @@
 // `kwokctl --runtime binary` from binaries built by build-bins.sh.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import {
   BIN_DIR,
@@ -93,6 +94,23 @@ export function controlPlanePids() {
     out[name] = isAlive(pid) ? pid : undefined;
   }
   return out;
+}
+
+/**
+ * Stops the control plane processes directly (SIGTERM, SIGKILL after 5s), so
+ * that a delete or re-create never races a kube-apiserver that is still
+ * draining (a graceful apiserver shutdown can take a minute).
+ */
+async function stopControlPlane() {
+  const pids = controlPlanePids();
+  for (const name of [...CONTROL_PLANE].reverse()) {
+    if (pids[name]) await killPid(pids[name], { group: false, graceMs: 5000 });
+  }
+}
+
+async function deleteCluster() {
+  await stopControlPlane();
+  await kwokctl(['delete', 'cluster', '--name', CLUSTER_NAME], { allowFail: true });
 }
 
 async function readyz() {
@@ -187,7 +205,36 @@ function fingerprint() {
     .digest('hex');
 }
 
+function portFree(port) {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
 async function createCluster() {
+  const ports = [
+    PORTS.apiserver,
+    PORTS.etcd,
+    PORTS.etcd + 1,
+    PORTS.controllerManager,
+    PORTS.scheduler,
+    PORTS.kwokController,
+  ];
+  try {
+    await waitFor(async () => (await Promise.all(ports.map(portFree))).every(Boolean), {
+      timeoutMs: 15000,
+      what: 'the cluster ports to be free',
+    });
+  } catch {
+    const busy = [];
+    for (const p of ports) if (!(await portFree(p))) busy.push(p);
+    throw new ComponentError(
+      'k8s',
+      `port(s) ${busy.join(', ')} on 127.0.0.1 are in use by another process; free them or set HAC_SANDBOX_*_PORT`,
+    );
+  }
   log('k8s: kwokctl create cluster (binary runtime, local binaries)');
   fs.rmSync(FINGERPRINT, { force: true });
   fs.rmSync(SETUP_FINGERPRINT, { force: true });
@@ -385,7 +432,7 @@ export const k8s = {
     }
     if (clusterExists() && recorded !== fingerprint()) {
       log('k8s: kwokctl configuration or stages changed; recreating the cluster');
-      await kwokctl(['delete', 'cluster', '--name', CLUSTER_NAME], { allowFail: true });
+      await deleteCluster();
     }
     let healthy = false;
     try {
@@ -404,7 +451,7 @@ export const k8s = {
         await waitFor(health, { timeoutMs: 60000, what: 'kube-apiserver /readyz' });
       } catch (err) {
         log(`k8s: restart failed (${err.message.split('\n')[0]}); recreating the cluster`);
-        await kwokctl(['delete', 'cluster', '--name', CLUSTER_NAME], { allowFail: true });
+        await deleteCluster();
         await createCluster();
       }
     } else {
@@ -423,7 +470,7 @@ export const k8s = {
   },
   async down() {
     if (!clusterExists()) return false;
-    await kwokctl(['delete', 'cluster', '--name', CLUSTER_NAME], { allowFail: true });
+    await deleteCluster();
     fs.rmSync(FILES.deployerKubeconfig, { force: true });
     fs.rmSync(SETUP_FINGERPRINT, { force: true });
     return true;
