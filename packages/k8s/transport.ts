@@ -3,6 +3,7 @@
 // undici's fetch with the dispatcher the KubeConfig builds. Everything above this file is
 // testable with a fake Transport.
 import type { KubeConfig } from '@kubernetes/client-node';
+import { fetch } from 'undici';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type Query = Record<string, string | number | boolean | undefined>;

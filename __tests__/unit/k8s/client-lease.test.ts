@@ -1,0 +1,183 @@
+// KubeClient over a fake transport (paths, server-side apply, retries, 403 mapping) and the Lease
+// lock with a fake clock (create, wait, take over an expired lease, give up, release).
+import { describe, expect, test } from '@jest/globals';
+import { KubeClient, LeaseLock, LeaseBusyError, decideLease, microTime, type Lease } from '@hac/k8s';
+import { fakeApi, fakeTime } from '../../support/k8s-fake.js';
+
+const LEASES = '/apis/coordination.k8s.io/v1/namespaces/ns/leases';
+
+function client(api = fakeApi(), time = fakeTime()) {
+  return {
+    api,
+    time,
+    c: new KubeClient(api, { namespace: 'ns', sleep: time.sleep, clock: time.clock, random: () => 0.5 }),
+  };
+}
+
+describe('KubeClient', () => {
+  test('server-side apply: PATCH with apply-patch content type, field manager hac, force', async () => {
+    const api = fakeApi();
+    const seen: any[] = [];
+    api.handlers.push((req) => void seen.push(req) as undefined);
+    const { c } = client(api);
+    await c.apply(
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', resourceVersion: '5' } },
+      { dryRun: true },
+    );
+    expect(seen[0]).toMatchObject({
+      method: 'PATCH',
+      path: '/apis/apps/v1/namespaces/ns/deployments/web',
+      contentType: 'application/apply-patch+yaml',
+      query: { fieldManager: 'hac', force: true, dryRun: 'All' },
+    });
+    expect(seen[0].body.metadata).toEqual({ name: 'web', namespace: 'ns' });
+  });
+
+  test('retries connection refused and 503, then succeeds', async () => {
+    const { api, c, time } = client();
+    api.objects.set('/api/v1/namespaces/ns/services/web', { metadata: { name: 'web' } });
+    const refused = Object.assign(new Error('fetch failed'), {
+      cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    });
+    api.failures.push(refused, { status: 503, body: { message: 'unavailable' } });
+    const svc = await c.get({ apiVersion: 'v1', kind: 'Service', name: 'web' });
+    expect(svc.metadata.name).toBe('web');
+    expect(api.log.length).toBe(3);
+    expect(time.t.slept.length).toBe(2);
+  });
+
+  test('does not retry a 404; find returns undefined', async () => {
+    const { api, c } = client();
+    expect(await c.find({ apiVersion: 'v1', kind: 'Service', name: 'nope' })).toBeUndefined();
+    expect(api.log.length).toBe(1);
+  });
+
+  test('a 403 becomes an error naming the permission and the Role rule', async () => {
+    const { api, c } = client();
+    api.failures.push({
+      status: 403,
+      body: {
+        message:
+          'services "web" is forbidden: User "u" cannot patch resource "services" in API group "" in the namespace "ns"',
+      },
+    });
+    const err = await c.mergePatch({ apiVersion: 'v1', kind: 'Service', name: 'web' }, {}).catch((e) => e);
+    expect(err.message).toMatch(/may not "patch" on services "web" in namespace "ns"/);
+    expect(err.hint).toMatch(/resources: \["services"\]\n {2}verbs: \["patch"\]/);
+  });
+
+  test('unknown kinds are found through discovery (once)', async () => {
+    const { api, c } = client();
+    api.objects.set('/apis/example.com/v1', {
+      resources: [
+        { name: 'widgets', kind: 'Widget', namespaced: true },
+        { name: 'widgets/status', kind: 'Widget', namespaced: true },
+      ],
+    });
+    const a = await c.path({ apiVersion: 'example.com/v1', kind: 'Widget', name: 'w' });
+    const b = await c.path({ apiVersion: 'example.com/v1', kind: 'Widget', name: 'x' });
+    expect(a.path).toBe('/apis/example.com/v1/namespaces/ns/widgets/w');
+    expect(b.path).toBe('/apis/example.com/v1/namespaces/ns/widgets/x');
+    expect(api.log).toEqual(['GET /apis/example.com/v1']);
+    await expect(c.path({ apiVersion: 'example.com/v1', kind: 'Gadget' })).rejects.toThrow(
+      /does not serve kind Gadget/,
+    );
+  });
+});
+
+describe('decideLease', () => {
+  const now = Date.parse('2024-01-01T00:01:00Z');
+  const lease = (holder: string | null, renew: string, dur = 30): Lease => ({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: 'hac-x' },
+    spec: { holderIdentity: holder, renewTime: renew, leaseDurationSeconds: dur },
+  });
+  test.each([
+    ['no lease', undefined, { action: 'create' }],
+    ['released', lease(null, '2024-01-01T00:00:59.000000Z'), { action: 'take', reason: 'released' }],
+    ['ours', lease('me', '2024-01-01T00:00:59.000000Z'), { action: 'renew' }],
+    [
+      'expired',
+      lease('other', '2024-01-01T00:00:20.000000Z'),
+      { action: 'take', reason: 'expired', previousHolder: 'other' },
+    ],
+    [
+      'held',
+      lease('other', '2024-01-01T00:00:50.000000Z'),
+      { action: 'wait', holder: 'other', expiresAtMs: Date.parse('2024-01-01T00:01:20Z') },
+    ],
+  ])('%s', (_n, l, want) => expect(decideLease(l, 'me', now)).toEqual(want));
+
+  test('microTime has microseconds', () =>
+    expect(microTime(Date.parse('2024-01-01T00:00:00.123Z'))).toBe('2024-01-01T00:00:00.123000Z'));
+});
+
+describe('LeaseLock', () => {
+  const held = (api: ReturnType<typeof fakeApi>, holder: string, renewMs: number, dur = 30) =>
+    api.objects.set(`${LEASES}/hac-x`, {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'hac-x', resourceVersion: '7' },
+      spec: { holderIdentity: holder, renewTime: microTime(renewMs), leaseDurationSeconds: dur },
+    });
+
+  test('creates a free lease without waiting, then releases it', async () => {
+    const { api, c } = client();
+    const lock = new LeaseLock(c, { name: 'hac-x', holder: 'run-1', clock: fakeTime().clock });
+    expect(await lock.acquire(1000)).toEqual({ waitedMs: 0, contended: false });
+    expect(api.objects.get(`${LEASES}/hac-x`).spec.holderIdentity).toBe('run-1');
+    await lock.release();
+    expect(api.objects.get(`${LEASES}/hac-x`).spec.holderIdentity).toBeNull();
+  });
+
+  test('waits for another holder, then takes the lease over when it expires', async () => {
+    const time = fakeTime();
+    const { api, c } = client(fakeApi(), time);
+    held(api, 'run-0', time.t.now, 10);
+    const waits: string[] = [];
+    const takeovers: string[] = [];
+    const lock = new LeaseLock(c, {
+      name: 'hac-x',
+      holder: 'run-1',
+      clock: time.clock,
+      sleep: time.sleep,
+      pollMs: 2000,
+      onWait: (h) => waits.push(h),
+      onTakeover: (h) => takeovers.push(h),
+    });
+    const r = await lock.acquire(60_000);
+    expect(r.contended).toBe(true);
+    expect(r.waitedMs).toBe(10_000);
+    expect(waits.length).toBe(5);
+    expect(takeovers).toEqual(['run-0']);
+    const l = api.objects.get(`${LEASES}/hac-x`);
+    expect(l.spec.holderIdentity).toBe('run-1');
+    expect(l.spec.leaseTransitions).toBe(1);
+  });
+
+  test('gives up after the wait timeout with a clear error', async () => {
+    const time = fakeTime();
+    const { api, c } = client(fakeApi(), time);
+    held(api, 'run-0', time.t.now, 600);
+    const lock = new LeaseLock(c, { name: 'hac-x', holder: 'run-1', clock: time.clock, sleep: time.sleep });
+    const err = await lock.acquire(5000).catch((e) => e);
+    expect(err).toBeInstanceOf(LeaseBusyError);
+    expect(err.message).toMatch(/Another run \(run-0\) holds Lease hac-x; waited 5s/);
+    expect(api.objects.get(`${LEASES}/hac-x`).spec.holderIdentity).toBe('run-0');
+  });
+
+  test('a stale known lease (conflict) counts as contended and is re-read', async () => {
+    const time = fakeTime();
+    const { api, c } = client(fakeApi(), time);
+    held(api, '', time.t.now);
+    const stale = {
+      ...api.objects.get(`${LEASES}/hac-x`),
+      metadata: { name: 'hac-x', resourceVersion: '3' },
+    };
+    const lock = new LeaseLock(c, { name: 'hac-x', holder: 'run-1', clock: time.clock, sleep: time.sleep });
+    const r = await lock.acquire(1000, stale);
+    expect(r.contended).toBe(true);
+    expect(api.objects.get(`${LEASES}/hac-x`).spec.holderIdentity).toBe('run-1');
+  });
+});
