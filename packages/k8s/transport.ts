@@ -54,10 +54,7 @@ function parseBody(text: string): unknown {
 
 /** A Transport for the current context of a KubeConfig. */
 export async function kubeTransport(kc: KubeConfig, userAgent = 'hac'): Promise<Transport> {
-  const [{ RequestContext, HttpMethod }, { fetch }] = await Promise.all([
-    import('@kubernetes/client-node'),
-    import('undici'),
-  ]);
+  const { RequestContext, HttpMethod } = await import('@kubernetes/client-node');
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
   const server = cluster.server;
