@@ -179,6 +179,8 @@ function createArgs() {
     String(PORTS.kwokController),
     '--kube-authorization=true',
     '--kube-admission=true',
+    // several test suites share the sandbox: no client-side throttling
+    '--disable-qps-limits',
     '--kube-audit-policy',
     FILES.auditPolicy,
     // keep the audit log bounded on a long-running sandbox
@@ -443,17 +445,12 @@ export const k8s = {
     if (healthy) {
       log('k8s: already running');
     } else if (clusterExists()) {
-      log('k8s: starting existing cluster');
-      try {
-        await kwokctl(['start', 'cluster', '--name', CLUSTER_NAME, '--wait', '2m'], {
-          timeoutMs: 3 * 60 * 1000,
-        });
-        await waitFor(health, { timeoutMs: 60000, what: 'kube-apiserver /readyz' });
-      } catch (err) {
-        log(`k8s: restart failed (${err.message.split('\n')[0]}); recreating the cluster`);
-        await deleteCluster();
-        await createCluster();
-      }
+      // A cluster whose processes died (reboot, CI cleanup) is created anew:
+      // restarted kwok would wait minutes for its old node leases to expire
+      // before it manages pods again. Creating takes about 10 seconds.
+      log('k8s: cluster is not running; recreating it');
+      await deleteCluster();
+      await createCluster();
     } else {
       await createCluster();
     }
