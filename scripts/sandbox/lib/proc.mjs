@@ -188,6 +188,7 @@ export async function waitFor(fn, { timeoutMs = 30000, intervalMs = 250, what = 
       const v = await fn();
       if (v) return v;
     } catch (err) {
+      if (err.fatal) throw err;
       lastErr = err;
     }
     if (Date.now() > deadline) {

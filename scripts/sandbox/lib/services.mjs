@@ -61,7 +61,7 @@ async function ensureDaemon({ name, start, health, timeoutMs = 60000 }) {
   try {
     await waitFor(
       async () => {
-        if (!daemonPid(name)) throw new Error('process exited');
+        if (!daemonPid(name)) throw Object.assign(new Error('the process exited'), { fatal: true });
         return health();
       },
       { timeoutMs, what: `${name} to answer` },
@@ -152,6 +152,7 @@ storage:
     blobdescriptor: inmemory
 http:
   addr: 127.0.0.1:${PORTS.registry}
+  secret: hac-sandbox-local
   headers:
     X-Content-Type-Options: [nosniff]
 `;
