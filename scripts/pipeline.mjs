@@ -163,6 +163,7 @@ export async function runTemplate({
         AWS_REGION: sandbox.AWS_REGION,
         AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/hac-deployer',
         PROMETHEUS_URL: sandbox.HAC_PROMETHEUS_URL,
+        CANARY_PAUSE: '3s',
         // Stand-in endpoints: the new version's URL serves canary, preview and post-release checks.
         STABLE_URL: stableEp.url,
         CANARY_URL: newEp.url,
@@ -250,6 +251,10 @@ async function main() {
       `\n## ${opts.template}: ${run.label} — ${r.code === 0 ? 'succeeded' : 'failed'} in ${(r.wallMs / 1000).toFixed(1)} s\n`,
     );
     console.log(r.summary || '(no job summary)');
+    if (r.code !== 0 && opts.quiet) {
+      const errors = r.log.split('\n').filter((l) => /❌|::error|Error:/.test(l));
+      console.log(`\nWhat failed:\n${errors.slice(-15).join('\n')}`);
+    }
     last = r.code;
     if (r.code !== 0) break;
   }
