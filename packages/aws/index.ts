@@ -55,4 +55,40 @@ export {
   type RegionImage,
   type BaseAmi,
 } from './ami/types.js';
+export {
+  parseMachineLog,
+  parseMachineLine,
+  unescapeField,
+  amisOf,
+  humanLine,
+  type MachineLine,
+  type PackerArtifact,
+  type PackerResult,
+} from './packer/machine.js';
+export {
+  packerBuildArgs,
+  packerInitArgs,
+  packerEnv,
+  shouldInit,
+  PACKER_VAR_NAME,
+  type PackerSpec,
+} from './packer/args.js';
+export {
+  runPacker,
+  spawnExec,
+  packerVersion,
+  type Exec,
+  type ExecResult,
+  type PackerRunDeps,
+} from './packer/run.js';
 export * from './eip/index.js';
+export {
+  runBuildAmi,
+  postBuildAmi,
+  summarize,
+  Outputs as BuildAmiOutputs,
+  State as BuildAmiState,
+  type BuildAmiInputs,
+  type BuildAmiDeps,
+  type BuildAmiResult,
+} from './ami/action.js';

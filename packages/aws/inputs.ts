@@ -71,7 +71,7 @@ export function tags(): Field<Record<string, string>> {
         .map((l) => l.trim())
         .filter(Boolean);
       for (const line of lines) {
-        const m = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(line);
+        const m = line.includes('=') ? /^([^=]+?)\s*=\s*(.*)$/.exec(line) : /^(.+?)\s*:\s+(.*)$/.exec(line);
         if (!m) throw new Error('bad tag');
         const key = (m[1] as string).trim();
         const value = (m[2] as string).trim().replace(/^(['"])(.*)\1$/, '$2');
@@ -83,6 +83,29 @@ export function tags(): Field<Record<string, string>> {
         )
           throw new Error('bad tag');
         out[key] = value;
+      }
+      return out;
+    },
+    expected,
+  );
+}
+
+/** `name=value` lines (newline-separated; values may contain commas and '=') into a record; names must match `name`. */
+export function keyValues(name: RegExp): Field<Record<string, string>> {
+  const expected = `name=value lines, names matching ${name}`;
+  return input.map(
+    input.string({ trim: true, expected }),
+    (raw) => {
+      const out: Record<string, string> = {};
+      for (const line of raw
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)) {
+        const i = line.indexOf('=');
+        if (i <= 0) throw new Error('bad pair');
+        const k = line.slice(0, i).trim();
+        if (!name.test(k)) throw new Error('bad name');
+        out[k] = line.slice(i + 1);
       }
       return out;
     },

@@ -26,6 +26,7 @@ import {
 } from './resources.js';
 import { applyRetention, type RetentionPlan } from './retention.js';
 import { sweepRun } from './sweep.js';
+import { waiterSeconds } from './signal.js';
 import {
   PURPOSE,
   TAG_FAMILY,
@@ -79,7 +80,7 @@ async function waitAvailable(
     await waitUntilImageAvailable(
       {
         client: ec2,
-        maxWaitTime: Math.max(1, Math.ceil(spec.imageTimeoutMs / 1000)),
+        maxWaitTime: waiterSeconds(spec.imageTimeoutMs),
         ...(abortSignal ? { abortSignal } : {}),
       },
       { ImageIds: [imageId] },
@@ -211,10 +212,16 @@ export async function buildNative(spec: NativeBuildSpec, deps: BuildDeps): Promi
       );
     }
 
+    // The image is final from here on: a retention failure is reported, never rolled back.
     const retention: Record<string, RetentionPlan> = {};
+    const retentionErrors: string[] = [];
     if (spec.keep > 0) {
       for (const [region, img] of Object.entries(images)) {
-        retention[region] = await applyRetention(deps.ec2(region), spec.family, spec.keep, [img.imageId]);
+        try {
+          retention[region] = await applyRetention(deps.ec2(region), spec.family, spec.keep, [img.imageId]);
+        } catch (err) {
+          retentionErrors.push(`${region}: ${errorMessage(err)}`);
+        }
       }
     }
     result = {
@@ -226,6 +233,7 @@ export async function buildNative(spec: NativeBuildSpec, deps: BuildDeps): Promi
       baseImageId,
       retention,
       cleanupErrors,
+      retentionErrors,
       durationMs: 0,
     };
   } catch (err) {
@@ -245,12 +253,6 @@ export async function buildNative(spec: NativeBuildSpec, deps: BuildDeps): Promi
     throw withCleanupNote(err, cleanupErrors, spec.runId);
   }
   result.durationMs = clock() - started;
-  if (cleanupErrors.length > 0) {
-    throw new ActionError(
-      `The image ${result.imageId} was built, but cleaning up temporary resources failed:\n  - ${cleanupErrors.join('\n  - ')}`,
-      `The post step retries the cleanup. If it also fails, delete the resources tagged hac:run-id=${spec.runId}.`,
-    );
-  }
   return result;
 }
 

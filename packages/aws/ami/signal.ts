@@ -40,7 +40,7 @@ export const stoppedSignal: CompletionSignal = {
       await waitUntilInstanceStopped(
         {
           client: ec2,
-          maxWaitTime: Math.max(1, Math.ceil(timeoutMs / 1000)),
+          maxWaitTime: waiterSeconds(timeoutMs),
           ...(abortSignal ? { abortSignal } : {}),
         },
         { InstanceIds: [instanceId] },
@@ -67,3 +67,8 @@ export const stoppedSignal: CompletionSignal = {
     }
   },
 };
+
+/** EC2's instance and image waiters poll every 15 s at first; their maxWaitTime must exceed that. */
+export function waiterSeconds(ms: number): number {
+  return Math.max(16, Math.ceil(ms / 1000));
+}

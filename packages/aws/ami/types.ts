@@ -64,6 +64,8 @@ export interface BuildResult {
   retention: Record<string, import('./retention.js').RetentionPlan>;
   /** Resources left behind by a cleanup that failed (the post step sweeps them again). */
   cleanupErrors: string[];
+  /** Retention failures (the image itself is fine). */
+  retentionErrors: string[];
   durationMs: number;
 }
 

@@ -65,6 +65,8 @@ export interface LockOptions {
   clock?: Clock;
   sleep?: Sleep;
   log?: (line: string) => void;
+  /** Called with the value about to be written, so a caller can remove it if the read-back fails or is cancelled. */
+  onWrite?: (value: string) => void;
   /** What is locked, for messages (e.g. the allocation id). */
   what: string;
 }
@@ -101,6 +103,7 @@ export async function acquireLock(store: LockStore, opts: LockOptions): Promise<
           `lock on ${opts.what} held by ${status.holder.owner} expired at ${new Date(status.holder.expiresAt).toISOString()}; taking it over`,
         );
       const value = formatLock({ owner: opts.owner, expiresAt: clock() + opts.ttlMs });
+      opts.onWrite?.(value);
       await store.write(value);
       await sleep(settleMs, opts.signal);
       const now = await store.read();

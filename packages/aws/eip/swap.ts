@@ -35,7 +35,7 @@ import {
   type AddressInfo,
   type InstanceInfo,
 } from './ec2.js';
-import { acquireLock, lockStatus, type HeldLock } from './lock.js';
+import { acquireLock, lockStatus, parseLock, type HeldLock } from './lock.js';
 import { LOCK_TAG, State } from './names.js';
 import {
   associateInput,
@@ -155,6 +155,8 @@ class SwapRun {
   private readonly owner: string;
   private state: SwapState | undefined;
   private lock: HeldLock | undefined;
+  /** The last lock value written, held or not: removed in finish when taking the lock failed after writing. */
+  private pendingLock: string | undefined;
   private address: AddressInfo | undefined;
   private previous: PreviousAssociation = {};
   private target: AssociationTarget | undefined;
@@ -350,6 +352,10 @@ class SwapRun {
       sleep: this.sleep,
       log: (l) => this.log(l),
       what: a.allocationId,
+      onWrite: (value) => {
+        this.pendingLock = value;
+        this.saveState({ lock: value });
+      },
     });
     this.saveState({ phase: 'locked', lock: this.lock.value });
     this.timeline.add('lock', 'ok', `${LOCK_TAG}=${this.lock.value}`);
@@ -618,18 +624,22 @@ class SwapRun {
         this.report.warnings.push(`Could not check for stray instances of this run: ${errorMessage(err)}`);
       }
     }
-    if (this.lock) {
+    const value = this.lock?.value ?? this.pendingLock;
+    if (value) {
       try {
-        await addressLockStore(this.ec2, (this.address as AddressInfo).allocationId, signal).remove(
-          this.lock.value,
-        );
+        // DeleteTags with the value removes the tag only while it is still this run's.
+        await addressLockStore(this.ec2, (this.address as AddressInfo).allocationId, signal).remove(value);
         this.timeline.add('unlock', 'ok', `removed ${LOCK_TAG}`);
       } catch (err) {
         this.report.leftovers.push(`remove the ${LOCK_TAG} tag from ${this.address?.allocationId}`);
+        const expires = parseLock(value)?.expiresAt ?? 0;
         this.timeline.add(
           'unlock',
           'failed',
-          `${errorMessage(err)} (the lock expires at ${new Date(this.lock.expiresAt).toISOString()})`,
+          `${errorMessage(err)} (the lock expires at ${new Date(expires).toISOString()})`,
+        );
+        this.report.warnings.push(
+          `The ${LOCK_TAG} tag could not be removed from ${this.address?.allocationId}; the post step retries, and it expires at ${new Date(expires).toISOString()}.`,
         );
         return;
       }
