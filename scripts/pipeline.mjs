@@ -20,6 +20,14 @@ import { PINS, HAC_REPO, HAC_REF } from './pipeline/pins.mjs';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const TEMPLATES = ['k8s-canary', 'k8s-bluegreen', 'ec2-immutable', 'full-pipeline'];
 
+/** Per-template settings of local runs: each template deploys its own app, so runs do not collide. */
+export const TEMPLATE_VARS = {
+  'k8s-canary': { APP_NAME: 'ipsvc', CANARY_PAUSE: '3s' },
+  'k8s-bluegreen': { APP_NAME: 'ipsvc-bg', KEEP_OLD_FOR: '0s' },
+  'ec2-immutable': {},
+  'full-pipeline': { APP_NAME: 'ipsvc-full', CANARY_PAUSE: '3s', KEEP_OLD_FOR: '0s' },
+};
+
 export function parseArgs(argv) {
   const opts = { template: 'k8s-canary', version: undefined, bad: false, baseline: true, quiet: false };
   const rest = [...argv];
@@ -136,6 +144,7 @@ export async function runTemplate({
   sandbox,
   quiet = false,
   stable = '1.0.0',
+  extraVars = {},
 }) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `hac-pipeline-${template}-`));
   const endpoints = [];
@@ -159,11 +168,12 @@ export async function runTemplate({
         REGISTRY: sandbox.HAC_REGISTRY,
         IMAGE_NAME: 'hac/ipsvc',
         K8S_NAMESPACE: sandbox.HAC_K8S_NAMESPACE,
-        STAGING_NAMESPACE: sandbox.HAC_K8S_NAMESPACE,
         AWS_REGION: sandbox.AWS_REGION,
         AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/hac-deployer',
         PROMETHEUS_URL: sandbox.HAC_PROMETHEUS_URL,
-        CANARY_PAUSE: '3s',
+        STAGING_K8S_NAMESPACE: 'hac-staging',
+        ...TEMPLATE_VARS[template],
+        ...extraVars,
         // Stand-in endpoints: the new version's URL serves canary, preview and post-release checks.
         STABLE_URL: stableEp.url,
         CANARY_URL: newEp.url,
