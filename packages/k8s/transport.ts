@@ -3,7 +3,6 @@
 // undici's fetch with the dispatcher the KubeConfig builds. Everything above this file is
 // testable with a fake Transport.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { fetch } from 'undici';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -54,7 +53,12 @@ function parseBody(text: string): unknown {
 
 /** A Transport for the current context of a KubeConfig. */
 export async function kubeTransport(kc: KubeConfig, userAgent = 'hac'): Promise<Transport> {
-  const { RequestContext, HttpMethod } = await import('@kubernetes/client-node');
+  // Both load lazily, in one chunk: input errors fail fast without loading the client, and the
+  // bundler keeps undici's classes consistent between client-node and this fetch.
+  const [{ RequestContext, HttpMethod }, { fetch }] = await Promise.all([
+    import('@kubernetes/client-node'),
+    import('undici'),
+  ]);
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
   const server = cluster.server;
