@@ -19,6 +19,7 @@ import { removeKubeconfigFile } from '../kubeconfig.js';
 import { preflightError } from '../preflight.js';
 import { openSession, type Session } from '../session.js';
 import { resolveWorkload } from '../workload.js';
+import { withVersion } from './build.js';
 import { CanaryFailed, runCanary, type CanaryOptions, type CanaryResult } from './engine.js';
 import { readCanaryInputs, type CanaryInputs } from './inputs.js';
 import { canaryOutputs, canarySummary } from './report.js';
@@ -98,7 +99,8 @@ export async function runCanaryAction(deps: CanaryActionDeps): Promise<CanaryRes
       cwd: deps.cwd,
     });
     name = w.deployment.metadata.name as string;
-    objects = [w.deployment, ...(w.service ? [w.service] : []), ...w.others];
+    const deployment = v.version ? withVersion(w.deployment, v.version) : w.deployment;
+    objects = [deployment, ...(w.service ? [w.service] : []), ...w.others];
   }
   const o = options(v, name, objects);
   const session: Session = await openSession({

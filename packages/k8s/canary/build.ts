@@ -91,6 +91,18 @@ export function promotedTemplate(
   return { template, kept };
 }
 
+/** The Deployment with its pod template's `version` label set (the simple form's `version` input). */
+export function withVersion(d: Deployment, version: string): Deployment {
+  const out = structuredClone(d);
+  const template: PodTemplate = out.spec.template ?? {};
+  template.metadata = {
+    ...(template.metadata ?? {}),
+    labels: { ...(template.metadata?.labels ?? {}), version },
+  };
+  out.spec.template = template;
+  return out;
+}
+
 /** The first container's image (what outputs report). */
 export function mainImage(obj: { spec?: { template?: PodTemplate } } | KubeObject): string {
   const t = (obj as { spec?: { template?: PodTemplate } }).spec?.template;

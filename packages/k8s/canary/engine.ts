@@ -27,7 +27,9 @@ import {
   versionOf,
   hacLabels,
 } from './build.js';
-import { LeaseLock, leaseName } from '../lease.js';
+import { LeaseLock, leaseName, releaseLease } from '../lease.js';
+import { checkPermissions } from '../permissions.js';
+import { canaryPermissions } from './permissions.js';
 import { runMetrics, queryPrometheus, renderQuery, type MetricResult, type MetricSpec } from './metrics.js';
 import { planReplicas, type Hpa, type ReplicaPlan } from './replicas.js';
 import {
@@ -206,16 +208,27 @@ class Run {
         onWait: (holder) => this.log(`Waiting for Lease ${leaseName(this.o.name)} held by ${holder}`),
       });
       await this.lease.acquire(this.o.lockWaitMs ?? 300_000);
+      // Renewed while the run works: a long pause must not let the Lease expire under it.
+      this.lease.startRenewing((err) => this.log(`Lease renewal failed: ${errorMessage(err)}`));
     }
     try {
       if (this.o.action === 'deploy') return await this.deploy();
       if (this.o.action === 'promote') return await this.promoteLater();
       return await this.abortLater();
     } finally {
-      await this.lease
-        ?.release()
-        .catch((err) => this.log(`Could not release the lock Lease: ${errorMessage(err)}`));
+      await this.releaseLease().catch((err) =>
+        this.log(`Could not release the lock Lease: ${errorMessage(err)}`),
+      );
     }
+  }
+
+  /** Frees the Lease; after cancellation with a fresh signal, so the next run need not wait for expiry. */
+  async releaseLease(): Promise<void> {
+    if (!this.lease) return;
+    if (!this.c.signal?.aborted) return this.lease.release();
+    this.lease.stopRenewing();
+    const c = this.c.withSignal(withTimeout(undefined, 15_000, 'lease release'));
+    await releaseLease(c, leaseName(this.o.name), this.o.runId);
   }
 
   // ------------------------------------------------------------------ reads
@@ -242,10 +255,20 @@ class Run {
 
   async precheck(): Promise<void> {
     if (this.o.action !== 'deploy') {
-      await this.recorded(this.o.action);
+      const rec = await this.recorded(this.o.action);
+      await checkPermissions(this.c, canaryPermissions(rec.route, this.o.action));
       return;
     }
     const next = this.o.objects?.find((x) => x.kind === 'Deployment') as Deployment | undefined;
+    // Every permission the run will use, named at once, before the Lease and the first write.
+    await checkPermissions(
+      this.c,
+      canaryPermissions(
+        this.o.route,
+        'deploy',
+        (this.o.objects ?? []).filter((x) => x !== next),
+      ),
+    );
     this.result.version = versionOf(next?.spec.template);
     await this.checkMetrics();
     if (this.o.route === 'replicas') return;

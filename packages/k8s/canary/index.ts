@@ -37,7 +37,15 @@ export {
   type CanaryRecord,
   type Phase,
 } from './state.js';
-export { canaryDeployment, canaryService, promotedTemplate, canaryName } from './build.js';
+export {
+  canaryDeployment,
+  canaryService,
+  promotedTemplate,
+  canaryName,
+  versionOf,
+  withVersion,
+} from './build.js';
+export { canaryPermissions } from './permissions.js';
 export {
   runCanary,
   CanaryFailed,

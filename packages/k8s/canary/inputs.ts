@@ -6,6 +6,8 @@ import { ROUTE_METHODS } from './routes.js';
 import { PAUSE_EXPECTED, STEPS_EXPECTED, parsePauses, parseSteps } from './steps.js';
 
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/;
+/** A Kubernetes label value (non-empty). */
+const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 export const canaryInputs = {
   ...commonInputs,
@@ -27,6 +29,11 @@ export const canaryInputs = {
     expected: 'an http:// or https:// URL of Prometheus without credentials',
   }),
   'prometheus-token': input.string({ secret: true, expected: 'a bearer token' }),
+  version: input.string({
+    pattern: LABEL_VALUE,
+    expected:
+      'a label value: at most 63 letters, digits, -, _ or ., starting and ending with a letter or digit',
+  }),
 };
 
 export type CanaryInputs = Values<typeof canaryInputs> & { pauses: number[] };
@@ -59,6 +66,15 @@ export function readCanaryInputs(source: InputSource): CanaryInputs {
     }
     if (v.route !== 'replicas' && v.surge !== undefined) {
       problems.add('surge', String(v.surge), 'empty unless route is replicas');
+    }
+    if (v.version !== '' && !failed.has('version')) {
+      if (v.action !== 'deploy') problems.add('version', v.version, 'empty unless action is deploy');
+      else if (v.manifests.length > 0)
+        problems.add(
+          'version',
+          v.version,
+          "empty when manifests are given (set the pod template's version label in the manifests)",
+        );
     }
     if (!failed.has('metrics') && v.metrics.length > 0 && v['prometheus-url'] === '') {
       problems.add('prometheus-url', '', 'the URL of Prometheus (required when metrics are given)');
