@@ -48,6 +48,14 @@ export function kubectlApply(sb: SandboxEnv, namespace: string, yaml: string): v
 export function createNamespace(sb: SandboxEnv, prefix: string): string {
   const ns = uniqueName(prefix).slice(0, 60);
   kubectl(sb, ['create', 'namespace', ns]);
+  // Pods need the namespace's default ServiceAccount, which a controller creates shortly after.
+  for (
+    let i = 0;
+    i < 60 && kubectl(sb, ['-n', ns, 'get', 'serviceaccount', 'default'], { allowFail: true }).status !== 0;
+    i++
+  ) {
+    spawnSync('sleep', ['0.5']);
+  }
   return ns;
 }
 

@@ -17,6 +17,8 @@ export interface SessionOptions {
   userAgent?: string;
   retryDeadlineMs?: number;
   sleep?: Sleep;
+  /** Where retry notes go (default: the step log). */
+  log?: (line: string) => void;
   /** A ready transport (tests); skips kubeconfig loading. */
   transport?: Transport;
 }
@@ -62,7 +64,9 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     retryDeadlineMs: opts.retryDeadlineMs,
     sleep: opts.sleep,
     onRetry: ({ what, attempt, delayMs, error }) =>
-      info(`retrying ${what} (attempt ${attempt + 1} in ${delayMs}ms): ${(error as Error).message}`),
+      (opts.log ?? info)(
+        `retrying ${what} (attempt ${attempt + 1} in ${delayMs}ms): ${(error as Error).message}`,
+      ),
   });
   return { client, transport: counted, namespace, kubeconfigPath, context };
 }
