@@ -6,7 +6,6 @@
 // take to become ready (hac's "wait for" step, kubectl's rollout status).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import ncc from '@vercel/ncc';
@@ -226,12 +225,9 @@ export async function run({ repoRoot, distDir } = {}) {
     }
 
     // Rollback: a failing post-switch gate; time of the rollback step (selector restored, new color removed).
-    const server = http.createServer((_q, s) => {
-      s.statusCode = 503;
-      s.end('down');
-    });
-    await new Promise((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${server.address().port}/`;
+    // The live URL refuses connections (nothing listens on port 1): the gate fails at once. (An
+    // in-process server could not answer while spawnSync blocks this process.)
+    const url = 'http://127.0.0.1:1/';
     const rollbacks = [];
     for (let i = 0; i < RUNS; i++) {
       const r = hac({ images: `registry.example/web:9${i}`, 'live-urls': url });
@@ -241,7 +237,6 @@ export async function run({ repoRoot, distDir } = {}) {
         requests: r.requests.n,
       });
     }
-    server.close();
 
     const h = {
       wallMs: median(hacRuns.map((r) => r.wallMs)),
