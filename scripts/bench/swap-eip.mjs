@@ -229,7 +229,11 @@ export async function run({ repoRoot, distDir = path.join(repoRoot, 'dist') } = 
     }
     const cold = coldStart(bundle);
     const dir = path.join(distDir, 'swap-eip');
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.js'));
+    const files = fs
+      .readdirSync(dir, { recursive: true })
+      .filter((f) => String(f).endsWith('.js'))
+      .map(String)
+      .sort();
     const sizes = Object.fromEntries(files.map((f) => [f, fs.statSync(path.join(dir, f)).size]));
     const total = Object.values(sizes).reduce((n, s) => n + s, 0);
 

@@ -156,3 +156,18 @@ describe('acquireLock', () => {
     expect(f.store.value).toBe('run-3/cc 2026-05-09T11:00:00.000Z');
   });
 });
+
+test('onWrite sees every value before it is written, so a failed read-back can be cleaned up', async () => {
+  const f = fakeStore();
+  const written: string[] = [];
+  let reads = 0;
+  const read = f.store.read;
+  f.store.read = async () => {
+    if (++reads === 2) throw new Error('DescribeAddresses failed');
+    return read();
+  };
+  await expect(
+    acquireLock(f.store, { ...base, clock: f.clock, sleep: f.sleep, onWrite: (v) => written.push(v) }),
+  ).rejects.toThrow('DescribeAddresses failed');
+  expect(written).toEqual([f.store.value]);
+});

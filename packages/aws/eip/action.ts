@@ -1,7 +1,14 @@
 // The swap-eip action's main and post steps, parameterised so that tests can run them whole.
 // Only input checking is loaded up front; the AWS SDK is imported after the inputs are valid.
-import * as core from '@actions/core';
-import { cancellationSignal, envInputs, runnerState, type InputSource, type StateStore } from '@hac/toolkit';
+import {
+  cancellationSignal,
+  envInputs,
+  info,
+  runnerState,
+  warning,
+  type InputSource,
+  type StateStore,
+} from '@hac/toolkit';
 import { readSwapConfig } from './config.js';
 import { State } from './names.js';
 import type { SwapDeps, SwapReport, SwapState } from './swap.js';
@@ -38,8 +45,8 @@ export async function swapEipMain(opts: SwapActionOptions = {}): Promise<SwapRep
     env,
     state: opts.state ?? runnerState,
     signal: opts.signal ?? cancellationSignal(),
-    log: opts.log ?? core.info,
-    warn: opts.warn ?? ((m) => core.warning(m)),
+    log: opts.log ?? info,
+    warn: opts.warn ?? ((m) => warning(m)),
   });
 }
 
@@ -52,7 +59,7 @@ export async function swapEipPost(
   return run.recoverFromState(state, {
     env: opts.env ?? process.env,
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
-    log: opts.log ?? core.info,
-    warn: opts.warn ?? ((m) => core.warning(m)),
+    log: opts.log ?? info,
+    warn: opts.warn ?? ((m) => warning(m)),
   });
 }

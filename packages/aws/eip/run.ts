@@ -1,5 +1,4 @@
 // The AWS side of the action, loaded only once the inputs are valid (keeps validation failures fast).
-import * as core from '@actions/core';
 import { ActionError, setOutputs } from '@hac/toolkit';
 import { createEc2Client, resolveEndpoint, resolveRegion } from '../client.js';
 import { defaultRunId } from '../tags.js';
@@ -59,7 +58,7 @@ async function publish(r: SwapReport, opts: Opts): Promise<void> {
       [Outputs.AllocationId]: r.allocationId ?? '',
       [Outputs.Result]: r.result,
     },
-    opts.setOutput ?? core.setOutput,
+    ...(opts.setOutput ? [opts.setOutput] : []),
   );
   for (const w of r.warnings) opts.warn(w);
   const summary = swapSummary(r);
