@@ -91,7 +91,7 @@ export async function recoverFromState(
     const report = await recoverSwap(state, ec2, { log: opts.log });
     if (report.failed.length) {
       throw new ActionError(
-        `The post step could not finish the cleanup: ${report.failed.join('; ')}.`,
+        `The post step could not finish the cleanup: ${report.failed.map((x) => x.replace(/\.$/, '')).join('; ')}.`,
         'Do the listed steps by hand (EC2 console or CLI).',
       );
     }

@@ -1,0 +1,53 @@
+import { expect, test } from '@jest/globals';
+import { swapSummary, type SwapReport } from '@hac/aws';
+
+const report: SwapReport = {
+  result: 'rolled-back',
+  dryRun: false,
+  mode: 'launch',
+  allocationId: 'eipalloc-0123456789abcdef0',
+  publicIp: '203.0.113.10',
+  previousInstanceId: 'i-0aaaaaaaaaaaaaaaa',
+  newInstanceId: 'i-0bbbbbbbbbbbbbbbb',
+  timeline: [
+    {
+      atMs: 0,
+      step: 'resolve',
+      status: 'ok',
+      detail: '203.0.113.10 (eipalloc-0123456789abcdef0) is on i-0aaaaaaaaaaaaaaaa',
+    },
+    { atMs: 1500, step: 'lock', status: 'ok', detail: 'hac:lock=run/1 2026-05-09T10:30:00.000Z' },
+    {
+      atMs: 65_000,
+      step: 'post-swap gate',
+      status: 'failed',
+      detail: 'GET https://203.0.113.10/healthz: expected status 2xx, got 502 | twice',
+    },
+    {
+      atMs: 66_000,
+      step: 'rollback',
+      status: 'ok',
+      detail: '203.0.113.10 moved back to i-0aaaaaaaaaaaaaaaa',
+    },
+  ],
+  gates: {},
+  plan: [],
+  cleanup: ['203.0.113.10 moved back to i-0aaaaaaaaaaaaaaaa', 'terminated i-0bbbbbbbbbbbbbbbb'],
+  leftovers: [],
+  warnings: [],
+  error: 'The post-swap health gate through 203.0.113.10 failed',
+};
+
+test('the summary shows result, addresses, rollback and a timeline with relative times', () => {
+  const md = swapSummary(report).toString();
+  expect(md).toContain('## swap-eip: ↩️ failed and rolled back');
+  expect(md).toContain('| Elastic IP | 203.0.113.10 (eipalloc-0123456789abcdef0) |');
+  expect(md).toContain('| Mode | launch from template |');
+  expect(md).toContain('### Rolled back\n');
+  expect(md).toContain('- terminated i-0bbbbbbbbbbbbbbbb');
+  expect(md).toContain(
+    '| +1m5s | post-swap gate | ✗ | GET https://203.0.113.10/healthz: expected status 2xx, got 502 \\| twice |',
+  );
+  expect(md).toContain('| +1.5s | lock | ✓ |');
+  expect(md).not.toContain('Warnings');
+});
