@@ -6,9 +6,9 @@ import { acquireLock, formatLock, lockStatus, parseLock, type LockStore } from '
 function fakeStore(initial?: string) {
   let now = Date.parse('2026-05-09T10:00:00Z');
   const calls: string[] = [];
-  const store = {
-    value: initial as string | undefined,
-    onWrite: undefined as undefined | ((v: string) => void),
+  const store: LockStore & { value: string | undefined; onWrite: undefined | ((v: string) => void) } = {
+    value: initial,
+    onWrite: undefined,
     read: async () => {
       calls.push('read');
       return store.value;
@@ -22,7 +22,7 @@ function fakeStore(initial?: string) {
       calls.push(`remove ${v}`);
       if (store.value === v) store.value = undefined;
     },
-  } satisfies LockStore & Record<string, unknown>;
+  };
   const clock = () => now;
   const sleep = async (ms: number) => {
     now += ms;
