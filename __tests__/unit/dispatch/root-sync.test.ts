@@ -27,3 +27,16 @@ test('every input of every action is an input of the root action, which runs on 
     for (const name of Object.keys(doc.inputs ?? {})) expect(Object.keys(rootDoc.inputs)).toContain(name);
   }
 });
+
+test('the inputs and outputs tables of every action README are generated from its action.yml', async () => {
+  const { generate: docs } = (await import(path.join(root, 'scripts/gen-docs.mjs'))) as {
+    generate: () => Record<string, string>;
+  };
+  const files = docs();
+  expect(Object.keys(files).length).toBe(6);
+  for (const [rel, text] of Object.entries(files)) {
+    expect(text).toContain('<!-- hac:inputs -->');
+    expect(text).toContain('<!-- hac:outputs -->');
+    expect(fs.readFileSync(path.join(root, rel), 'utf8')).toBe(text);
+  }
+});
