@@ -92,3 +92,4 @@ export {
   type BuildAmiDeps,
   type BuildAmiResult,
 } from './ami/action.js';
+export { runWaiter, WaiterCallError, type WaiterParams } from './waiters.js';

@@ -2,7 +2,7 @@
 // the SDK's adaptive retry; persistent throttling, 500s and dropped connections end in a clear error
 // with zero leaked instances, security groups, images or snapshots (listed by an independent client).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { DescribeImagesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { CreateLaunchTemplateCommand, DescribeImagesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { ActionError, memoryState } from '@hac/toolkit';
 import {
   postBuildAmi,
@@ -31,6 +31,13 @@ beforeAll(async () => {
   sb = await awsSandbox();
   indep = sb.independent();
   baseAmi = (await motoBaseAmi(indep)).id;
+  // Retention reads every launch template's versions: make sure there is one.
+  await indep.send(
+    new CreateLaunchTemplateCommand({
+      LaunchTemplateName: testRunId('faults-lt'),
+      LaunchTemplateData: { ImageId: baseAmi },
+    }),
+  );
 });
 afterAll(async () => sb.close());
 
@@ -90,100 +97,94 @@ async function leaksOf(runId: string, name: string, keep: string[] = []) {
   };
 }
 
-const CLEANUP_CALLS = new Set([
-  'TerminateInstances',
-  'DeleteSecurityGroup',
+// Every EC2 action a native build with a copy and retention makes (the baseline test checks this list).
+const CALLS = [
+  'DescribeImages',
+  'DescribeVpcs',
+  'CreateSecurityGroup',
+  'RunInstances',
+  'DescribeInstances',
+  'GetConsoleOutput',
+  'CreateImage',
+  'CreateTags',
+  'CopyImage',
+  'DescribeLaunchTemplates',
+  'DescribeLaunchTemplateVersions',
   'DeregisterImage',
   'DeleteSnapshot',
-]);
-let calls: string[] = [];
+  'TerminateInstances',
+  'DeleteSecurityGroup',
+  'DescribeSnapshots',
+  'DescribeSecurityGroups',
+];
+// Reading the console after the stop only looks for the failure marker: when it cannot be read the build goes on.
+const TOLERATED = new Set(['GetConsoleOutput']);
 
 describe('build-ami under faults', () => {
   test('baseline: the calls a native build makes (with a copy and retention)', async () => {
     sb.proxy.clearFaults();
-    sb.proxy.clearLog();
     await build(testRunId('fault-first'), 3);
     sb.proxy.clearLog();
     const runId = testRunId('fault-base');
     const { result, error, name } = await build(runId, 3);
     expect(error).toBeUndefined();
     // keep: 1 -> the previous build of the family was deregistered, after checking it is not in use.
-    calls = [...new Set(sb.proxy.actions())];
-    for (const must of [
-      'DescribeImages',
-      'CreateSecurityGroup',
-      'RunInstances',
-      'DescribeInstances',
-      'CreateImage',
-      'CopyImage',
-      'CreateTags',
-      'TerminateInstances',
-      'DeleteSecurityGroup',
-      'DescribeLaunchTemplates',
-    ]) {
-      expect(calls).toContain(must);
-    }
+    expect([...new Set(sb.proxy.actions())].sort()).toEqual([...CALLS].sort());
     expect(await leaksOf(runId, name, Object.values(result?.amis ?? {}))).toEqual(NO_LEAKS);
   });
 
-  test('every call, throttled once: the SDK retries and the build succeeds', async () => {
-    expect(calls.length).toBeGreaterThan(10);
-    for (const action of calls) {
+  test.each(CALLS)(
+    '%s throttled once: the SDK retries and the build succeeds',
+    async (action) => {
       sb.proxy.clearFaults();
       sb.proxy.clearLog();
       sb.proxy.fail({ action, kind: 'throttle' });
       const runId = testRunId(`once-${action}`);
       const { result, error, name } = await build(runId, 3);
-      expect({ action, error }).toEqual({ action, error: undefined });
+      expect(error).toBeUndefined();
       expect(sb.proxy.requests.filter((r) => r.fault).map((r) => r.action)).toEqual([action]);
       const img = await indep.send(new DescribeImagesCommand({ ImageIds: [result?.amiId as string] }));
       expect(img.Images?.[0]?.State).toBe('available');
-      expect({ action, leaks: await leaksOf(runId, name, Object.values(result?.amis ?? {})) }).toEqual({
-        action,
-        leaks: NO_LEAKS,
-      });
-    }
-  }, 300_000);
+      expect(await leaksOf(runId, name, Object.values(result?.amis ?? {}))).toEqual(NO_LEAKS);
+    },
+    60_000,
+  );
 
-  test.each<[string, FaultKind]>([
-    ['persistent RequestLimitExceeded', 'throttle'],
-    ['persistent 500', '500'],
-    ['dropped connections', 'drop'],
-  ])(
-    'every call, %s: a clear error and zero leaks',
-    async (_t, kind) => {
-      for (const action of calls) {
-        sb.proxy.clearFaults();
-        sb.proxy.fail({ action, kind, times: Infinity });
-        const runId = testRunId(`${kind}-${action}`);
-        const { error, state, name, outputs } = await build(runId, 2);
-        sb.proxy.clearFaults();
-        expect({ action, isActionError: error instanceof ActionError }).toEqual({
-          action,
-          isActionError: true,
-        });
+  const cases = (['throttle', '500', 'drop'] as FaultKind[]).flatMap((kind) =>
+    CALLS.map((action) => [kind, action] as const),
+  );
+  test.each(cases)(
+    'persistent %s on %s: a clear error and zero leaks',
+    async (kind, action) => {
+      sb.proxy.clearFaults();
+      sb.proxy.clearLog();
+      sb.proxy.fail({ action, kind, times: Infinity });
+      const runId = testRunId(`${kind}-${action}`);
+      const { error, state, name, outputs } = await build(runId, 2);
+      sb.proxy.clearFaults();
+      expect(sb.proxy.requests.some((r) => r.fault)).toBe(true);
+      // The post step runs after every main step, as on a runner (the fault is gone by then).
+      await postBuildAmi({ state, env: sb.env, credentials: sb.credentials, log: () => {}, warn: () => {} });
+      const built = Object.values((outputs.amis as Record<string, string> | undefined) ?? {});
+      if (TOLERATED.has(action)) {
+        expect(error).toBeUndefined();
+      } else {
+        expect(error).toBeInstanceOf(ActionError);
         const e = error as ActionError;
         expect(e.message).not.toMatch(/undefined|\[object Object\]/);
+        expect(e.message).toMatch(
+          kind === 'drop'
+            ? /socket hang up|ECONNRESET|EPIPE|closed/i
+            : kind === '500'
+              ? /InternalError/
+              : /RequestLimitExceeded/,
+        );
         expect(e.hint ?? '').not.toBe('');
-        // Every run gets the post step, as on a runner; cleanup faults are cleared by then.
-        await postBuildAmi({
-          state,
-          env: sb.env,
-          credentials: sb.credentials,
-          log: () => {},
-          warn: () => {},
-        });
-        // When only cleanup or retention failed, the image itself was built (and its outputs set): it is no leak.
-        const built = Object.values((outputs.amis as Record<string, string> | undefined) ?? {});
+        // When only cleanup or retention failed, the image was built, its outputs set, and the error says both.
         if (built.length) expect(e.message).toMatch(/was built and is available, but/);
-        if (!built.length) expect(CLEANUP_CALLS.has(action) ? true : e.message).not.toMatch(/was built/);
-        expect({ action, kind, leaks: await leaksOf(runId, name, built) }).toEqual({
-          action,
-          kind,
-          leaks: NO_LEAKS,
-        });
       }
+      expect(await leaksOf(runId, name, built)).toEqual(NO_LEAKS);
     },
-    300_000,
+    60_000,
   );
 });

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { DescribeImagesCommand, DescribeSnapshotsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DescribeImagesCommand,
+  DescribeSnapshotsCommand,
+  TerminateInstancesCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
+import { ActionError } from '@hac/toolkit';
 import { buildNative, stoppedSignal, type CompletionSignal, type NativeBuildSpec } from '@hac/aws';
 import {
   awsSandbox,
@@ -88,6 +94,52 @@ describe('native build against moto', () => {
     expect(await listLeaks(indep, runId, { name: `web-${runId}`, keepImages: [result.imageId] })).toEqual(
       NO_LEAKS,
     );
-    console.log(sb.proxy.actions().join(' '));
+  });
+
+  test('the instance never stops (it dies): a clear error with its console output; nothing created is left', async () => {
+    const runId = testRunId('native-dies');
+    const pool = ec2ClientPool({ env: sb.env, credentials: sb.credentials, maxAttempts: 2 });
+    sb.proxy.clearLog();
+    const dies: CompletionSignal = {
+      name: 'instance terminated by someone',
+      wait: async (ctx) => {
+        await indep.send(new TerminateInstancesCommand({ InstanceIds: [ctx.instanceId] }));
+        await stoppedSignal.wait(ctx);
+      },
+    };
+    const err = await buildNative(spec(runId), { ec2: (r) => pool.get(r), signal: dies }).catch(
+      (e: unknown) => e,
+    );
+    pool.destroy();
+    expect(err).toBeInstanceOf(ActionError);
+    expect((err as ActionError).message).toMatch(/did not reach "stopped".*Its console output ends with:/s);
+    expect((err as ActionError).hint).toMatch(/provisioning script/);
+    expect(sb.proxy.actions()).not.toContain('CreateImage');
+    expect(sb.proxy.actions()).toContain('GetConsoleOutput');
+    expect(await listLeaks(indep, runId, { name: `web-${runId}` })).toEqual(NO_LEAKS);
+  });
+
+  test('the temporary security group has no inbound rules and the instance launches with IMDSv2 and stop-on-shutdown', async () => {
+    const runId = testRunId('native-sg');
+    const pool = ec2ClientPool({ env: sb.env, credentials: sb.credentials });
+    sb.proxy.clearLog();
+    const result = await buildNative(spec(runId), { ec2: (r) => pool.get(r), signal: testSignal() });
+    pool.destroy();
+    const sg = sb.proxy.requests.find(
+      (r) => r.action === 'CreateSecurityGroup' && r.params.DryRun !== 'true',
+    );
+    const ri = sb.proxy.requests.find((r) => r.action === 'RunInstances' && r.params.DryRun !== 'true');
+    expect(sb.proxy.requests.filter((r) => r.params.DryRun === 'true').map((r) => r.action)).toEqual([
+      'CreateSecurityGroup',
+      'RunInstances',
+    ]);
+    expect(sb.proxy.actions()).not.toContain('AuthorizeSecurityGroupIngress');
+    expect(Object.values(sg?.params ?? {})).toContain(runId);
+    expect(ri?.params.InstanceInitiatedShutdownBehavior).toBe('stop');
+    expect(ri?.params['MetadataOptions.HttpTokens']).toBe('required');
+    expect(Buffer.from(ri?.params.UserData ?? '', 'base64').toString()).toContain('echo hi');
+    await indep.send(
+      new (await import('@aws-sdk/client-ec2')).DeregisterImageCommand({ ImageId: result.imageId }),
+    );
   });
 });

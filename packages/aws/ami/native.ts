@@ -27,6 +27,7 @@ import {
 import { applyRetention, type RetentionPlan } from './retention.js';
 import { sweepRun } from './sweep.js';
 import { waiterSeconds } from './signal.js';
+import { runWaiter, WaiterCallError } from '../waiters.js';
 import {
   PURPOSE,
   TAG_FAMILY,

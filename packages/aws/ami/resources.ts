@@ -19,6 +19,7 @@ import {
 import { ActionError } from '@hac/toolkit';
 import { awsCall, isAwsError, describeAwsError } from '../errors.js';
 import { runTags, tagSpecifications } from '../tags.js';
+import { runWaiter, WaiterCallError } from '../waiters.js';
 import { PURPOSE, type BaseAmi, type NativeBuildSpec } from './types.js';
 
 /** The base image: by id, or the most recent available image matching filters and owners. */

@@ -1,6 +1,7 @@
 import { GetConsoleOutputCommand, waitUntilInstanceStopped, type EC2Client } from '@aws-sdk/client-ec2';
 import { ActionError } from '@hac/toolkit';
 import { describeAwsError } from '../errors.js';
+import { runWaiter, WaiterCallError } from '../waiters.js';
 import { FAILURE_MARKER } from './userdata.js';
 
 export interface SignalContext {
