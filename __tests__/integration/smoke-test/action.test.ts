@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { runAction } from '@hac/toolkit';
-// eslint-disable-next-line no-restricted-imports -- the action's own tests exercise its entry point
+
 import { run } from '../../../actions/smoke-test/run.js';
 import { startTestServer, type TestServer } from '../../support/http-servers.js';
 

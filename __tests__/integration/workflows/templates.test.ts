@@ -96,7 +96,7 @@ describe('linters', () => {
   test("GitHub's workflow parser accepts every template", async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-wfp-'));
     try {
-      const { default: ncc } = (await import('@vercel/ncc')) as any;
+      const { default: ncc } = await import('@vercel/ncc');
       const { code } = await ncc(path.join(REPO_ROOT, '__tests__/support/workflow-parser-cli.mjs'), {
         quiet: true,
         cache: false,
