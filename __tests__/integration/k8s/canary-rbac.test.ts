@@ -223,3 +223,47 @@ describe('one rule removed: fails before any write, naming the missing permissio
     60_000,
   );
 });
+
+describe('preflight before the Lease', () => {
+  test('a manifest only the apiserver rejects (dry run): one clear error, nothing written, not even the Lease', async () => {
+    const file = path.join(runnerTemp, 'bad.yaml');
+    fs.writeFileSync(
+      file,
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 4
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web, version: v9}}
+    spec: {containers: [{name: Web_9, image: "${REPO}:v9"}]}
+`,
+    );
+    kubectl(sb, ['-n', ns, 'rollout', 'status', 'deployment/web', '--timeout=60s']);
+    const before = resourceVersions(sb, ns, KINDS);
+    const r = await run({ app: '', replicas: '', manifests: file, steps: '50,100' });
+    expect(r.error?.message).toMatch(
+      /^Preflight: the apiserver rejected apply Deployment\/web-canary: .*Web_9.*Nothing was changed\.$/,
+    );
+    expect(resourceVersions(sb, ns, KINDS)).toEqual(before);
+  }, 60_000);
+
+  test('a deploy while a paused canary waits for promote/abort fails at once, writing nothing; abort with the Role', async () => {
+    const paused = await run({ image: `${REPO}:v10`, steps: '50' });
+    expect(paused.outputs.verdict).toBe('paused');
+    expect(record()).toMatchObject({ phase: 'paused', weight: 50 });
+    const before = resourceVersions(sb, ns, KINDS);
+    const again = await run({ image: `${REPO}:v11`, steps: '50,100' });
+    expect(again.error?.message).toMatch(
+      /^A canary of Deployment web is already in progress \(run rbac-\d+, phase paused, 50% of traffic\)\.$/,
+    );
+    expect(resourceVersions(sb, ns, KINDS)).toEqual(before);
+    const abort = await run({ action: 'abort', image: '', replicas: '' });
+    expect(abort.error).toBeUndefined();
+    expect(abort.outputs.verdict).toBe('aborted');
+    expect(kubectlGet(sb, ns, 'deployment web-canary')).toBeUndefined();
+    expect(web().spec.replicas).toBe(4);
+    expect(web().spec.template.spec.containers[0].image).toBe(`${REPO}:v4`);
+  }, 90_000);
+});

@@ -27,7 +27,8 @@ import {
   versionOf,
   hacLabels,
 } from './build.js';
-import { LeaseLock, leaseName, releaseLease } from '../lease.js';
+import { LeaseLock, decideLease, leaseName, releaseLease, type Lease } from '../lease.js';
+import { dryRunAll, preflightError, type PlannedWrite } from '../preflight.js';
 import { checkPermissions } from '../permissions.js';
 import { canaryPermissions } from './permissions.js';
 import { runMetrics, queryPrometheus, renderQuery, type MetricResult, type MetricSpec } from './metrics.js';
@@ -200,6 +201,16 @@ class Run {
   async main(): Promise<CanaryResult> {
     // Read-only checks first: a request that cannot succeed must not even touch the lock Lease.
     await this.precheck();
+    let write: (() => Promise<CanaryResult>) | undefined;
+    let known: Lease | null | undefined;
+    if (this.o.action === 'deploy') {
+      // deploy: every read and every dry run happen before the Lease, so a bad manifest or a
+      // missing object writes nothing at all. The Lease is read first: if anyone takes it before
+      // ours, its resourceVersion changes, acquire reports contention, and the plan is made again.
+      if (!this.o.dryRun) known = (await this.c.find<Lease>(this.leaseRef())) ?? null;
+      write = await this.prepareDeploy(known);
+      if (this.o.dryRun) return this.result;
+    }
     if (!this.o.dryRun) {
       this.lease = new LeaseLock(this.c, {
         name: leaseName(this.o.name),
@@ -207,12 +218,20 @@ class Run {
         sleep: this.sleep,
         onWait: (holder) => this.log(`Waiting for Lease ${leaseName(this.o.name)} held by ${holder}`),
       });
-      await this.lease.acquire(this.o.lockWaitMs ?? 300_000);
+      const { contended } = await this.lease.acquire(this.o.lockWaitMs ?? 300_000, known);
       // Renewed while the run works: a long pause must not let the Lease expire under it.
       this.lease.startRenewing((err) => this.log(`Lease renewal failed: ${errorMessage(err)}`));
+      if (this.o.action === 'deploy' && (contended || !write)) {
+        try {
+          write = await this.prepareDeploy();
+        } catch (err) {
+          await this.releaseLease().catch(() => undefined);
+          throw err;
+        }
+      }
     }
     try {
-      if (this.o.action === 'deploy') return await this.deploy();
+      if (write) return await write();
       if (this.o.action === 'promote') return await this.promoteLater();
       return await this.abortLater();
     } finally {
@@ -220,6 +239,10 @@ class Run {
         this.log(`Could not release the lock Lease: ${errorMessage(err)}`),
       );
     }
+  }
+
+  leaseRef() {
+    return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name: leaseName(this.o.name) };
   }
 
   /** Frees the Lease; after cancellation with a fresh signal, so the next run need not wait for expiry. */
@@ -321,9 +344,16 @@ class Run {
 
   // ------------------------------------------------------------------ deploy
 
-  async deploy(): Promise<CanaryResult> {
+  /**
+   * deploy, read-only part: reads the live state, plans, and dry-runs every write. Returns the
+   * write part (run under the Lease). Safe to call again: it starts from a clean result.
+   * `running`: the Lease as read before; when another run holds it and the app's canary is in
+   * progress, returns undefined (plan again once the Lease is ours) instead of failing.
+   */
+  async prepareDeploy(running?: Lease | null): Promise<(() => Promise<CanaryResult>) | undefined> {
     const o = this.o;
     const r = this.result;
+    Object.assign(r, { ...emptyResult(o), version: r.version });
     const objects = o.objects ?? [];
     const next = objects.find((x) => x.kind === 'Deployment') as Deployment;
     const others = objects.filter((x) => x !== next);
@@ -335,6 +365,7 @@ class Run {
 
     const prior = readRecord(stable);
     if (isActive(prior)) {
+      if (running && decideLease(running, o.runId, this.clock()).action === 'wait') return undefined;
       throw new ActionError(
         `A canary of Deployment ${o.name} is already in progress (run ${prior!.runId}, phase ${prior!.phase}, ${prior!.weight}% of traffic).`,
         'Promote or abort it first: run this action with action: promote or action: abort.',
@@ -403,11 +434,22 @@ class Run {
     // Preflight: every write, dry-run, before the first real one. Metric queries are run once.
     this.preflightList(canary, others, cSvc, rec);
     await this.preflight(stable, canary, others, cSvc, rec, hash);
-    if (o.dryRun) {
-      r.verdict = 'planned';
-      return r;
-    }
+    r.verdict = 'planned';
+    return () => this.writeDeploy({ rec, canary, others, stableSvc, cSvc, hash });
+  }
 
+  /** deploy, under the Lease: the canary's writes, steps and promotion; a failure rolls back. */
+  async writeDeploy(p: {
+    rec: CanaryRecord;
+    canary: Deployment;
+    others: KubeObject[];
+    stableSvc?: Service;
+    cSvc?: Service;
+    hash?: string;
+  }): Promise<CanaryResult> {
+    const o = this.o;
+    const r = this.result;
+    const { rec, canary, others, stableSvc, cSvc, hash } = p;
     // From here on, a failure rolls back.
     this.deps.onWrite?.({ namespace: this.c.namespace, name: o.name, runId: o.runId });
     this.rec = rec;
@@ -450,24 +492,26 @@ class Run {
   }
 
   /** No stable Deployment yet: the first release goes out as stable directly (nothing to compare with). */
-  async initial(next: Deployment, others: KubeObject[]): Promise<CanaryResult> {
+  async initial(next: Deployment, others: KubeObject[]): Promise<() => Promise<CanaryResult>> {
     const r = this.result;
-    for (const obj of [...others, next]) {
-      await this.c.apply(obj, { dryRun: true });
-      r.objects.push(`apply ${obj.kind}/${obj.metadata.name}`);
-    }
+    await dryRunAll(
+      this.c,
+      [...others, next].map((object) => ({ op: 'apply', object })),
+    );
+    for (const obj of [...others, next]) r.objects.push(`apply ${obj.kind}/${obj.metadata.name}`);
     const n = next.spec.replicas ?? 1;
     r.plan = [
       { weight: 100, stable: n, canary: 0, actual: 100, note: 'first release: no stable to compare with' },
     ];
-    if (this.o.dryRun) return r;
-    this.deps.onWrite?.({ namespace: this.c.namespace, name: this.o.name, runId: this.o.runId });
-    for (const obj of others) await this.c.apply(obj);
-    await this.c.apply(next);
-    await waitForRollout(this.c, this.o.name, { timeoutMs: this.o.timeoutMs, sleep: this.sleep });
-    r.verdict = 'initial';
-    r.weight = 100;
-    return r;
+    return async () => {
+      this.deps.onWrite?.({ namespace: this.c.namespace, name: this.o.name, runId: this.o.runId });
+      for (const obj of others) await this.c.apply(obj);
+      await this.c.apply(next);
+      await waitForRollout(this.c, this.o.name, { timeoutMs: this.o.timeoutMs, sleep: this.sleep });
+      r.verdict = 'initial';
+      r.weight = 100;
+      return r;
+    };
   }
 
   planSteps(base: number, stableCurrent: number): PlanRow[] {
@@ -566,23 +610,45 @@ class Run {
     hash: string | undefined,
   ): Promise<void> {
     const dry = { dryRun: true };
-    for (const obj of others) await this.c.apply(obj, dry);
-    await this.c.apply(canary, dry);
-    await this.c.mergePatch(
-      { ...DEPLOYMENT, name: this.o.name },
-      recordPatch(rec, stable.metadata.resourceVersion),
-      dry,
-    );
+    const writes: PlannedWrite[] = [
+      ...others.map((object): PlannedWrite => ({ op: 'apply', object })),
+      { op: 'apply', object: canary },
+      {
+        op: 'patch',
+        ref: { ...DEPLOYMENT, name: this.o.name },
+        patch: recordPatch(rec, stable.metadata.resourceVersion),
+      },
+    ];
     if (cSvc) {
-      await this.c.apply(cSvc, dry);
-      await this.c.mergePatch(
-        { apiVersion: 'v1', kind: 'Service', name: rec.stableService as string },
-        { spec: { selector: pinnedSelector(rec.stableSelector ?? {}, hash) } },
-        dry,
+      writes.push(
+        { op: 'apply', object: cSvc },
+        {
+          op: 'patch',
+          ref: { apiVersion: 'v1', kind: 'Service', name: rec.stableService as string },
+          patch: { spec: { selector: pinnedSelector(rec.stableSelector ?? {}, hash) } },
+        },
       );
     }
-    if (rec.httpRoute) await this.setRoute(this.o.steps[0] as number, dry);
-    if (rec.canaryIngress) await this.setIngress(this.o.steps[0] as number, rec, dry);
+    await dryRunAll(this.c, writes);
+    const first = this.o.steps[0] as number;
+    try {
+      if (rec.httpRoute) await this.setRoute(first, dry);
+    } catch (err) {
+      throw preflightError(
+        { op: 'patch', ref: { ...HTTPROUTE, name: rec.httpRoute as string }, patch: {} },
+        err,
+        this.c.namespace,
+      );
+    }
+    try {
+      if (rec.canaryIngress) await this.setIngress(first, rec, dry);
+    } catch (err) {
+      throw preflightError(
+        { op: 'patch', ref: { ...INGRESS, name: rec.canaryIngress as string }, patch: {} },
+        err,
+        this.c.namespace,
+      );
+    }
   }
 
   vars(): Record<string, string> {
