@@ -19,7 +19,7 @@ export function ids(kind: IdKind, opts: { required?: boolean } = {}): Field<stri
   return input.list({
     required: opts.required ?? false,
     item: id(kind, { required: true }),
-    expected: `a comma- or newline-separated list of ${idExpected(kind).replace(/^an? /, '')}s`,
+    expected: `a comma- or newline-separated list of ids like ${idExpected(kind).split(' such as ')[1]}`,
   });
 }
 

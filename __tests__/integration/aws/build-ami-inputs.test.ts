@@ -64,7 +64,7 @@ describe('build-ami bad inputs: one clear InputError, zero AWS requests', () => 
       'malformed security group in list',
       { 'security-group-ids': 'sg-0123456789abcdef0, sg-nope' },
       'security-group-ids',
-      /security group ids/,
+      /list of ids like sg-0123456789abcdef0/,
     ],
     ['unknown region', { region: 'us-east-9' }, 'region', /known AWS region/],
     ['region of bad form', { region: 'US East' }, 'region', /known AWS region/],

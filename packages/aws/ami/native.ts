@@ -78,16 +78,16 @@ async function waitAvailable(
   abortSignal?: AbortSignal,
 ): Promise<Image> {
   try {
-    await waitUntilImageAvailable(
-      {
-        client: ec2,
-        maxWaitTime: waiterSeconds(spec.imageTimeoutMs),
-        ...(abortSignal ? { abortSignal } : {}),
-      },
-      { ImageIds: [imageId] },
+    await runWaiter(ec2, waiterSeconds(spec.imageTimeoutMs), abortSignal, (p) =>
+      waitUntilImageAvailable(p, { ImageIds: [imageId] }),
     );
   } catch (err) {
     if (abortSignal?.aborted) throw err;
+    if (err instanceof WaiterCallError)
+      throw describeAwsError(
+        err.callError,
+        `waiting for ${imageId} in ${region} to become available: DescribeImages`,
+      );
     const state = (err as { state?: string }).state;
     throw new ActionError(
       `The image ${imageId} in ${region} did not become available (${state === 'TIMEOUT' ? `timed out after ${Math.round(spec.imageTimeoutMs / 1000)}s` : errorMessage(err).split('\n')[0]}).`,

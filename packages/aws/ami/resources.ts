@@ -166,12 +166,14 @@ export async function terminateAndWait(
     return;
   }
   try {
-    await waitUntilInstanceTerminated(
-      { client: ec2, maxWaitTime: 600, ...(abortSignal ? { abortSignal } : {}) },
-      { InstanceIds: instanceIds },
+    await runWaiter(ec2, 600, abortSignal, (p) =>
+      waitUntilInstanceTerminated(p, { InstanceIds: instanceIds }),
     );
   } catch (err) {
-    throw describeAwsError(err, `waiting for ${instanceIds.join(', ')} to terminate`);
+    throw describeAwsError(
+      err instanceof WaiterCallError ? err.callError : err,
+      `waiting for ${instanceIds.join(', ')} to terminate`,
+    );
   }
 }
 

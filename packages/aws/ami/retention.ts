@@ -95,7 +95,9 @@ export async function imagesInUse(ec2: EC2Client, candidates: string[]): Promise
   let ltToken: string | undefined;
   do {
     const lts = await awsCall('DescribeLaunchTemplates (images in use)', () =>
-      ec2.send(new DescribeLaunchTemplatesCommand(ltToken ? { NextToken: ltToken } : {})),
+      ec2.send(
+        new DescribeLaunchTemplatesCommand({ MaxResults: 200, ...(ltToken ? { NextToken: ltToken } : {}) }),
+      ),
     );
     for (const lt of lts.LaunchTemplates ?? []) {
       let vToken: string | undefined;

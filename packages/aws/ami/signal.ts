@@ -38,16 +38,13 @@ export const stoppedSignal: CompletionSignal = {
   name: 'instance stopped (user data powers off)',
   async wait({ ec2, instanceId, timeoutMs, abortSignal }) {
     try {
-      await waitUntilInstanceStopped(
-        {
-          client: ec2,
-          maxWaitTime: waiterSeconds(timeoutMs),
-          ...(abortSignal ? { abortSignal } : {}),
-        },
-        { InstanceIds: [instanceId] },
+      await runWaiter(ec2, waiterSeconds(timeoutMs), abortSignal, (p) =>
+        waitUntilInstanceStopped(p, { InstanceIds: [instanceId] }),
       );
     } catch (err) {
       if (abortSignal?.aborted) throw err;
+      if (err instanceof WaiterCallError)
+        throw describeAwsError(err.callError, `waiting for ${instanceId} to stop: DescribeInstances`);
       const state = (err as { state?: string }).state;
       const tail = await consoleTail(ec2, instanceId);
       const what =
