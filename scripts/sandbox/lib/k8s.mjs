@@ -502,6 +502,18 @@ export async function restartApiserver({ downSeconds = 0, kill = false } = {}) {
   } catch (err) {
     throw new ComponentError('k8s', err.message, apiserverLog());
   }
+  // kube-controller-manager and kube-scheduler lose their leader election during a longer outage
+  // and exit a few seconds after the apiserver is back; start whatever died again.
+  for (let i = 0; i < 4; i++) {
+    await sleep(4000);
+    const dead = ['kube-controller-manager', 'kube-scheduler'].filter((c) => {
+      const p = readPidFile(path.join(CLUSTER_DIR, 'pids', `${c}.pid`));
+      return !p || !isAlive(p);
+    });
+    if (!dead.length) continue;
+    log(`k8s: ${dead.join(' and ')} exited after the outage; starting again`);
+    await kwokctl(['start', 'cluster', '--name', CLUSTER_NAME], { timeoutMs: 3 * 60 * 1000 });
+  }
   log(
     `k8s: kube-apiserver back (pid ${readPidFile(pidPath)}) in ${((Date.now() - started) / 1000).toFixed(1)}s`,
   );
