@@ -13,4 +13,5 @@ export default {
     '^.+\\.tsx?$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: false }],
   },
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/scripts/jest-plain-summary.cjs'],
 };
