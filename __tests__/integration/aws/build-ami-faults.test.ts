@@ -2,7 +2,12 @@
 // the SDK's adaptive retry; persistent throttling, 500s and dropped connections end in a clear error
 // with zero leaked instances, security groups, images or snapshots (listed by an independent client).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { CreateLaunchTemplateCommand, DescribeImagesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateLaunchTemplateCommand,
+  DeleteLaunchTemplateCommand,
+  DescribeImagesCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
 import { ActionError, memoryState } from '@hac/toolkit';
 import {
   postBuildAmi,
@@ -26,20 +31,25 @@ import {
 let sb: AwsSandbox;
 let indep: EC2Client;
 let baseAmi: string;
+let templateId: string | undefined;
 
 beforeAll(async () => {
   sb = await awsSandbox();
   indep = sb.independent();
   baseAmi = (await motoBaseAmi(indep)).id;
   // Retention reads every launch template's versions: make sure there is one.
-  await indep.send(
+  const lt = await indep.send(
     new CreateLaunchTemplateCommand({
       LaunchTemplateName: testRunId('faults-lt'),
       LaunchTemplateData: { ImageId: baseAmi },
     }),
   );
+  templateId = lt.LaunchTemplate?.LaunchTemplateId;
 });
-afterAll(async () => sb.close());
+afterAll(async () => {
+  if (templateId) await indep.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: templateId }));
+  await sb.close();
+});
 
 function signal(): CompletionSignal {
   const stop = instanceActsOnStop(indep);

@@ -67,8 +67,43 @@ export async function familyImages(ec2: EC2Client, family: string): Promise<Imag
   return (out.Images ?? []).filter((i) => i.State !== 'deregistered');
 }
 
+const VERSION_CONCURRENCY = 4;
+
+async function templateImages(
+  ec2: EC2Client,
+  templateId: string,
+  candidates: string[],
+  used: Map<string, string>,
+): Promise<void> {
+  let token: string | undefined;
+  do {
+    const vs = await awsCall(`DescribeLaunchTemplateVersions ${templateId}`, () =>
+      ec2.send(
+        new DescribeLaunchTemplateVersionsCommand({
+          LaunchTemplateId: templateId,
+          ...(token ? { NextToken: token } : {}),
+        }),
+      ),
+    );
+    for (const v of vs.LaunchTemplateVersions ?? []) {
+      const image = v.LaunchTemplateData?.ImageId;
+      if (image && candidates.includes(image) && !used.has(image))
+        used.set(image, `used by launch template ${templateId} version ${v.VersionNumber}`);
+    }
+    token = vs.NextToken;
+  } while (token);
+}
+
 /** imageId -> why it is in use: by an instance (any state but terminated) or by any launch template version. */
-export async function imagesInUse(ec2: EC2Client, candidates: string[]): Promise<Map<string, string>> {
+/**
+ * `pageSize` is DescribeLaunchTemplates' MaxResults (AWS allows up to 200 and pages with NextToken; moto
+ * returns no NextToken and cuts the list at MaxResults, so tests against moto pass a larger size).
+ */
+export async function imagesInUse(
+  ec2: EC2Client,
+  candidates: string[],
+  pageSize = 200,
+): Promise<Map<string, string>> {
   const used = new Map<string, string>();
   if (candidates.length === 0) return used;
   let token: string | undefined;
@@ -96,27 +131,20 @@ export async function imagesInUse(ec2: EC2Client, candidates: string[]): Promise
   do {
     const lts = await awsCall('DescribeLaunchTemplates (images in use)', () =>
       ec2.send(
-        new DescribeLaunchTemplatesCommand({ MaxResults: 200, ...(ltToken ? { NextToken: ltToken } : {}) }),
+        new DescribeLaunchTemplatesCommand({
+          MaxResults: pageSize,
+          ...(ltToken ? { NextToken: ltToken } : {}),
+        }),
       ),
     );
-    for (const lt of lts.LaunchTemplates ?? []) {
-      let vToken: string | undefined;
-      do {
-        const vs = await awsCall(`DescribeLaunchTemplateVersions ${lt.LaunchTemplateId}`, () =>
-          ec2.send(
-            new DescribeLaunchTemplateVersionsCommand({
-              LaunchTemplateId: lt.LaunchTemplateId,
-              ...(vToken ? { NextToken: vToken } : {}),
-            }),
-          ),
-        );
-        for (const v of vs.LaunchTemplateVersions ?? []) {
-          const image = v.LaunchTemplateData?.ImageId;
-          if (image && candidates.includes(image) && !used.has(image))
-            used.set(image, `used by launch template ${lt.LaunchTemplateId} version ${v.VersionNumber}`);
-        }
-        vToken = vs.NextToken;
-      } while (vToken);
+    // One DescribeLaunchTemplateVersions per template (every version, not only $Latest/$Default), a few at a time.
+    const templates = lts.LaunchTemplates ?? [];
+    for (let i = 0; i < templates.length; i += VERSION_CONCURRENCY) {
+      await Promise.all(
+        templates
+          .slice(i, i + VERSION_CONCURRENCY)
+          .map((lt) => templateImages(ec2, lt.LaunchTemplateId as string, candidates, used)),
+      );
     }
     ltToken = lts.NextToken;
   } while (ltToken);
@@ -129,12 +157,12 @@ export async function applyRetention(
   family: string,
   keep: number,
   protect: string[],
-  opts: { dryRun?: boolean } = {},
+  opts: { dryRun?: boolean; pageSize?: number } = {},
 ): Promise<RetentionPlan> {
   const images = await familyImages(ec2, family);
   const byId = new Map(images.map((i) => [i.ImageId as string, i]));
   const firstPass = planRetention(images, keep, new Map(), protect);
-  const inUse = await imagesInUse(ec2, firstPass.deregister);
+  const inUse = await imagesInUse(ec2, firstPass.deregister, opts.pageSize);
   const plan = planRetention(images, keep, inUse, protect);
   if (opts.dryRun) return plan;
   for (const id of plan.deregister) {
