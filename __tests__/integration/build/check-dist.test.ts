@@ -7,7 +7,7 @@ import path from 'node:path';
 // Proves that check-dist catches a stale, a missing and an extra file. Limited to two bundles
 // (HAC_BUILD_ONLY) so that it stays quick; the real check in `npm test` covers every bundle.
 const root = path.resolve(import.meta.dirname, '../../..');
-const env = { ...process.env, HAC_BUILD_ONLY: 'k8s-canary,hac' };
+const env = { ...process.env, HAC_BUILD_ONLY: 'smoke-test,hac' };
 const run = (script: string, dir: string) =>
   spawnSync(process.execPath, [path.join(root, 'scripts', script), dir], {
     cwd: root,
@@ -42,8 +42,8 @@ describe('check-dist', () => {
     const again = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-check-dist-'));
     try {
       expect(run('build.mjs', again).status).toBe(0);
-      const a = fs.readFileSync(path.join(again, 'k8s-canary', 'index.js'));
-      const b = fs.readFileSync(path.join(dir, 'k8s-canary', 'index.js'));
+      const a = fs.readFileSync(path.join(again, 'smoke-test', 'index.js'));
+      const b = fs.readFileSync(path.join(dir, 'smoke-test', 'index.js'));
       expect(a.equals(b)).toBe(true);
     } finally {
       fs.rmSync(again, { recursive: true, force: true });
