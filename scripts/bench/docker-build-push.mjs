@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { coldStart, median } from './run.mjs';
+import { coldStart, median } from './lib.mjs';
 
 const PAIRS = Number(process.env.HAC_BENCH_BUILD_PAIRS ?? 3);
 const TMP_DIST = '/tmp/hac-dist-image';

@@ -7,37 +7,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { entries, repoRoot } from '../entries.mjs';
+import { coldStart, RUNS } from './lib.mjs';
 
-const RUNS = Number(process.env.HAC_BENCH_RUNS ?? 15);
+export { coldStart, median } from './lib.mjs';
+
 const distDir = path.join(repoRoot, 'dist');
 const only = process.argv.slice(2);
-
-export function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** Wall time of one process run, in ms. */
-function timeRun(args, env) {
-  const t0 = process.hrtime.bigint();
-  spawnSync(process.execPath, args, { env, stdio: 'ignore' });
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
-
-/** Cold start of a bundle with inputs that fail fast at validation, interleaved with `node -e 0`. */
-export function coldStart(bundle, { runs = RUNS, env = {} } = {}) {
-  const base = { PATH: process.env.PATH, HOME: process.env.HOME, GITHUB_OUTPUT: '', ...env };
-  const bare = [];
-  const action = [];
-  timeRun(['-e', '0'], base);
-  timeRun([bundle], base);
-  for (let i = 0; i < runs; i++) {
-    bare.push(timeRun(['-e', '0'], base));
-    action.push(timeRun([bundle], base));
-  }
-  return { nodeMs: median(bare), bundleMs: median(action), ratio: median(action) / median(bare) };
-}
 
 function dirSize(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).reduce((n, e) => {
@@ -81,7 +56,7 @@ async function main() {
   }
   const benchDir = path.join(repoRoot, 'scripts', 'bench');
   for (const file of fs.readdirSync(benchDir).sort()) {
-    if (file === 'run.mjs' || !file.endsWith('.mjs')) continue;
+    if (file === 'run.mjs' || file === 'lib.mjs' || !file.endsWith('.mjs')) continue;
     const area = file.replace(/\.mjs$/, '');
     if (only.length && !only.includes(area)) continue;
     console.error(`bench: ${area} ...`);
