@@ -2,7 +2,6 @@
 // npm run bench: measures every bundle's cold start beside `node -e 0` and its size, then runs
 // each area's benchmark (scripts/bench/<area>.mjs exporting run({ repoRoot, distDir })), and
 // writes docs/BENCHMARKS.md. Figures are measured side by side in one run on this machine.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
