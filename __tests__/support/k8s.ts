@@ -250,3 +250,38 @@ export const invariantTally = { scenarios: 0, violations: 0 };
 export function k8sSandbox(): SandboxEnv {
   return requireSandbox(['k8s']);
 }
+
+export interface WebYamlOptions {
+  /** The container image. */
+  image: string;
+  /** The pods' version label. */
+  version: string;
+  replicas?: number;
+  /** Written into metadata when given (otherwise the namespace comes from kubectl -n or the action). */
+  namespace?: string;
+  /** Also a Service `web` selecting app=web (the live Service of the canary tests). */
+  service?: boolean;
+  container?: string;
+}
+
+/** The `web` app the canary tests deploy: a Deployment labelled app and version, and optionally its Service. */
+export function webYaml(o: WebYamlOptions): string {
+  const meta = o.namespace ? `{name: web, namespace: ${o.namespace}}` : '{name: web}';
+  const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata: ${meta}
+spec:
+  replicas: ${o.replicas ?? 4}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web, version: ${o.version}}}
+    spec: {containers: [{name: ${o.container ?? 'web'}, image: "${o.image}"}]}
+`;
+  if (!o.service) return deployment;
+  return `${deployment}---
+apiVersion: v1
+kind: Service
+metadata: ${meta}
+spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
+`;
+}

@@ -20,6 +20,7 @@ import {
   resourceVersions,
   watchInvariant,
   type InvariantWatcher,
+  webYaml,
 } from '../../support/k8s.js';
 import { REPO_ROOT } from '../../support/sandbox.js';
 
@@ -227,19 +228,7 @@ describe('one rule removed: fails before any write, naming the missing permissio
 describe('preflight before the Lease', () => {
   test('a manifest only the apiserver rejects (dry run): one clear error, nothing written, not even the Lease', async () => {
     const file = path.join(runnerTemp, 'bad.yaml');
-    fs.writeFileSync(
-      file,
-      `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 4
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web, version: v9}}
-    spec: {containers: [{name: Web_9, image: "${REPO}:v9"}]}
-`,
-    );
+    fs.writeFileSync(file, webYaml({ image: `${REPO}:v9`, version: 'v9', container: 'Web_9' }));
     kubectl(sb, ['-n', ns, 'rollout', 'status', 'deployment/web', '--timeout=60s']);
     const before = resourceVersions(sb, ns, KINDS);
     const r = await run({ app: '', replicas: '', manifests: file, steps: '50,100' });

@@ -21,6 +21,7 @@ import {
   kubectlApply,
   kubectlGet,
   watchInvariant,
+  webYaml,
   type InvariantWatcher,
 } from '../../support/k8s.js';
 import { actionEnv, parseRunnerFile, runNode } from '../../support/k8s-bundle.js';
@@ -62,39 +63,13 @@ function canaryBundle(): { main: string; post: string } {
 }
 
 function stableYaml(replicas = 4): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: ${replicas}
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web, version: v1}}
-    spec: {containers: [{name: web, image: "${V1}"}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
-`;
+  return webYaml({ image: V1, version: 'v1', replicas, service: true });
 }
 
 /** The next release's manifests (the Deployment only; the live Service stays as it is). */
 function manifestFile(dir: string, version: string): string {
   const file = path.join(dir, `web-${version}.yaml`);
-  fs.writeFileSync(
-    file,
-    `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 4
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web, version: ${version}}}
-    spec: {containers: [{name: web, image: "${REPO}:${version}"}]}
-`,
-  );
+  fs.writeFileSync(file, webYaml({ image: `${REPO}:${version}`, version }));
   return file;
 }
 

@@ -17,6 +17,7 @@ import {
   kubectl,
   kubectlApply,
   kubectlGet,
+  webYaml,
 } from '../../support/k8s.js';
 import { REPO_ROOT, type SandboxEnv } from '../../support/sandbox.js';
 
@@ -176,41 +177,11 @@ async function until(what: string, fn: () => boolean, timeoutMs = 60_000): Promi
 
 test('kube-apiserver restarted during a canary: the run retries and promotes or rolls back cleanly', async () => {
   ns = createNamespace(sb, 'canary-restart');
-  kubectlApply(
-    sb,
-    ns,
-    `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 4
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web, version: v1}}
-    spec: {containers: [{name: web, image: "${REPO}:v1"}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
-`,
-  );
+  kubectlApply(sb, ns, webYaml({ image: `${REPO}:v1`, version: 'v1', service: true }));
   kubectl(sb, ['-n', ns, 'rollout', 'status', 'deployment/web', '--timeout=60s']);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-canary-restart-'));
   const manifests = path.join(dir, 'web.yaml');
-  fs.writeFileSync(
-    manifests,
-    `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 4
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web, version: v2}}
-    spec: {containers: [{name: web, image: "${REPO}:v2"}]}
-`,
-  );
+  fs.writeFileSync(manifests, webYaml({ image: `${REPO}:v2`, version: 'v2' }));
   const watcher = resumingWatcher(sb, ns, 'web');
   await until('4 ready endpoints', () => watcher.ready() >= 4);
 

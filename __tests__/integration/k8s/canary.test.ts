@@ -17,6 +17,7 @@ import {
   deleteNamespace,
   resourceVersions,
   watchInvariant,
+  webYaml,
   type InvariantWatcher,
 } from '../../support/k8s.js';
 import { requireSandbox } from '../../support/sandbox.js';
@@ -25,40 +26,14 @@ const sb = k8sSandbox();
 process.env.KUBECONFIG = sb.kubeconfig;
 
 function stableYaml(ns: string, replicas = 4): string {
-  return `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: ${ns}}
-spec:
-  replicas: ${replicas}
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web, version: v1}}
-    spec: {containers: [{name: web, image: "${sb.baseImage.replace(/:.*$/, '')}:v1"}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: ${ns}}
-spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
-`;
+  const image = `${sb.baseImage.replace(/:.*$/, '')}:v1`;
+  return `\n${webYaml({ image, version: 'v1', replicas, namespace: ns, service: true })}`;
 }
 
 function manifestFile(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-canary-'));
   const file = path.join(dir, 'app.yaml');
-  fs.writeFileSync(
-    file,
-    `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 4
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web, version: v2}}
-    spec: {containers: [{name: web, image: "${sb.baseImage.replace(/:.*$/, '')}:v1"}]}
-`,
-  );
+  fs.writeFileSync(file, webYaml({ image: `${sb.baseImage.replace(/:.*$/, '')}:v1`, version: 'v2' }));
   return file;
 }
 
