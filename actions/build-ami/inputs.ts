@@ -12,9 +12,15 @@ import {
   NAME_TEMPLATE_EXPECTED,
   PACKER_VAR_NAME,
   renderName,
+  RUN_SHELL_SCRIPT,
+  RUN_SHELL_SCRIPT_PARAMETERS,
+  scriptCommands,
+  SSM_DOCUMENT,
+  SSM_DOCUMENT_EXPECTED,
   USER_DATA_LIMIT,
   wrapUserData,
   type BuildAmiInputs,
+  type SsmCommandSpec,
 } from '@hac/aws';
 
 export const Inputs = {
@@ -37,6 +43,10 @@ export const Inputs = {
   userData: 'user-data',
   userDataFile: 'user-data-file',
   shutdown: 'shutdown',
+  ssmCommands: 'ssm-commands',
+  ssmCommandsFile: 'ssm-commands-file',
+  ssmDocument: 'ssm-document',
+  ssmParameters: 'ssm-parameters',
   volumeSize: 'volume-size',
   tags: 'tags',
   copyRegions: 'copy-regions',
@@ -60,6 +70,14 @@ const isFilters = (v: unknown): v is Record<string, string | string[]> =>
   Object.values(v).every(
     (x) => typeof x === 'string' || (Array.isArray(x) && x.every((y) => typeof y === 'string')),
   );
+
+const isScalar = (x: unknown) => ['string', 'number', 'boolean'].includes(typeof x);
+const isParameters = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  Object.keys(v).every((k) => /^[A-Za-z0-9_.-]{1,128}$/.test(k)) &&
+  Object.values(v).every((x) => isScalar(x) || (Array.isArray(x) && x.every(isScalar)));
 
 const OWNER = /^(self|amazon|aws-marketplace|aws-backup-vault|\d{12})$/;
 const PROFILE = /^(arn:aws[a-z-]*:iam::\d{12}:instance-profile\/[\w+=,.@/-]{1,128}|[\w+=,.@-]{1,128})$/;
@@ -117,6 +135,14 @@ export const spec = {
   [Inputs.userData]: input.string({ trim: false, expected: 'a provisioning script' }),
   [Inputs.userDataFile]: input.string({ expected: 'a path to a provisioning script' }),
   [Inputs.shutdown]: input.boolean(true),
+  [Inputs.ssmCommands]: input.string({ trim: false, expected: 'a shell script for AWS-RunShellScript' }),
+  [Inputs.ssmCommandsFile]: input.string({ expected: 'a path to a shell script for AWS-RunShellScript' }),
+  [Inputs.ssmDocument]: input.string({ pattern: SSM_DOCUMENT, expected: SSM_DOCUMENT_EXPECTED }),
+  [Inputs.ssmParameters]: input.structured({
+    expected:
+      'a YAML map of document parameter names to a value or a list of values, e.g. {workingDirectory: /opt/app}',
+    check: isParameters,
+  }),
   [Inputs.volumeSize]: input.optional(input.integer({ min: 1, max: 16384 })),
   [Inputs.tags]: awsInput.tags(),
   [Inputs.copyRegions]: awsInput.regions(),
@@ -147,6 +173,8 @@ export function getInputs(source: InputSource, ctx: Context = {}): BuildAmiInput
   const cwd = ctx.cwd ?? env.GITHUB_WORKSPACE ?? process.cwd();
   const resolve = (p: string) => path.resolve(cwd, p);
   let userData = '';
+  let ssmScript = '';
+  let ssmDocument = '';
   const v = readInputs(spec, source, (v, problems, { raw, failed }) => {
     const given = (name: string) => raw(name).trim() !== '';
     const exclusive = (a: string, b: string) => {
@@ -176,6 +204,55 @@ export function getInputs(source: InputSource, ctx: Context = {}): BuildAmiInput
         );
       if (!given(Inputs.app) && !env.GITHUB_REPOSITORY)
         problems.add(Inputs.app, '', 'an app name (used in the AMI name and family tag)');
+      exclusive(Inputs.ssmCommands, Inputs.ssmCommandsFile);
+      const ssm = given(Inputs.ssmCommands) || given(Inputs.ssmCommandsFile) || given(Inputs.ssmDocument);
+      if (ssm) {
+        ssmDocument = v['ssm-document'] || RUN_SHELL_SCRIPT;
+        if (!given(Inputs.iamInstanceProfile))
+          problems.add(
+            Inputs.iamInstanceProfile,
+            '',
+            'an instance profile with the AmazonSSMManagedInstanceCore policy (SSM Run Command provisioning needs one)',
+          );
+        if (given(Inputs.ssmCommandsFile) && !failed.has(Inputs.ssmCommandsFile)) {
+          const file = resolve(raw(Inputs.ssmCommandsFile).trim());
+          if (!fs.existsSync(file) || !fs.statSync(file).isFile())
+            problems.add(
+              Inputs.ssmCommandsFile,
+              raw(Inputs.ssmCommandsFile).trim(),
+              'an existing file (relative to the workspace)',
+            );
+          else ssmScript = fs.readFileSync(file, 'utf8');
+        } else if (given(Inputs.ssmCommands)) ssmScript = raw(Inputs.ssmCommands);
+        const params = (v['ssm-parameters'] ?? {}) as Record<string, unknown>;
+        if ('commands' in params && (given(Inputs.ssmCommands) || given(Inputs.ssmCommandsFile)))
+          problems.add(
+            Inputs.ssmParameters,
+            'commands',
+            'no "commands" parameter when "ssm-commands" or "ssm-commands-file" gives the script',
+          );
+        if (ssmDocument === RUN_SHELL_SCRIPT) {
+          if (!ssmScript.trim() && !('commands' in params) && !failed.has(Inputs.ssmCommandsFile))
+            problems.add(
+              Inputs.ssmCommands,
+              '',
+              `a shell script in "ssm-commands" or "ssm-commands-file" (the ${RUN_SHELL_SCRIPT} document runs it)`,
+            );
+          const known: readonly string[] = RUN_SHELL_SCRIPT_PARAMETERS;
+          for (const name of Object.keys(params))
+            if (!known.includes(name))
+              problems.add(
+                Inputs.ssmParameters,
+                name,
+                `parameters of ${RUN_SHELL_SCRIPT}: ${RUN_SHELL_SCRIPT_PARAMETERS.join(', ')}`,
+              );
+        }
+      } else if (given(Inputs.ssmParameters))
+        problems.add(
+          Inputs.ssmParameters,
+          raw(Inputs.ssmParameters).trim(),
+          'nothing without "ssm-commands", "ssm-commands-file" or "ssm-document" (the parameters are for SSM Run Command)',
+        );
       if (given(Inputs.userDataFile) && !failed.has(Inputs.userDataFile)) {
         const file = resolve(raw(Inputs.userDataFile).trim());
         if (!fs.existsSync(file) || !fs.statSync(file).isFile())
@@ -186,13 +263,22 @@ export function getInputs(source: InputSource, ctx: Context = {}): BuildAmiInput
           );
         else userData = fs.readFileSync(file, 'utf8');
       } else if (given(Inputs.userData)) userData = raw(Inputs.userData);
-      if (!userData.trim())
-        problems.add(
-          Inputs.userData,
-          '',
-          'a provisioning script in "user-data" or "user-data-file" (it must power the instance off when done, or set shutdown: true)',
-        );
-      else if (v.shutdown && !isShellScript(userData))
+      if (!userData.trim()) {
+        if (!ssm)
+          problems.add(
+            Inputs.userData,
+            '',
+            'a provisioning script in "user-data" or "user-data-file" (it must power the instance off when done, or set shutdown: true), or SSM Run Command with "ssm-commands" and "iam-instance-profile"',
+          );
+      } else if (ssm) {
+        // With SSM the user data runs at boot as given (e.g. to install the agent); build-ami stops the instance.
+        if (Buffer.byteLength(userData) > USER_DATA_LIMIT)
+          problems.add(
+            given(Inputs.userDataFile) ? Inputs.userDataFile : Inputs.userData,
+            `${Buffer.byteLength(userData)} bytes`,
+            `at most ${USER_DATA_LIMIT} bytes of user data`,
+          );
+      } else if (v.shutdown && !isShellScript(userData))
         problems.add(
           Inputs.shutdown,
           'true',
@@ -230,6 +316,10 @@ export function getInputs(source: InputSource, ctx: Context = {}): BuildAmiInput
         Inputs.baseAmiFilters,
         Inputs.userData,
         Inputs.userDataFile,
+        Inputs.ssmCommands,
+        Inputs.ssmCommandsFile,
+        Inputs.ssmDocument,
+        Inputs.ssmParameters,
         Inputs.subnetId,
         Inputs.copyRegions,
       ])
@@ -308,7 +398,8 @@ export function getInputs(source: InputSource, ctx: Context = {}): BuildAmiInput
       ...(v['subnet-id'] ? { subnetId: v['subnet-id'] } : {}),
       ...(v['iam-instance-profile'] ? { instanceProfile: v['iam-instance-profile'] } : {}),
       securityGroupIds: v['security-group-ids'],
-      userData: v.shutdown ? wrapUserData(userData) : userData,
+      userData: v.shutdown && !ssmDocument ? wrapUserData(userData) : userData,
+      ...(ssmDocument ? { ssm: ssmSpec(ssmDocument, ssmScript, v['ssm-parameters']) } : {}),
       ...(v['volume-size'] ? { volumeSizeGb: v['volume-size'] } : {}),
       name: renderName(v['name-template'], nameVariables(app, ctx.now ?? new Date(), env)),
       description:
@@ -320,4 +411,16 @@ export function getInputs(source: InputSource, ctx: Context = {}): BuildAmiInput
       imageTimeoutMs: v['image-timeout'],
     },
   };
+}
+
+/** The SSM command: the document, its parameters as lists of strings, and the script as `commands`. */
+function ssmSpec(document: string, script: string, params: unknown): SsmCommandSpec {
+  const parameters: Record<string, string[]> = Object.fromEntries(
+    Object.entries((params ?? {}) as Record<string, unknown>).map(([k, x]) => [
+      k,
+      (Array.isArray(x) ? x : [x]).map(String),
+    ]),
+  );
+  if (script.trim()) parameters.commands = scriptCommands(script);
+  return { document, parameters };
 }

@@ -43,14 +43,24 @@ export function resolveRegion(input: string | undefined, env: NodeJS.ProcessEnv 
   return region;
 }
 
-/** The endpoint to use, if any: the input, then AWS_ENDPOINT_URL_EC2, then AWS_ENDPOINT_URL. */
+/** The services hac calls; each has its own AWS_ENDPOINT_URL_<SERVICE> variable. */
+export type AwsService = 'EC2' | 'SSM';
+
+/**
+ * The endpoint to use, if any. EC2: the input, then AWS_ENDPOINT_URL_EC2, then AWS_ENDPOINT_URL.
+ * SSM: AWS_ENDPOINT_URL_SSM, then the input (emulators serve every service on one URL), then
+ * AWS_ENDPOINT_URL.
+ */
 export function resolveEndpoint(
   input: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
+  service: AwsService = 'EC2',
 ): string | undefined {
-  const value = [input, env.AWS_ENDPOINT_URL_EC2, env.AWS_ENDPOINT_URL].find(
-    (v) => v !== undefined && v.trim() !== '',
-  );
+  const order =
+    service === 'EC2'
+      ? [input, env.AWS_ENDPOINT_URL_EC2, env.AWS_ENDPOINT_URL]
+      : [env[`AWS_ENDPOINT_URL_${service}`], input, env.AWS_ENDPOINT_URL];
+  const value = order.find((v) => v !== undefined && v.trim() !== '');
   if (value === undefined) return undefined;
   const endpoint = value.trim();
   let url: URL;
@@ -71,10 +81,10 @@ export function resolveEndpoint(
   return endpoint;
 }
 
-/** The options an EC2Client is built with (pure, so tests can check them). */
-export function ec2ClientConfig(settings: AwsSettings & { region: string }) {
+/** The options an EC2Client (or, with `service`, another client) is built with (pure, so tests can check them). */
+export function ec2ClientConfig(settings: AwsSettings & { region: string }, service: AwsService = 'EC2') {
   const env = settings.env ?? process.env;
-  const endpoint = resolveEndpoint(settings.endpoint, env);
+  const endpoint = resolveEndpoint(settings.endpoint, env, service);
   return {
     region: settings.region,
     ...(endpoint ? { endpoint } : {}),

@@ -6,6 +6,7 @@ export {
   resolveEndpoint,
   DEFAULT_MAX_ATTEMPTS,
   type AwsSettings,
+  type AwsService,
 } from './client.js';
 export { KNOWN_REGIONS, REGION_PATTERN, REGION_EXPECTED, isValidRegion } from './regions.js';
 export { ID_PREFIXES, idPattern, isId, idExpected, type IdKind } from './ids.js';
@@ -23,6 +24,16 @@ export { awsErrorCode, isAwsError, hintFor, describeAwsError, awsCall, dryRun } 
 export * as awsInput from './inputs.js';
 export { buildNative, preflight, type Preflight } from './ami/native.js';
 export { stoppedSignal, consoleTail, type CompletionSignal, type SignalContext } from './ami/signal.js';
+// SSM provisioning is imported on demand (packages/aws/ami/ssm.ts), so user-data builds never load its client.
+export type { SsmSignalDeps } from './ami/ssm.js';
+export {
+  RUN_SHELL_SCRIPT,
+  RUN_SHELL_SCRIPT_PARAMETERS,
+  SSM_DOCUMENT,
+  SSM_DOCUMENT_EXPECTED,
+  scriptCommands,
+  type SsmCommandSpec,
+} from './ami/ssm-spec.js';
 export { sweepRun, sweptAnything, type SweepReport } from './ami/sweep.js';
 export {
   planRetention,
@@ -92,4 +103,4 @@ export {
   type BuildAmiDeps,
   type BuildAmiResult,
 } from './ami/action.js';
-export { runWaiter, WaiterCallError, type WaiterParams } from './waiters.js';
+export { runWaiter, WaiterCallError, waiterState, type WaiterParams } from './waiters.js';

@@ -1,8 +1,13 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 
+/** Any SDK v3 client (EC2, SSM). */
+export interface SendingClient {
+  send: (command: never) => Promise<unknown>;
+}
+
 /** What the SDK's waitUntil* functions take as their first argument. */
-export interface WaiterParams {
-  client: EC2Client;
+export interface WaiterParams<C = EC2Client> {
+  client: C;
   maxWaitTime: number;
   abortSignal?: AbortSignal;
 }
@@ -19,27 +24,27 @@ export class WaiterCallError extends Error {
  * waiters treat unknown errors as "not yet" and would keep polling until maxWaitTime). The poll's
  * error is thrown as WaiterCallError; other outcomes are the waiter's own.
  */
-export async function runWaiter<T>(
-  client: EC2Client,
+export async function runWaiter<T, C extends SendingClient = EC2Client>(
+  client: C,
   maxWaitTime: number,
   abortSignal: AbortSignal | undefined,
-  waiter: (params: WaiterParams) => Promise<T>,
+  waiter: (params: WaiterParams<C>) => Promise<T>,
 ): Promise<T> {
   const controller = new AbortController();
   const onParentAbort = () => controller.abort(abortSignal?.reason);
   if (abortSignal?.aborted) controller.abort(abortSignal.reason);
   abortSignal?.addEventListener('abort', onParentAbort, { once: true });
   let failure: unknown;
-  const guarded = Object.create(client) as EC2Client;
-  guarded.send = (async (command: Parameters<EC2Client['send']>[0]) => {
+  const guarded = Object.create(client) as C;
+  guarded.send = (async (command: never) => {
     try {
-      return await client.send(command as never);
+      return await client.send(command);
     } catch (err) {
       failure = err;
       controller.abort(new WaiterCallError(err));
       throw err;
     }
-  }) as EC2Client['send'];
+  }) as C['send'];
   try {
     return await waiter({ client: guarded, maxWaitTime, abortSignal: controller.signal });
   } catch (err) {
@@ -48,4 +53,16 @@ export async function runWaiter<T>(
   } finally {
     abortSignal?.removeEventListener('abort', onParentAbort);
   }
+}
+
+/**
+ * The state a failed waitUntil* call ended in. The SDK throws a plain Error whose name is
+ * TimeoutError or AbortError, and whose message is the waiter result as JSON.
+ */
+export function waiterState(err: unknown): 'TIMEOUT' | 'FAILURE' | 'ABORTED' | undefined {
+  if (!(err instanceof Error)) return undefined;
+  if (err.name === 'TimeoutError') return 'TIMEOUT';
+  if (err.name === 'AbortError') return 'ABORTED';
+  const state = /^\{"state":"(\w+)"/.exec(err.message)?.[1];
+  return state === 'TIMEOUT' || state === 'FAILURE' || state === 'ABORTED' ? state : undefined;
 }

@@ -82,7 +82,7 @@ export async function runBuildAmi(inputs: BuildAmiInputs, deps: BuildAmiDeps): P
   try {
     const result =
       inputs.engine === 'native'
-        ? await native(inputs, region, pool.get, deps)
+        ? await native(inputs, region, pool.get, deps, settings)
         : await packer(inputs, region, pool.get, deps);
     result.durationMs = clock() - started;
     deps.setOutputs({
@@ -121,6 +121,7 @@ async function native(
   region: string,
   ec2: (r: string) => import('@aws-sdk/client-ec2').EC2Client,
   deps: BuildAmiDeps,
+  settings: Omit<AwsSettings, 'region'>,
 ): Promise<BuildAmiResult> {
   if (!inputs.native)
     throw new ActionError('engine "native" needs its inputs', 'Set base-ami or base-ami-filters.');
@@ -133,12 +134,33 @@ async function native(
     // AWS tags snapshots at creation; emulators behind a custom endpoint (moto) do not support it.
     snapshotTagSpecification: !inputs.endpoint && !(deps.env ?? process.env).AWS_ENDPOINT_URL,
   };
-  const r = await buildNative(spec, {
-    ec2,
-    signal: deps.signal ?? stoppedSignal,
-    log: deps.log,
-    ...(deps.abortSignal ? { abortSignal: deps.abortSignal } : {}),
-  });
+  let signal = deps.signal ?? stoppedSignal;
+  let closeSignal = () => {};
+  if (!deps.signal && spec.ssm) {
+    // Loaded only for SSM builds, so user-data builds do not pay for the SSM client.
+    const { ssmClients, ssmSignal } = await import('./ssm.js');
+    const clients = ssmClients({ ...settings, region });
+    closeSignal = clients.destroy;
+    signal = ssmSignal(spec.ssm, {
+      ssm: clients.ssm,
+      ssmOnce: clients.ssmOnce,
+      runId: spec.runId,
+      maxAttempts: inputs.maxAttempts,
+      instanceProfile: spec.instanceProfile ?? '',
+      log: deps.log,
+    });
+  }
+  let r: Awaited<ReturnType<typeof buildNative>>;
+  try {
+    r = await buildNative(spec, {
+      ec2,
+      signal,
+      log: deps.log,
+      ...(deps.abortSignal ? { abortSignal: deps.abortSignal } : {}),
+    });
+  } finally {
+    closeSignal();
+  }
   return {
     name: r.name,
     region,

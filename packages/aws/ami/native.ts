@@ -27,7 +27,7 @@ import {
 import { applyRetention, type RetentionPlan } from './retention.js';
 import { sweepRun } from './sweep.js';
 import { waiterSeconds } from './signal.js';
-import { runWaiter, WaiterCallError } from '../waiters.js';
+import { runWaiter, WaiterCallError, waiterState } from '../waiters.js';
 import {
   PURPOSE,
   TAG_FAMILY,
@@ -88,7 +88,7 @@ async function waitAvailable(
         err.callError,
         `waiting for ${imageId} in ${region} to become available: DescribeImages`,
       );
-    const state = (err as { state?: string }).state;
+    const state = waiterState(err);
     throw new ActionError(
       `The image ${imageId} in ${region} did not become available (${state === 'TIMEOUT' ? `timed out after ${Math.round(spec.imageTimeoutMs / 1000)}s` : errorMessage(err).split('\n')[0]}).`,
       'Large volumes take longer to snapshot: raise "image-timeout". The image was deregistered and its snapshots deleted.',
@@ -120,6 +120,7 @@ export async function buildNative(spec: NativeBuildSpec, deps: BuildDeps): Promi
   let failure: unknown;
   try {
     const pf = await preflight(ec2, spec);
+    await deps.signal.preflight?.();
     const baseImageId = pf.base.ImageId as string;
     log(
       `Base AMI ${baseImageId} (${pf.base.Name ?? 'no name'}); VPC ${pf.vpcId}; DryRun RunInstances: ${pf.dryRun.RunInstances}, CreateSecurityGroup: ${pf.dryRun.CreateSecurityGroup}`,

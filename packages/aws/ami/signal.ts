@@ -1,7 +1,7 @@
 import { GetConsoleOutputCommand, waitUntilInstanceStopped, type EC2Client } from '@aws-sdk/client-ec2';
 import { ActionError } from '@hac/toolkit';
 import { describeAwsError } from '../errors.js';
-import { runWaiter, WaiterCallError } from '../waiters.js';
+import { runWaiter, WaiterCallError, waiterState } from '../waiters.js';
 import { FAILURE_MARKER } from './userdata.js';
 
 export interface SignalContext {
@@ -14,6 +14,8 @@ export interface SignalContext {
 /** How the build learns that provisioning finished. Resolves when it did; throws when it failed or timed out. */
 export interface CompletionSignal {
   readonly name: string;
+  /** Read-only checks before anything is created (e.g. that an SSM document exists and takes the parameters). */
+  preflight?(): Promise<void>;
   wait(ctx: SignalContext): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ export const stoppedSignal: CompletionSignal = {
       if (abortSignal?.aborted) throw err;
       if (err instanceof WaiterCallError)
         throw describeAwsError(err.callError, `waiting for ${instanceId} to stop: DescribeInstances`);
-      const state = (err as { state?: string }).state;
+      const state = waiterState(err);
       const tail = await consoleTail(ec2, instanceId);
       const what =
         state === 'TIMEOUT'

@@ -1,6 +1,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { Clock } from '@hac/toolkit';
 import type { CompletionSignal } from './signal.js';
+import type { SsmCommandSpec } from './ssm-spec.js';
 
 export type BaseAmi = { id: string } | { filters: Record<string, string[]>; owners: string[] };
 
@@ -18,8 +19,10 @@ export interface NativeBuildSpec {
   instanceProfile?: string;
   /** Extra security groups to attach besides the temporary one (which has no inbound rules). */
   securityGroupIds: string[];
-  /** Raw user data (already wrapped when requested). */
+  /** Raw user data (already wrapped when requested); may be empty with SSM provisioning. */
   userData: string;
+  /** Provision through SSM Run Command instead of a user-data power-off (needs instanceProfile). */
+  ssm?: SsmCommandSpec;
   volumeSizeGb?: number;
   /** The rendered AMI name. */
   name: string;

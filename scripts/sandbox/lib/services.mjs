@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   AWS,
   BASE_IMAGE_REPO,
@@ -110,8 +111,25 @@ async function motoHealth() {
   const text = await res.text();
   if (!res.ok || !text.includes('DescribeRegionsResponse'))
     throw new Error(`DescribeRegions -> HTTP ${res.status}`);
+  // and the SSM call that hac's launcher adds (an older moto started without it is restarted)
+  const ssm = await fetch(`${motoUrl()}/`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'AmazonSSM.DescribeInstanceInformation',
+      authorization: `AWS4-HMAC-SHA256 Credential=${AWS.accessKeyId}/20250101/${AWS.region}/ssm/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+    body: '{}',
+    signal: AbortSignal.timeout(3000),
+  });
+  const ssmText = await ssm.text();
+  if (!ssm.ok || !ssmText.includes('InstanceInformationList'))
+    throw new Error(`SSM DescribeInstanceInformation -> HTTP ${ssm.status}`);
   return true;
 }
+
+/** moto's server with the SSM agent's part played (scripts/sandbox/moto/server.py). */
+const MOTO_LAUNCHER = fileURLToPath(new URL('../moto/server.py', import.meta.url));
 
 export const moto = {
   name: 'moto',
@@ -120,7 +138,8 @@ export const moto = {
     return ensureDaemon({
       name: 'moto',
       start: () =>
-        startDaemon('moto', path.join(VENV_DIR, 'bin', 'moto_server'), [
+        startDaemon('moto', VENV_PYTHON, [
+          MOTO_LAUNCHER,
           '-H',
           '127.0.0.1',
           '-p',

@@ -1,0 +1,69 @@
+"""moto's server, plus the SSM call it lacks.
+
+moto implements SSM SendCommand, ListCommands and GetCommandInvocation, but not
+DescribeInstanceInformation, which is how a client learns that an instance's SSM
+agent is registered ("Online"). moto's instances never boot, so there is no agent:
+this plays its part. An EC2 instance that was launched with an IAM instance profile
+is reported Online while it is running and ConnectionLost while it is stopped;
+one without a profile never registers (as on AWS, where the agent cannot
+authenticate without one).
+"""
+
+import sys
+from datetime import datetime, timezone
+from typing import Any
+
+from moto.core.responses import ActionResult
+from moto.ec2.models import ec2_backends
+from moto.server import main
+from moto.ssm.responses import SimpleSystemManagerResponse
+
+PING = {"running": "Online", "stopping": "ConnectionLost", "stopped": "ConnectionLost"}
+
+
+def _instance_ids(response: SimpleSystemManagerResponse) -> set[str]:
+    ids: set[str] = set()
+    for f in response._get_param("Filters") or []:
+        if f.get("Key") in ("InstanceIds", "InstanceId"):
+            ids.update(f.get("Values") or [])
+    for f in response._get_param("InstanceInformationFilterList") or []:
+        if f.get("key") == "InstanceIds":
+            ids.update(f.get("valueSet") or [])
+    return ids
+
+
+def describe_instance_information(self: SimpleSystemManagerResponse) -> ActionResult:
+    wanted = _instance_ids(self)
+    backend = ec2_backends[self.current_account][self.region]
+    now = datetime.now(timezone.utc)
+    found: list[dict[str, Any]] = []
+    for instance in backend.all_instances():
+        if wanted and instance.id not in wanted:
+            continue
+        state = instance._state.name
+        if not getattr(instance, "iam_instance_profile", None) and not backend.iam_instance_profile_associations.get(instance.id):
+            continue
+        if state not in PING:
+            continue
+        found.append(
+            {
+                "InstanceId": instance.id,
+                "PingStatus": PING[state],
+                "LastPingDateTime": now,
+                "AgentVersion": "3.3.0.0",
+                "IsLatestVersion": True,
+                "PlatformType": "Linux",
+                "PlatformName": "Amazon Linux",
+                "PlatformVersion": "2023",
+                "ResourceType": "EC2Instance",
+                "IPAddress": instance.private_ip,
+                "ComputerName": f"{instance.id}.internal",
+            }
+        )
+    return ActionResult({"InstanceInformationList": found})
+
+
+SimpleSystemManagerResponse.describe_instance_information = describe_instance_information  # type: ignore[attr-defined]
+
+if __name__ == "__main__":
+    sys.exit(main())
