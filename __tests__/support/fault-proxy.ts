@@ -1,12 +1,14 @@
-// An HTTP proxy in front of moto (the EC2 Query API over HTTP) for tests and benchmarks.
-// It logs every request (its Action, from the form body, and its region, from the SigV4 scope)
-// and fails chosen calls: RequestLimitExceeded (HTTP 503 with EC2's XML error body), a 500
-// InternalError, or a dropped connection (before or after moto handled the request).
+// An HTTP proxy in front of moto for tests and benchmarks: the EC2 Query API (form bodies, XML
+// errors) and JSON-protocol services such as SSM (X-Amz-Target, JSON bodies and errors).
+// It logs every request (its Action, from the form body or the target header, and its region,
+// from the SigV4 scope) and fails chosen calls: throttling (EC2: HTTP 503 RequestLimitExceeded;
+// JSON: HTTP 400 ThrottlingException), a 500, a dropped connection (before or after moto handled
+// the request), or a canned answer for states moto never reaches (a failed SSM command).
 // Point the SDK at `proxy.url` with the `endpoint` input or AWS_ENDPOINT_URL.
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 
-export type FaultKind = 'throttle' | '500' | 'drop' | 'drop-after';
+export type FaultKind = 'throttle' | '500' | 'drop' | 'drop-after' | 'respond';
 
 export interface FaultRule {
   /** The EC2 Action to fail, e.g. RunInstances. */
@@ -18,6 +20,8 @@ export interface FaultRule {
   times?: number;
   /** Only requests signed for this region. */
   region?: string;
+  /** kind 'respond': the HTTP 200 body to answer with (JSON for JSON-protocol services). */
+  body?: unknown;
 }
 
 export interface LoggedRequest {
@@ -28,6 +32,8 @@ export interface LoggedRequest {
   fault?: FaultKind;
   /** Form parameters (values of secrets are not expected here: EC2 calls carry none). */
   params: Record<string, string>;
+  /** The parsed body of a JSON-protocol request (SSM). */
+  json?: Record<string, unknown>;
 }
 
 export interface FaultProxy {
@@ -57,8 +63,13 @@ function regionOf(auth: string | undefined): string | undefined {
   return auth ? /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(auth)?.[1] : undefined;
 }
 
-interface ActiveRule extends Required<Omit<FaultRule, 'region'>> {
+export function jsonError(code: string, message: string): string {
+  return JSON.stringify({ __type: code, message });
+}
+
+interface ActiveRule extends Required<Omit<FaultRule, 'region' | 'body'>> {
   region?: string;
+  body?: unknown;
   seen: number;
   fired: number;
 }
@@ -113,22 +124,51 @@ export async function startFaultProxy(target: string, opts: { port?: number } = 
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const params = Object.fromEntries(new URLSearchParams(body.toString('utf8')));
-      const action =
-        params.Action ??
-        new URL(req.url ?? '/', 'http://x').searchParams.get('Action') ??
-        `${req.method} ${req.url}`;
+      const target = req.headers['x-amz-target'];
+      const isJson = typeof target === 'string';
+      let json: Record<string, unknown> | undefined;
+      if (isJson) {
+        try {
+          json = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
+        } catch {
+          json = {};
+        }
+      }
+      const params = isJson ? {} : Object.fromEntries(new URLSearchParams(body.toString('utf8')));
+      const action = isJson
+        ? (target.split('.').pop() ?? target)
+        : (params.Action ??
+          new URL(req.url ?? '/', 'http://x').searchParams.get('Action') ??
+          `${req.method} ${req.url}`);
       const region = regionOf(req.headers.authorization);
       const rule = pick(action, region);
-      requests.push({ action, region, at: Date.now(), params, ...(rule ? { fault: rule.kind } : {}) });
+      requests.push({
+        action,
+        region,
+        at: Date.now(),
+        params,
+        ...(json ? { json } : {}),
+        ...(rule ? { fault: rule.kind } : {}),
+      });
+      const errorReply = (status: number, code: string, message: string) => {
+        res.writeHead(status, { 'content-type': isJson ? 'application/x-amz-json-1.1' : 'text/xml' });
+        res.end(isJson ? jsonError(code, message) : ec2ErrorXml(code, message));
+      };
       switch (rule?.kind) {
         case 'throttle':
-          res.writeHead(503, { 'content-type': 'text/xml' });
-          res.end(ec2ErrorXml('RequestLimitExceeded', 'Request limit exceeded.'));
+          if (isJson) errorReply(400, 'ThrottlingException', 'Rate exceeded');
+          else errorReply(503, 'RequestLimitExceeded', 'Request limit exceeded.');
           return;
         case '500':
-          res.writeHead(500, { 'content-type': 'text/xml' });
-          res.end(ec2ErrorXml('InternalError', 'An internal error has occurred.'));
+          errorReply(
+            500,
+            isJson ? 'InternalServerError' : 'InternalError',
+            'An internal error has occurred.',
+          );
+          return;
+        case 'respond':
+          res.writeHead(200, { 'content-type': isJson ? 'application/x-amz-json-1.1' : 'text/xml' });
+          res.end(typeof rule.body === 'string' ? rule.body : JSON.stringify(rule.body ?? {}));
           return;
         case 'drop':
           req.socket.destroy();

@@ -34,6 +34,13 @@ const good = (): Record<string, string> => ({
   region: 'us-east-1',
 });
 
+/** SSM Run Command provisioning instead of user data. */
+const ssm = (): Record<string, string> => ({
+  'user-data': '',
+  'iam-instance-profile': 'hac-build',
+  'ssm-commands': 'echo provision',
+});
+
 async function attempt(raw: Record<string, string>, env: NodeJS.ProcessEnv = {}) {
   sb.proxy.clearLog();
   const state = memoryState();
@@ -180,6 +187,66 @@ describe('build-ami bad inputs: one clear InputError, zero AWS requests', () => 
       /name=value/,
     ],
     ['native with a template', { template: 't.pkr.hcl' }, 'template', /engine "native"/],
+    [
+      'SSM commands without an instance profile',
+      { 'user-data': '', 'ssm-commands': 'apt-get install -y nginx' },
+      'iam-instance-profile',
+      /AmazonSSMManagedInstanceCore/,
+    ],
+    [
+      'ssm-commands and ssm-commands-file together',
+      { ...ssm(), 'ssm-commands-file': 'provision.sh' },
+      'ssm-commands-file',
+      /not both/,
+    ],
+    [
+      'missing ssm-commands file',
+      { ...ssm(), 'ssm-commands': '', 'ssm-commands-file': 'nope.sh' },
+      'ssm-commands-file',
+      /existing file/,
+    ],
+    [
+      'AWS-RunShellScript without a script',
+      { ...ssm(), 'ssm-commands': '', 'ssm-document': 'AWS-RunShellScript' },
+      'ssm-commands',
+      /shell script/,
+    ],
+    [
+      'unknown parameter of AWS-RunShellScript',
+      { ...ssm(), 'ssm-parameters': 'workingDir: /opt' },
+      'ssm-parameters',
+      /commands, workingDirectory, executionTimeout/,
+    ],
+    [
+      'a commands parameter beside ssm-commands',
+      { ...ssm(), 'ssm-parameters': 'commands: [echo]' },
+      'ssm-parameters',
+      /no "commands" parameter/,
+    ],
+    [
+      'ssm-parameters not a map of values',
+      { ...ssm(), 'ssm-parameters': 'a: {b: c}' },
+      'ssm-parameters',
+      /YAML map of document parameter names/,
+    ],
+    [
+      'bad SSM document name',
+      { ...ssm(), 'ssm-document': 'my doc!' },
+      'ssm-document',
+      /SSM Command document/,
+    ],
+    [
+      'ssm-parameters without SSM provisioning',
+      { 'ssm-parameters': 'workingDirectory: /opt' },
+      'ssm-parameters',
+      /nothing without "ssm-commands"/,
+    ],
+    [
+      'packer with SSM inputs',
+      { engine: 'packer', 'base-ami': '', 'user-data': '', template: 't.pkr.hcl', 'ssm-commands': 'echo' },
+      'ssm-commands',
+      /engine "packer"/,
+    ],
   ])('%s', async (_title, over, inputName, expected) => {
     const { error, writes } = await attempt({ ...good(), ...over });
     expect(error).toBeInstanceOf(InputError);

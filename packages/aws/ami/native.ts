@@ -119,8 +119,8 @@ export async function buildNative(spec: NativeBuildSpec, deps: BuildDeps): Promi
   let result: BuildResult | undefined;
   let failure: unknown;
   try {
-    const pf = await preflight(ec2, spec);
     await deps.signal.preflight?.();
+    const pf = await preflight(ec2, spec);
     const baseImageId = pf.base.ImageId as string;
     log(
       `Base AMI ${baseImageId} (${pf.base.Name ?? 'no name'}); VPC ${pf.vpcId}; DryRun RunInstances: ${pf.dryRun.RunInstances}, CreateSecurityGroup: ${pf.dryRun.CreateSecurityGroup}`,

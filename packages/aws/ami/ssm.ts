@@ -91,18 +91,18 @@ export function sendCommandInput(
   };
 }
 
-/** The errors worth another SendCommand: throttling, 5xx, and connections that failed or were dropped. */
+/**
+ * The errors worth another SendCommand: throttling, 5xx, and requests that got no answer at all
+ * (a refused, reset or timed-out connection), which may or may not have reached SSM.
+ */
 export function isRetryableSsmError(err: unknown): boolean {
   const code = awsErrorCode(err) ?? '';
   const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-  return (
-    /^(ThrottlingException|Throttling|TooManyRequestsException|RequestLimitExceeded|InternalServerError|InternalFailure|ServiceUnavailable)$/.test(
-      code,
-    ) ||
-    /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|TimeoutError|RequestTimeout|AbortError)$/.test(code) ||
-    (status !== undefined && status >= 500) ||
-    (status === undefined && (err as { $retryable?: unknown })?.$retryable !== undefined)
-  );
+  if (/^(ThrottlingException|Throttling|TooManyRequestsException|RequestLimitExceeded)$/.test(code))
+    return true;
+  if (status !== undefined) return status >= 500;
+  // No HTTP answer: a network failure, unless the request never left (no credentials, a bad input).
+  return !/^(CredentialsProviderError|ValidationException|TypeError|AbortError)$/.test(code);
 }
 
 /** The parameters a document declares, and which of them are required (no default value). */

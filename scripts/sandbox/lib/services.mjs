@@ -138,13 +138,7 @@ export const moto = {
     return ensureDaemon({
       name: 'moto',
       start: () =>
-        startDaemon('moto', VENV_PYTHON, [
-          MOTO_LAUNCHER,
-          '-H',
-          '127.0.0.1',
-          '-p',
-          String(PORTS.moto),
-        ]),
+        startDaemon('moto', VENV_PYTHON, [MOTO_LAUNCHER, '-H', '127.0.0.1', '-p', String(PORTS.moto)]),
       health: motoHealth,
     });
   },
