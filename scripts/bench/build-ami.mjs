@@ -4,8 +4,10 @@
 //   - wall time of a whole build (process start to exit);
 //   - waiter polling: gaps between repeated Describe* polls when the instance stops 5 s late
 //     (must be >= the SDK waiter's 15 s minimum delay);
-//   - bundle size of build-ami (index.js, post.js).
-// moto's instances do not boot: the proxy plays the instance and stops it after RunInstances.
+//   - bundle size of build-ami (index.js, post.js);
+//   - the calls of an SSM Run Command build (EC2 and SSM), and its wall time.
+// moto's instances do not boot: for user-data builds the proxy plays the instance and stops it
+// after RunInstances; SSM builds need no stand-in (the sandbox's moto reports them Online).
 // Usage: node scripts/bench/build-ami.mjs [distDir]
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,6 +15,12 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { URLSearchParams, fileURLToPath } from 'node:url';
+import {
+  AddRoleToInstanceProfileCommand,
+  CreateInstanceProfileCommand,
+  CreateRoleCommand,
+  IAMClient,
+} from '@aws-sdk/client-iam';
 import {
   DeregisterImageCommand,
   DescribeImagesCommand,
@@ -41,7 +49,11 @@ async function instanceProxy(target, ec2, stopDelayMs) {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const action = new URLSearchParams(body.toString('utf8')).get('Action') ?? `${req.method} ${req.url}`;
+      const target = req.headers['x-amz-target'];
+      const action =
+        typeof target === 'string'
+          ? `SSM ${target.split('.').pop()}`
+          : (new URLSearchParams(body.toString('utf8')).get('Action') ?? `${req.method} ${req.url}`);
       const dryRun = /(^|&)DryRun=true/.test(body.toString('utf8'));
       log.push({ action, at: Date.now(), dryRun });
       const up = http.request(
@@ -57,7 +69,7 @@ async function instanceProxy(target, ec2, stopDelayMs) {
           r.on('data', (c) => out.push(c));
           r.on('end', async () => {
             const text = Buffer.concat(out).toString('utf8');
-            if (action === 'RunInstances' && !dryRun && r.statusCode === 200) {
+            if (action === 'RunInstances' && !dryRun && r.statusCode === 200 && stopDelayMs >= 0) {
               const id = /<instanceId>(i-[0-9a-f]+)<\/instanceId>/.exec(text)?.[1];
               const stop = () => ec2.send(new StopInstancesCommand({ InstanceIds: [id] })).catch(() => {});
               if (id && stopDelayMs === 0) await stop();
@@ -126,7 +138,7 @@ export async function run({
   const dir = bundleDir(repoRoot, distDir);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-bench-build-ami-run-'));
 
-  async function build(label, stopDelayMs) {
+  async function build(label, stopDelayMs, inputs = { 'INPUT_USER-DATA': '#!/bin/bash\necho provision\n' }) {
     const proxy = await instanceProxy(sb.AWS_ENDPOINT_URL, ec2, stopDelayMs);
     const runId = `bench-${label}-${Date.now().toString(36)}`;
     const outFile = path.join(tmp, `${runId}.out`);
@@ -143,7 +155,7 @@ export async function run({
       INPUT_APP: 'bench',
       'INPUT_RUN-ID': runId,
       'INPUT_BASE-AMI': base,
-      'INPUT_USER-DATA': '#!/bin/bash\necho provision\n',
+      ...inputs,
       'INPUT_NAME-TEMPLATE': `{{app}}-${runId}`,
       INPUT_KEEP: '1',
       INPUT_FAMILY: 'bench-build-ami',
@@ -158,6 +170,22 @@ export async function run({
   const builds = [];
   for (let i = 0; i < RUNS; i++) builds.push(await build(`b${i}`, 0));
   const delayed = await build('delayed', 5000);
+
+  // SSM Run Command provisioning: an instance profile (moto checks that it exists), no stand-in.
+  const iam = new IAMClient({ region, endpoint: sb.AWS_ENDPOINT_URL, credentials });
+  const profile = `hac-bench-ssm-${Date.now().toString(36)}`;
+  await iam.send(new CreateRoleCommand({ RoleName: profile, AssumeRolePolicyDocument: '{}' }));
+  await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: profile }));
+  await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: profile, RoleName: profile }));
+  iam.destroy();
+  const ssmBuild = await build('ssm', -1, {
+    'INPUT_IAM-INSTANCE-PROFILE': profile,
+    'INPUT_SSM-COMMANDS': 'set -e\necho provision\n',
+  });
+  const ssmCounts = {};
+  for (const c of ssmBuild.log) ssmCounts[c.action] = (ssmCounts[c.action] ?? 0) + 1;
+  const ssmOnly = Object.entries(ssmCounts).filter(([a]) => a.startsWith('SSM '));
+  const ssmCalls = ssmOnly.reduce((n, [, c]) => n + c, 0);
 
   const counts = {};
   for (const c of builds.at(-1).log) counts[c.action] = (counts[c.action] ?? 0) + 1;
@@ -193,6 +221,7 @@ export async function run({
     `- Wall time per build (process start to exit, ${RUNS} runs): median **${walls[Math.floor(walls.length / 2)]} ms** (min ${walls[0]}, max ${walls.at(-1)}).`,
     `- Waiter schedule: with the instance stopping 5 s after launch, the InstanceStopped waiter polled ${waiterPolls.length} times; the smallest gap between its polls was **${minGap === null ? 'n/a' : `${(minGap / 1000).toFixed(1)} s`}** (SDK minimum 15 s). That build took ${(delayed.ms / 1000).toFixed(1)} s.`,
     `- Bundle: index.js ${sizes['index.js'].toLocaleString('en')} bytes, post.js ${sizes['post.js'].toLocaleString('en')} bytes.`,
+    `- SSM Run Command build: **${ssmBuild.log.length - ssmCalls} EC2 + ${ssmCalls} SSM calls** (${ssmOnly.map(([a, n]) => `${a.slice(4)} ${n}`).join(', ')}), ${(ssmBuild.ms / 1000).toFixed(1)} s wall; SendCommand is sent once.`,
     '',
     '| EC2 action | calls per build |',
     '| --- | ---: |',
@@ -210,6 +239,7 @@ export async function run({
       waiterPolls: waiterPolls.length,
       minWaiterGapMs: minGap,
       delayedBuildMs: delayed.ms,
+      ssm: { calls: ssmBuild.log.length, ssmCalls, byAction: ssmCounts, wallMs: ssmBuild.ms },
       bytes: sizes,
     },
   };
