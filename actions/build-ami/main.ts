@@ -1,10 +1,10 @@
 import { cancellationSignal, envInputs, group, info, runAction, runnerState, setOutputs } from '@hac/toolkit';
-import { runBuildAmi } from '@hac/aws';
+import { buildAmiMain } from '@hac/aws';
 import { getInputs } from './inputs.js';
 
 void runAction(async () => {
   const inputs = getInputs(envInputs());
-  await runBuildAmi(inputs, {
+  await buildAmiMain(inputs, {
     state: runnerState,
     setOutputs: (o) => setOutputs(o),
     writeSummary: (s) => s.write(),

@@ -1,6 +1,6 @@
 import { info, runAction, runnerState, warning } from '@hac/toolkit';
-import { postBuildAmi } from '@hac/aws';
+import { buildAmiPost } from '@hac/aws';
 
 void runAction(async () => {
-  await postBuildAmi({ state: runnerState, log: info, warn: (m) => warning(m) });
+  await buildAmiPost({ state: runnerState, log: info, warn: (m) => warning(m) });
 });

@@ -93,6 +93,7 @@ export {
   type PackerRunDeps,
 } from './packer/run.js';
 export * from './eip/index.js';
+export { buildAmiMain, buildAmiPost } from './ami/entry.js';
 export {
   runBuildAmi,
   postBuildAmi,

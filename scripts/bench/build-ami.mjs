@@ -217,7 +217,7 @@ export async function run({
   const markdown = [
     `Native engine, bundle \`dist/build-ami/index.js\` run as the runner runs it, against moto through a counting proxy; keep: 1 (retention runs every build). moto's instances stop as soon as they launch (the proxy plays the instance).`,
     '',
-    `- EC2 API calls per build: **${total}** (including 2 DryRun calls and retention; retention reads every launch template's versions: one DescribeLaunchTemplateVersions per launch template in the region, ${counts.DescribeLaunchTemplateVersions ?? 0} here because the shared moto holds that many).`,
+    `- EC2 API calls per build: **${total}** (including 2 DryRun calls and retention; retention reads every launch template's versions: one DescribeLaunchTemplateVersions per launch template in the region: ${counts.DescribeLaunchTemplateVersions ?? 0} here, as many as the shared moto holds).`,
     `- Wall time per build (process start to exit, ${RUNS} runs): median **${walls[Math.floor(walls.length / 2)]} ms** (min ${walls[0]}, max ${walls.at(-1)}).`,
     `- Waiter schedule: with the instance stopping 5 s after launch, the InstanceStopped waiter polled ${waiterPolls.length} times; the smallest gap between its polls was **${minGap === null ? 'n/a' : `${(minGap / 1000).toFixed(1)} s`}** (SDK minimum 15 s). That build took ${(delayed.ms / 1000).toFixed(1)} s.`,
     `- Bundle: index.js ${sizes['index.js'].toLocaleString('en')} bytes, post.js ${sizes['post.js'].toLocaleString('en')} bytes.`,
