@@ -51,6 +51,8 @@ export {
 } from './client.js';
 export {
   loadKubeConfig,
+  openAccess,
+  type ClusterAccess,
   writeKubeconfigFile,
   removeKubeconfigFile,
   connect,
@@ -186,3 +188,10 @@ export type {
   Progress as BlueGreenProgress,
   Verdict,
 } from './bluegreen/types.js';
+export {
+  directTransport,
+  kubeconfigFile,
+  readDirectAccess,
+  type DirectAccess,
+  type DirectResult,
+} from './direct.js';

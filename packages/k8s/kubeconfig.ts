@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ActionError } from '@hac/toolkit';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { countingTransport, kubeTransport, type Transport } from './transport.js';
+import { directTransport, kubeconfigFile, readDirectAccess } from './direct.js';
 
 /** Writes kubeconfig text to a private file; returns its path. */
 export function writeKubeconfigFile(
@@ -65,10 +66,59 @@ export async function loadKubeConfig(opts: AccessOptions = {}): Promise<KubeConf
   return kc;
 }
 
+export interface ClusterAccess {
+  transport: Transport;
+  /** The context in use. */
+  context: string;
+  /** The context's namespace, if it names one. */
+  namespace?: string;
+  /** How the apiserver is reached: directly (node:https) or through client-node's KubeConfig. */
+  via: 'direct' | 'client-node';
+  /** Why the direct path did not apply. */
+  fallback?: string;
+}
+
+/**
+ * Access to the selected context. Plain kubeconfigs (a CA, and a token or client certificate) are
+ * read directly; anything else goes through client-node's KubeConfig. HAC_K8S_CLIENT=client-node
+ * forces the latter.
+ */
+export async function openAccess(
+  opts: AccessOptions & { env?: NodeJS.ProcessEnv } = {},
+): Promise<ClusterAccess> {
+  const env = opts.env ?? process.env;
+  let fallback = 'HAC_K8S_CLIENT=client-node';
+  if (env.HAC_K8S_CLIENT !== 'client-node') {
+    const file = kubeconfigFile(opts.kubeconfigPath, env);
+    const direct =
+      typeof file === 'string'
+        ? readDirectAccess(fs.readFileSync(file, 'utf8'), file, opts.context)
+        : file;
+    if ('access' in direct) {
+      return {
+        transport: directTransport(direct.access, opts.userAgent ?? 'hac'),
+        context: direct.access.context,
+        ...(direct.access.namespace ? { namespace: direct.access.namespace } : {}),
+        via: 'direct',
+      };
+    }
+    fallback = direct.fallback;
+  }
+  const kc = await loadKubeConfig(opts);
+  const context = kc.getCurrentContext();
+  const namespace = kc.getContextObject(context)?.namespace;
+  return {
+    transport: await kubeTransport(kc, opts.userAgent ?? 'hac'),
+    context,
+    ...(namespace ? { namespace } : {}),
+    via: 'client-node',
+    fallback,
+  };
+}
+
 /** A counted Transport for the selected context. */
 export async function connect(
   opts: AccessOptions = {},
 ): Promise<Transport & { count: number; log: string[] }> {
-  const kc = await loadKubeConfig(opts);
-  return countingTransport(await kubeTransport(kc, opts.userAgent ?? 'hac'));
+  return countingTransport((await openAccess(opts)).transport);
 }

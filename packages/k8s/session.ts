@@ -2,8 +2,8 @@
 // cancellation signal, and a client with retries.
 import { info, maskSecret, type Sleep } from '@hac/toolkit';
 import { KubeClient } from './client.js';
-import { loadKubeConfig, removeKubeconfigFile, writeKubeconfigFile } from './kubeconfig.js';
-import { countingTransport, kubeTransport, type Transport } from './transport.js';
+import { openAccess, removeKubeconfigFile, writeKubeconfigFile } from './kubeconfig.js';
+import { countingTransport, type Transport } from './transport.js';
 
 export interface SessionOptions {
   /** kubeconfig text from the input (secret); written 0600 under RUNNER_TEMP. */
@@ -46,10 +46,15 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     transport = opts.transport;
   } else {
     try {
-      const kc = await loadKubeConfig({ kubeconfigPath, context: opts.context || undefined });
-      context = kc.getCurrentContext();
-      if (!namespace) namespace = kc.getContextObject(context)?.namespace ?? '';
-      transport = await kubeTransport(kc, opts.userAgent ?? 'hac');
+      const access = await openAccess({
+        ...(kubeconfigPath ? { kubeconfigPath } : {}),
+        ...(opts.context ? { context: opts.context } : {}),
+        userAgent: opts.userAgent ?? 'hac',
+      });
+      context = access.context;
+      if (!namespace) namespace = access.namespace ?? '';
+      transport = access.transport;
+      if (access.fallback) info(`Kubeconfig read by client-node: ${access.fallback}`);
     } catch (err) {
       removeKubeconfigFile(wrote);
       throw err;

@@ -1,0 +1,216 @@
+// The direct path to the apiserver for kubeconfigs that need no plugin: a server URL, a CA, and a
+// bearer token or a client certificate (what azure/k8s-set-context, `kwokctl`, `kind` and
+// ServiceAccount kubeconfigs contain). It reads the file with `yaml` and talks through node:https,
+// so the common case never loads @kubernetes/client-node (about half a second of start-up).
+// Anything else (exec and auth-provider plugins, proxies, impersonation, several KUBECONFIG files,
+// in-cluster config) returns a reason, and the caller falls back to client-node's KubeConfig.
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { buildUrl, type HttpRequest, type HttpResponse, type Transport } from './transport.js';
+
+export interface DirectAccess {
+  server: string;
+  context: string;
+  namespace?: string;
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  token?: string;
+  tokenFile?: string;
+  insecureSkipTlsVerify: boolean;
+  tlsServerName?: string;
+}
+
+export type DirectResult = { access: DirectAccess } | { fallback: string };
+
+const CLUSTER_FIELDS = new Set([
+  'server',
+  'certificate-authority',
+  'certificate-authority-data',
+  'insecure-skip-tls-verify',
+  'tls-server-name',
+  'extensions',
+]);
+const USER_FIELDS = new Set([
+  'client-certificate',
+  'client-certificate-data',
+  'client-key',
+  'client-key-data',
+  'token',
+  'tokenFile',
+  'extensions',
+]);
+
+interface Named<T> {
+  name?: string;
+  cluster?: T;
+  user?: T;
+  context?: T;
+}
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Which kubeconfig file the default chain would read: the option, a single KUBECONFIG path, ~/.kube/config. */
+export function kubeconfigFile(
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  home = os.homedir(),
+): string | { fallback: string } {
+  if (explicit) return explicit;
+  const list = (env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean);
+  if (list.length > 1) return { fallback: 'KUBECONFIG lists several files (merged by client-node)' };
+  const file = list[0] ?? path.join(home, '.kube', 'config');
+  if (!fs.existsSync(file)) return { fallback: `no kubeconfig at ${file} (in-cluster or error)` };
+  return file;
+}
+
+/**
+ * Reads a kubeconfig for the direct path (pure apart from reading the files it names). Returns the
+ * access for the context, or why the direct path does not apply.
+ */
+export function readDirectAccess(text: string, file: string, context?: string): DirectResult {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch {
+    return { fallback: 'not YAML' };
+  }
+  if (!isObj(doc)) return { fallback: 'not a kubeconfig map' };
+  const ctxName = context || (typeof doc['current-context'] === 'string' ? doc['current-context'] : '');
+  if (!ctxName) return { fallback: 'no current context' };
+  const find = (list: unknown, name: unknown, key: 'cluster' | 'user' | 'context'): Obj | undefined => {
+    if (!Array.isArray(list)) return undefined;
+    const hit = (list as Named<unknown>[]).find((e) => isObj(e) && e.name === name);
+    const v = hit?.[key];
+    return isObj(v) ? v : hit && v === undefined && key === 'user' ? {} : undefined;
+  };
+  const ctx = find(doc.contexts, ctxName, 'context');
+  if (!ctx) return { fallback: `no context "${ctxName}"` };
+  const cluster = find(doc.clusters, ctx.cluster, 'cluster');
+  if (!cluster) return { fallback: `no cluster "${String(ctx.cluster)}"` };
+  const user = ctx.user === undefined ? {} : find(doc.users, ctx.user, 'user');
+  if (!user) return { fallback: `no user "${String(ctx.user)}"` };
+  const odd =
+    Object.keys(cluster).find((k) => !CLUSTER_FIELDS.has(k)) ??
+    Object.keys(user).find((k) => !USER_FIELDS.has(k));
+  if (odd) return { fallback: `uses "${odd}"` };
+  if (typeof cluster.server !== 'string' || !/^https?:\/\//.test(cluster.server))
+    return { fallback: 'no http(s) server' };
+  const dir = path.dirname(path.resolve(file));
+  const bytes = (data: unknown, ref: unknown): Buffer | undefined => {
+    if (typeof data === 'string' && data) return Buffer.from(data, 'base64');
+    if (typeof ref === 'string' && ref) return fs.readFileSync(path.resolve(dir, ref));
+    return undefined;
+  };
+  try {
+    const access: DirectAccess = {
+      server: cluster.server,
+      context: ctxName,
+      insecureSkipTlsVerify: cluster['insecure-skip-tls-verify'] === true,
+    };
+    if (typeof ctx.namespace === 'string' && ctx.namespace) access.namespace = ctx.namespace;
+    const ca = bytes(cluster['certificate-authority-data'], cluster['certificate-authority']);
+    const cert = bytes(user['client-certificate-data'], user['client-certificate']);
+    const key = bytes(user['client-key-data'], user['client-key']);
+    if (ca) access.ca = ca;
+    if (cert) access.cert = cert;
+    if (key) access.key = key;
+    if (typeof user.token === 'string' && user.token) access.token = user.token;
+    if (typeof user.tokenFile === 'string' && user.tokenFile)
+      access.tokenFile = path.resolve(dir, user.tokenFile);
+    if (typeof cluster['tls-server-name'] === 'string') access.tlsServerName = cluster['tls-server-name'];
+    return { access };
+  } catch (err) {
+    return { fallback: `cannot read a file it names (${(err as Error).message})` };
+  }
+}
+
+function parseBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** A Transport over node:http(s) with the access's TLS material and bearer token. */
+export function directTransport(access: DirectAccess, userAgent = 'hac'): Transport {
+  const secure = access.server.startsWith('https:');
+  const agent = secure
+    ? new https.Agent({
+        keepAlive: true,
+        ...(access.ca ? { ca: access.ca } : {}),
+        ...(access.cert ? { cert: access.cert } : {}),
+        ...(access.key ? { key: access.key } : {}),
+        ...(access.tlsServerName ? { servername: access.tlsServerName } : {}),
+        rejectUnauthorized: !access.insecureSkipTlsVerify,
+      })
+    : new http.Agent({ keepAlive: true });
+
+  function token(): string | undefined {
+    // A token file is re-read on every request: projected ServiceAccount tokens rotate.
+    if (access.tokenFile) return fs.readFileSync(access.tokenFile, 'utf8').trim();
+    return access.token;
+  }
+
+  function send(req: HttpRequest): Promise<http.IncomingMessage> {
+    const url = buildUrl(access.server, req.path, req.query);
+    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': userAgent };
+    const bearer = token();
+    if (bearer) headers.Authorization = `Bearer ${bearer}`;
+    let body: string | undefined;
+    if (req.body !== undefined) {
+      headers['Content-Type'] = req.contentType ?? 'application/json';
+      body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+      headers['Content-Length'] = String(Buffer.byteLength(body));
+    }
+    return new Promise((resolve, reject) => {
+      const r = (secure ? https : http).request(url, {
+        method: req.method,
+        headers,
+        agent,
+        ...(req.signal ? { signal: req.signal } : {}),
+      });
+      r.on('response', resolve);
+      r.on('error', reject);
+      r.end(body);
+    });
+  }
+
+  async function text(res: http.IncomingMessage): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  return {
+    server: access.server,
+    async request(req): Promise<HttpResponse> {
+      const res = await send(req);
+      return { status: res.statusCode ?? 0, body: parseBody(await text(res)) };
+    },
+    async stream(req, onLine): Promise<HttpResponse> {
+      const res = await send(req);
+      if (res.statusCode !== 200) return { status: res.statusCode ?? 0, body: parseBody(await text(res)) };
+      res.setEncoding('utf8');
+      let buffered = '';
+      for await (const chunk of res) {
+        buffered += chunk as string;
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl).trim();
+          buffered = buffered.slice(nl + 1);
+          if (line) onLine(parseBody(line));
+        }
+      }
+      if (buffered.trim()) onLine(parseBody(buffered.trim()));
+      return { status: 200, body: undefined };
+    },
+  };
+}
