@@ -181,6 +181,15 @@ export function getInputs(source: InputSource, ctx: Context = {}): BuildAmiInput
       if (given(a) && given(b))
         problems.add(b, raw(b).trim(), `not both "${a}" and "${b}": give one of them`);
     };
+    /** The text of an inline input, or of the workspace file its *-file twin names. */
+    const inlineOrFile = (inline: string, fileInput: string): string => {
+      if (!given(fileInput)) return given(inline) ? raw(inline) : '';
+      if (failed.has(fileInput)) return '';
+      const file = resolve(raw(fileInput).trim());
+      if (fs.existsSync(file) && fs.statSync(file).isFile()) return fs.readFileSync(file, 'utf8');
+      problems.add(fileInput, raw(fileInput).trim(), 'an existing file (relative to the workspace)');
+      return '';
+    };
     if (v.engine === 'native') {
       exclusive(Inputs.baseAmi, Inputs.baseAmiFilters);
       exclusive(Inputs.userData, Inputs.userDataFile);
@@ -214,16 +223,7 @@ export function getInputs(source: InputSource, ctx: Context = {}): BuildAmiInput
             '',
             'an instance profile with the AmazonSSMManagedInstanceCore policy (SSM Run Command provisioning needs one)',
           );
-        if (given(Inputs.ssmCommandsFile) && !failed.has(Inputs.ssmCommandsFile)) {
-          const file = resolve(raw(Inputs.ssmCommandsFile).trim());
-          if (!fs.existsSync(file) || !fs.statSync(file).isFile())
-            problems.add(
-              Inputs.ssmCommandsFile,
-              raw(Inputs.ssmCommandsFile).trim(),
-              'an existing file (relative to the workspace)',
-            );
-          else ssmScript = fs.readFileSync(file, 'utf8');
-        } else if (given(Inputs.ssmCommands)) ssmScript = raw(Inputs.ssmCommands);
+        ssmScript = inlineOrFile(Inputs.ssmCommands, Inputs.ssmCommandsFile);
         const params = (v['ssm-parameters'] ?? {}) as Record<string, unknown>;
         if ('commands' in params && (given(Inputs.ssmCommands) || given(Inputs.ssmCommandsFile)))
           problems.add(
@@ -253,16 +253,7 @@ export function getInputs(source: InputSource, ctx: Context = {}): BuildAmiInput
           raw(Inputs.ssmParameters).trim(),
           'nothing without "ssm-commands", "ssm-commands-file" or "ssm-document" (the parameters are for SSM Run Command)',
         );
-      if (given(Inputs.userDataFile) && !failed.has(Inputs.userDataFile)) {
-        const file = resolve(raw(Inputs.userDataFile).trim());
-        if (!fs.existsSync(file) || !fs.statSync(file).isFile())
-          problems.add(
-            Inputs.userDataFile,
-            raw(Inputs.userDataFile).trim(),
-            'an existing file (relative to the workspace)',
-          );
-        else userData = fs.readFileSync(file, 'utf8');
-      } else if (given(Inputs.userData)) userData = raw(Inputs.userData);
+      userData = inlineOrFile(Inputs.userData, Inputs.userDataFile);
       if (!userData.trim()) {
         if (!ssm)
           problems.add(

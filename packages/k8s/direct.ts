@@ -10,7 +10,14 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { buildUrl, type HttpRequest, type HttpResponse, type Transport } from './transport.js';
+import {
+  buildUrl,
+  parseBody,
+  readJsonLines,
+  type HttpRequest,
+  type HttpResponse,
+  type Transport,
+} from './transport.js';
 
 export interface DirectAccess {
   server: string;
@@ -130,15 +137,6 @@ export function readDirectAccess(text: string, file: string, context?: string): 
   }
 }
 
-function parseBody(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
 /** A Transport over node:http(s) with the access's TLS material and bearer token. */
 export function directTransport(access: DirectAccess, userAgent = 'hac'): Transport {
   const secure = access.server.startsWith('https:');
@@ -198,18 +196,7 @@ export function directTransport(access: DirectAccess, userAgent = 'hac'): Transp
     async stream(req, onLine): Promise<HttpResponse> {
       const res = await send(req);
       if (res.statusCode !== 200) return { status: res.statusCode ?? 0, body: parseBody(await text(res)) };
-      res.setEncoding('utf8');
-      let buffered = '';
-      for await (const chunk of res) {
-        buffered += chunk as string;
-        let nl: number;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
-          if (line) onLine(parseBody(line));
-        }
-      }
-      if (buffered.trim()) onLine(parseBody(buffered.trim()));
+      await readJsonLines(res, onLine);
       return { status: 200, body: undefined };
     },
   };

@@ -91,9 +91,7 @@ export async function openAccess(
   if (env.HAC_K8S_CLIENT !== 'client-node') {
     const file = kubeconfigFile(opts.kubeconfigPath, env);
     const direct =
-      typeof file === 'string'
-        ? readDirectAccess(fs.readFileSync(file, 'utf8'), file, opts.context)
-        : file;
+      typeof file === 'string' ? readDirectAccess(fs.readFileSync(file, 'utf8'), file, opts.context) : file;
     if ('access' in direct) {
       return {
         transport: directTransport(direct.access, opts.userAgent ?? 'hac'),

@@ -42,13 +42,33 @@ export function buildUrl(server: string, path: string, query: Query = {}): strin
   return url.toString();
 }
 
-function parseBody(text: string): unknown {
+/** A response body: parsed JSON, the raw text when it is not JSON, undefined when empty. */
+export function parseBody(text: string): unknown {
   if (text === '') return undefined;
   try {
     return JSON.parse(text);
   } catch {
     return text;
   }
+}
+
+/** Feeds each JSON line of a watch stream to `onLine` (a partial last line too). */
+export async function readJsonLines(
+  chunks: AsyncIterable<Uint8Array | string>,
+  onLine: (obj: unknown) => void,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of chunks) {
+    buffered += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl).trim();
+      buffered = buffered.slice(nl + 1);
+      if (line) onLine(parseBody(line));
+    }
+  }
+  if (buffered.trim()) onLine(parseBody(buffered.trim()));
 }
 
 /** A Transport for the current context of a KubeConfig. */
@@ -96,18 +116,7 @@ export async function kubeTransport(kc: KubeConfig, userAgent = 'hac'): Promise<
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       const res = await fetch(url, init as any);
       if (res.status !== 200 || !res.body) return { status: res.status, body: parseBody(await res.text()) };
-      const decoder = new TextDecoder();
-      let buffered = '';
-      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-        buffered += decoder.decode(chunk, { stream: true });
-        let nl: number;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
-          if (line) onLine(parseBody(line));
-        }
-      }
-      if (buffered.trim()) onLine(parseBody(buffered.trim()));
+      await readJsonLines(res.body as AsyncIterable<Uint8Array>, onLine);
       return { status: 200, body: undefined };
     },
   };

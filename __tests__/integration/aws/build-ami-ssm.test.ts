@@ -266,26 +266,9 @@ describe('SSM Run Command provisioning against moto', () => {
         StandardOutputContent: 'step 3 of 9\n',
       },
     });
-    const pool = ec2ClientPool({ env: sb.env, credentials: sb.credentials, maxAttempts: 2 });
-    const clients = ssmClients({
-      env: sb.env,
-      credentials: sb.credentials,
-      maxAttempts: 2,
-      region: sb.region,
-    });
     const spec = nativeSpec(runId, { provisionTimeoutMs: 17_000 });
-    const err = await buildNative(spec, {
-      ec2: (r) => pool.get(r),
-      signal: ssmSignal(spec.ssm as NonNullable<NativeBuildSpec['ssm']>, {
-        ...clients,
-        runId,
-        maxAttempts: 2,
-        instanceProfile: profile,
-      }),
-    }).catch((e: unknown) => e);
+    const err = await engineBuild(spec).catch((e: unknown) => e);
     sb.proxy.clearFaults();
-    pool.destroy();
-    clients.destroy();
     expect((err as Error).message).toMatch(
       /did not finish within the build's 17s "timeout" \(status: InProgress\); it was cancelled.*step 3 of 9/s,
     );
@@ -427,7 +410,8 @@ function fakeTime(onSleep?: () => Promise<void>) {
   return { clock: () => now, sleep, slept };
 }
 
-async function engineBuild(spec: NativeBuildSpec, time: { clock: () => number; sleep: Sleep }) {
+/** The engine with the real SSM signal; `time` replaces the clock and sleep (the SDK waiters keep real time). */
+async function engineBuild(spec: NativeBuildSpec, time: { clock?: () => number; sleep?: Sleep } = {}) {
   const pool = ec2ClientPool({ env: sb.env, credentials: sb.credentials, maxAttempts: 2 });
   const clients = ssmClients({ env: sb.env, credentials: sb.credentials, maxAttempts: 2, region: sb.region });
   try {
@@ -437,7 +421,7 @@ async function engineBuild(spec: NativeBuildSpec, time: { clock: () => number; s
         ...clients,
         runId: spec.runId,
         maxAttempts: 2,
-        instanceProfile: 'none',
+        instanceProfile: spec.instanceProfile ?? 'none',
         ...time,
       }),
     });
