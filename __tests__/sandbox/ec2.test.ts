@@ -1,4 +1,5 @@
 // The sandbox's EC2 API (moto) answers the calls the AMI and EIP actions make.
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
   AllocateAddressCommand,
@@ -101,5 +102,39 @@ describe('sandbox EC2 (moto)', () => {
     expect(addrs.Addresses?.[0]?.InstanceId).toBe(instanceId);
     expect(addrs.Addresses?.[0]?.AssociationId).toBe(assoc.AssociationId);
     expect(addrs.Addresses?.[0]?.PublicIp).toBe(eip.PublicIp);
+  });
+  test('SSM (boto3): Online with an instance profile, ConnectionLost when stopped, commands reach only their instances', () => {
+    const script = `
+import boto3, json, os
+kw = dict(endpoint_url=os.environ["EP"], region_name=os.environ["RG"])
+ec2, ssm, iam = (boto3.client(s, **kw) for s in ("ec2", "ssm", "iam"))
+name = os.environ["NAME"]
+iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")
+iam.create_instance_profile(InstanceProfileName=name)
+iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
+ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+run = lambda **x: ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, **x)["Instances"][0]["InstanceId"]
+a, b = run(IamInstanceProfile={"Name": name}), run()
+info = lambda: {i["InstanceId"]: i["PingStatus"] for i in ssm.describe_instance_information(
+    Filters=[{"Key": "InstanceIds", "Values": [a, b]}])["InstanceInformationList"]}
+before = info()
+cmd = ssm.send_command(InstanceIds=[a], DocumentName="AWS-RunShellScript", Parameters={"commands": ["true"]})["Command"]
+ec2.stop_instances(InstanceIds=[a])
+after = info()
+ec2.terminate_instances(InstanceIds=[a, b])
+print(json.dumps({"before": [before.get(a), before.get(b)], "after": after.get(a), "targets": cmd["InstanceIds"] == [a]}))
+`;
+    const out = execFileSync(sb.python, ['-c', script], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        EP: sb.awsEndpointUrl,
+        RG: sb.awsRegion,
+        NAME: uniqueName('sbx-ssm'),
+        AWS_ACCESS_KEY_ID: sb.awsAccessKeyId,
+        AWS_SECRET_ACCESS_KEY: sb.awsSecretAccessKey,
+      },
+    });
+    expect(JSON.parse(out)).toEqual({ before: ['Online', null], after: 'ConnectionLost', targets: true });
   });
 });

@@ -277,6 +277,36 @@ describe('SSM Run Command provisioning against moto', () => {
     expect(await listLeaks(indep, runId, { name: spec.name })).toEqual(NO_LEAKS);
   });
 
+  test('the job is cancelled while the command runs: the command is cancelled, nothing is left', async () => {
+    const runId = testRunId('ssm-cancel');
+    sb.proxy.clearLog();
+    sb.proxy.clearFaults();
+    sb.proxy.fail({
+      action: 'GetCommandInvocation',
+      kind: 'respond',
+      times: Infinity,
+      body: { Status: 'InProgress', StatusDetails: 'InProgress', ResponseCode: -1 },
+    });
+    const spec = nativeSpec(runId, { provisionTimeoutMs: 600_000 });
+    const ac = new AbortController();
+    const poll = setInterval(() => {
+      if (sb.proxy.count('GetCommandInvocation') > 0) ac.abort(new Error('the job was cancelled'));
+    }, 100);
+    const err = await engineBuild(spec, {}, ac.signal).catch((e: unknown) => e);
+    clearInterval(poll);
+    sb.proxy.clearFaults();
+    expect((err as Error).message).toMatch(
+      /The build was cancelled \(the job was cancelled\) and no image was kept\. Everything it had created was removed\./,
+    );
+    const cancel = sb.proxy.requests.find((r) => r.action === 'CancelCommand');
+    expect(cancel?.json).toMatchObject({
+      CommandId: expect.any(String),
+      InstanceIds: [expect.stringMatching(/^i-/)],
+    });
+    expect(sb.proxy.actions()).not.toContain('CreateImage');
+    expect(await listLeaks(indep, runId, { name: spec.name })).toEqual(NO_LEAKS);
+  });
+
   test('an instance that never comes Online (no instance profile): a timeout naming what SSM needs', async () => {
     const runId = testRunId('ssm-offline');
     sb.proxy.clearLog();
@@ -411,12 +441,17 @@ function fakeTime(onSleep?: () => Promise<void>) {
 }
 
 /** The engine with the real SSM signal; `time` replaces the clock and sleep (the SDK waiters keep real time). */
-async function engineBuild(spec: NativeBuildSpec, time: { clock?: () => number; sleep?: Sleep } = {}) {
+async function engineBuild(
+  spec: NativeBuildSpec,
+  time: { clock?: () => number; sleep?: Sleep } = {},
+  abortSignal?: AbortSignal,
+) {
   const pool = ec2ClientPool({ env: sb.env, credentials: sb.credentials, maxAttempts: 2 });
   const clients = ssmClients({ env: sb.env, credentials: sb.credentials, maxAttempts: 2, region: sb.region });
   try {
     return await buildNative(spec, {
       ec2: (r) => pool.get(r),
+      ...(abortSignal ? { abortSignal } : {}),
       signal: ssmSignal(spec.ssm as NonNullable<NativeBuildSpec['ssm']>, {
         ...clients,
         runId: spec.runId,

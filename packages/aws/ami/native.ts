@@ -8,7 +8,7 @@ import {
   type EC2Client,
   type Image,
 } from '@aws-sdk/client-ec2';
-import { ActionError, errorMessage, systemClock } from '@hac/toolkit';
+import { abortReason, ActionError, errorMessage, systemClock } from '@hac/toolkit';
 import { awsCall, describeAwsError, dryRun } from '../errors.js';
 import { runTags, tagSpecifications, tagValue, TAG_PURPOSE } from '../tags.js';
 import {
@@ -251,7 +251,15 @@ export async function buildNative(spec: NativeBuildSpec, deps: BuildDeps): Promi
   }
   await cleanupTemporary(deps, spec, created, cleanupErrors);
   if (failure !== undefined || !result) {
-    const err = failure instanceof ActionError ? failure : describeAwsError(failure, 'build-ami');
+    const err = deps.abortSignal?.aborted
+      ? new ActionError(
+          `The build was cancelled (${abortReason(deps.abortSignal).message}) and no image was kept.${cleanupErrors.length ? '' : ' Everything it had created was removed.'}`,
+          'Re-run the job to build the image.',
+          { cause: failure },
+        )
+      : failure instanceof ActionError
+        ? failure
+        : describeAwsError(failure, 'build-ami');
     throw withCleanupNote(err, cleanupErrors, spec.runId);
   }
   result.durationMs = clock() - started;

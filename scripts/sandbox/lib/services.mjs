@@ -1,6 +1,7 @@
 // Sandbox components other than Kubernetes: moto (EC2), docker-registry,
 // the test exporter, Prometheus, buildah's configuration and base image,
 // act and actionlint.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import {
   CONTAINERS_DIR,
   FILES,
   PORTS,
+  RUN_DIR,
   SANDBOX_DIR,
   VENV_DIR,
   VERSIONS,
@@ -97,7 +99,15 @@ export async function installMoto() {
 
 export const motoUrl = () => `http://127.0.0.1:${PORTS.moto}`;
 
+/** moto's server with the SSM agent's part played and SendCommand fixed (scripts/sandbox/moto/server.py). */
+const MOTO_LAUNCHER = fileURLToPath(new URL('../moto/server.py', import.meta.url));
+/** The launcher's hash when moto was started: a moto started by an older launcher is restarted. */
+const MOTO_LAUNCHER_STAMP = path.join(RUN_DIR, 'moto-launcher.sha256');
+const launcherHash = () => createHash('sha256').update(fs.readFileSync(MOTO_LAUNCHER)).digest('hex');
+
 async function motoHealth() {
+  if (readText(MOTO_LAUNCHER_STAMP) !== launcherHash())
+    throw new Error('started by another version of scripts/sandbox/moto/server.py');
   // a real EC2 call: DescribeRegions
   const res = await fetch(`${motoUrl()}/`, {
     method: 'POST',
@@ -111,7 +121,7 @@ async function motoHealth() {
   const text = await res.text();
   if (!res.ok || !text.includes('DescribeRegionsResponse'))
     throw new Error(`DescribeRegions -> HTTP ${res.status}`);
-  // and the SSM call that hac's launcher adds (an older moto started without it is restarted)
+  // and the SSM call that hac's launcher adds
   const ssm = await fetch(`${motoUrl()}/`, {
     method: 'POST',
     headers: {
@@ -128,17 +138,17 @@ async function motoHealth() {
   return true;
 }
 
-/** moto's server with the SSM agent's part played (scripts/sandbox/moto/server.py). */
-const MOTO_LAUNCHER = fileURLToPath(new URL('../moto/server.py', import.meta.url));
-
 export const moto = {
   name: 'moto',
   async up() {
     await installMoto();
     return ensureDaemon({
       name: 'moto',
-      start: () =>
-        startDaemon('moto', VENV_PYTHON, [MOTO_LAUNCHER, '-H', '127.0.0.1', '-p', String(PORTS.moto)]),
+      start: () => {
+        fs.mkdirSync(RUN_DIR, { recursive: true });
+        fs.writeFileSync(MOTO_LAUNCHER_STAMP, launcherHash());
+        return startDaemon('moto', VENV_PYTHON, [MOTO_LAUNCHER, '-H', '127.0.0.1', '-p', String(PORTS.moto)]);
+      },
       health: motoHealth,
     });
   },

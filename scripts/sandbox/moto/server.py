@@ -1,4 +1,4 @@
-"""moto's server, plus the SSM call it lacks.
+"""moto's server, plus the SSM call it lacks and one fix to SendCommand.
 
 moto implements SSM SendCommand, ListCommands and GetCommandInvocation, but not
 DescribeInstanceInformation, which is how a client learns that an instance's SSM
@@ -7,6 +7,10 @@ this plays its part. An EC2 instance that was launched with an IAM instance prof
 is reported Online while it is running and ConnectionLost while it is stopped;
 one without a profile never registers (as on AWS, where the agent cannot
 authenticate without one).
+
+moto also sends a command given only InstanceIds to every instance in the region
+(it reads the empty Targets list as "no filter"); on AWS such a command reaches
+the listed instances only, which is what this launcher makes moto do.
 """
 
 import sys
@@ -16,6 +20,7 @@ from typing import Any
 from moto.core.responses import ActionResult
 from moto.ec2.models import ec2_backends
 from moto.server import main
+from moto.ssm.models import Command
 from moto.ssm.responses import SimpleSystemManagerResponse
 
 PING = {"running": "Online", "stopping": "ConnectionLost", "stopped": "ConnectionLost"}
@@ -64,6 +69,15 @@ def describe_instance_information(self: SimpleSystemManagerResponse) -> ActionRe
 
 
 SimpleSystemManagerResponse.describe_instance_information = describe_instance_information  # type: ignore[attr-defined]
+
+_targets = Command._get_instance_ids_from_targets
+
+
+def _instance_ids_from_targets(self: Command) -> list[str]:
+    return _targets(self) if self.targets else []
+
+
+Command._get_instance_ids_from_targets = _instance_ids_from_targets  # type: ignore[method-assign]
 
 if __name__ == "__main__":
     sys.exit(main())
