@@ -13,7 +13,15 @@ import {
 import type { Exec } from './exec.js';
 import { engineProblems, registryOf, type BuildRequest, type Engine } from './inputs.js';
 import { resolveEngine } from './engine.js';
-import { buildahBuildArgs, buildahPushArgs, manifestName, usedCache } from './buildah.js';
+import {
+  buildahBuildArgs,
+  buildahInspectArgs,
+  buildahPushArgs,
+  buildahRelabelArgs,
+  manifestName,
+  staleLabels,
+  usedCache,
+} from './buildah.js';
 import { buildxArgs, readDockerResult, secretEnv } from './docker.js';
 import { classify, isTransient, pushHint, tail, type FailureKind } from './failures.js';
 import { loginAll, type EcrTokenProvider } from './login.js';
@@ -203,6 +211,8 @@ export async function buildAndPush(req: BuildRequest, deps: BuildDeps): Promise<
         );
       result.cachedSteps = usedCache(res.stdout + res.stderr);
       result.imageId = readIfExists(iidfile)?.trim();
+      if (result.imageId && req.platforms.length <= 1 && Object.keys(req.labels).length > 0)
+        result.imageId = await refreshLabels(deps, env, req, result.imageId, dir);
       if (req.push) {
         const pushStarted = clock();
         const manifest = req.platforms.length > 1 ? manifestName(req.refs) : undefined;
@@ -253,6 +263,38 @@ export async function buildAndPush(req: BuildRequest, deps: BuildDeps): Promise<
     result.image = result.images[0];
   }
   return result;
+}
+
+/**
+ * buildah reuses a cached multi-stage image with the labels of the build that made it (ignoring
+ * --label). When the image's labels are not the wanted ones, set them on a commit of it.
+ */
+async function refreshLabels(
+  deps: BuildDeps,
+  env: NodeJS.ProcessEnv,
+  req: BuildRequest,
+  imageId: string,
+  dir: string,
+): Promise<string> {
+  const inspect = await deps.exec('buildah', buildahInspectArgs(imageId), { env, signal: deps.signal });
+  const stale = inspect.code === 0 ? staleLabels(inspect.stdout, req.labels) : Object.keys(req.labels);
+  if (stale.length === 0) return imageId;
+  deps.log.info(
+    `buildah reused a cached image with other labels (${stale.join(', ')}); committing it with the labels`,
+  );
+  const iidfile = path.join(dir, 'relabel-iid');
+  const container = `hac-relabel-${path.basename(dir).replace(/[^A-Za-z0-9_.-]/g, '')}`;
+  for (const args of buildahRelabelArgs(imageId, container, req.labels, req.refs, iidfile)) {
+    const r = await deps.exec('buildah', args, { env, signal: deps.signal });
+    if (r.code !== 0) {
+      await deps.exec('buildah', ['rm', container], { env });
+      throw new ActionError(
+        `Setting the labels on the cached image failed (buildah ${args[0]}, exit ${r.code}):\n${tail(r.stderr)}`,
+        'Re-run with no-cache: true to rebuild the image with its labels.',
+      );
+    }
+  }
+  return readIfExists(iidfile)?.trim() || imageId;
 }
 
 function buildFailure(err: unknown, req: BuildRequest): unknown {

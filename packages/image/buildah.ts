@@ -84,5 +84,45 @@ export const buildahLoginArgs = (registry: string, username: string, tlsVerify: 
 
 export const buildahLogoutArgs = (registry: string): string[] => ['logout', registry];
 
+/** `buildah inspect` of an image: JSON whose OCIv1.config.Labels are the image's labels. */
+export const buildahInspectArgs = (imageId: string): string[] => ['inspect', '--type', 'image', imageId];
+
+/** The labels of `buildah inspect` output that differ from those wanted (names, sorted). */
+export function staleLabels(inspectJson: string, want: Record<string, string>): string[] {
+  let have: Record<string, string> = {};
+  try {
+    const parsed = JSON.parse(inspectJson) as { OCIv1?: { config?: { Labels?: Record<string, string> } } };
+    have = parsed.OCIv1?.config?.Labels ?? {};
+  } catch {
+    return Object.keys(want).sort();
+  }
+  return Object.keys(want)
+    .filter((k) => have[k] !== want[k])
+    .sort();
+}
+
+/**
+ * The commands that put the wanted labels on an image buildah reused from its layer cache (a
+ * multi-stage build whose last step is cached keeps the labels of the build that made it):
+ * a working container from the image, `config --label`, and a commit tagged with every ref.
+ */
+export function buildahRelabelArgs(
+  imageId: string,
+  container: string,
+  labels: Record<string, string>,
+  refs: readonly string[],
+  iidfile: string,
+): string[][] {
+  const config = ['config'];
+  for (const [k, v] of Object.entries(labels)) config.push('--label', `${k}=${v}`);
+  const cmds = [
+    ['from', '--pull=never', '--name', container, imageId],
+    [...config, container],
+    ['commit', '--iidfile', iidfile, '--rm', container, refs[0] ?? 'hac-relabelled'],
+  ];
+  if (refs.length > 1) cmds.push(['tag', refs[0] as string, ...refs.slice(1)]);
+  return cmds;
+}
+
 /** Whether the build output shows a cached step ("Using cache" is what buildah prints). */
 export const usedCache = (output: string): number => (output.match(/Using cache/g) ?? []).length;

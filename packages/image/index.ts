@@ -48,6 +48,9 @@ export {
 export {
   buildahBuildArgs,
   buildahPushArgs,
+  buildahRelabelArgs,
+  buildahInspectArgs,
+  staleLabels,
   buildahLoginArgs,
   buildahLogoutArgs,
   manifestName,
@@ -80,3 +83,15 @@ export {
   registriesConfFiles,
 } from './registries-conf.js';
 export { Outputs, outputsOf, metadataOf, summaryOf } from './report.js';
+export {
+  applyTagRules,
+  parseTagRules,
+  splitFields,
+  formatDate,
+  RULE_TYPES,
+  DEFAULT_PRIORITY,
+  TAG_RULES_EXPECTED,
+  type TagRule,
+  type RuleType,
+  type RuleProblem,
+} from './tag-rules.js';

@@ -20,6 +20,7 @@ import {
   type CacheSpec,
 } from './forms.js';
 import { gitTags, ociLabels, type GitContext, type LatestMode } from './metadata.js';
+import { applyTagRules, parseTagRules, TAG_RULES_EXPECTED } from './tag-rules.js';
 import {
   REF_FORM,
   REPOSITORY_FORM,
@@ -43,6 +44,7 @@ export const Inputs = {
   images: 'images',
   tags: 'tags',
   autoTags: 'auto-tags',
+  tagRules: 'tag-rules',
   shaTags: 'sha-tags',
   latest: 'latest',
   push: 'push',
@@ -83,6 +85,7 @@ export const spec = {
   [Inputs.images]: input.list(),
   [Inputs.tags]: input.list(),
   [Inputs.autoTags]: input.boolean(true),
+  [Inputs.tagRules]: input.string({ trim: false, expected: TAG_RULES_EXPECTED }),
   [Inputs.shaTags]: input.boolean(true),
   [Inputs.latest]: input.oneOf(['auto', 'true', 'false'] as const, 'auto'),
   [Inputs.push]: input.boolean(false),
@@ -211,7 +214,7 @@ export function resolveInputs(source: InputSource, opts: ResolveOptions): BuildR
   const env = opts.env ?? process.env;
   const mask = opts.mask ?? (() => undefined);
   let request: BuildRequest | undefined;
-  readInputs(spec, source, (v: V, problems, { failed }) => {
+  readInputs(spec, source, (v: V, problems, { failed, raw }) => {
     mask(v.password);
     const notes: string[] = [];
     // Build inputs.
@@ -305,7 +308,17 @@ export function resolveInputs(source: InputSource, opts: ResolveOptions): BuildR
         badTag(t, `a reference like ghcr.io/owner/app:1.2.3: ${(err as Error).message}`);
       }
     }
-    const computed = gitTags(opts.git, { latest: v.latest as LatestMode, sha: v['sha-tags'] });
+    const ruleSet = parseTagRules(v['tag-rules']);
+    for (const p of ruleSet.problems) problems.add(Inputs.tagRules, p.line, p.expected);
+    if (raw(Inputs.tagRules).trim() && !v['auto-tags'])
+      problems.add(
+        Inputs.autoTags,
+        'false',
+        'true with "tag-rules" (the rules are how the git context tags the images)',
+      );
+    const computed = raw(Inputs.tagRules).trim()
+      ? applyTagRules(ruleSet.rules, opts.git, { latest: v.latest as LatestMode, now: opts.now })
+      : gitTags(opts.git, { latest: v.latest as LatestMode, sha: v['sha-tags'] });
     if (v['auto-tags']) for (const t of computed.tags) refs.push(...images.map((i) => `${i}:${t}`));
     if (images.length > 0 && v['auto-tags'] && computed.tags.length === 0 && v.tags.length === 0) {
       problems.add(

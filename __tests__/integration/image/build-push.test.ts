@@ -8,7 +8,7 @@ import { memoryState } from '@hac/toolkit';
 import { buildAndPush, exec, outputsOf, resolveInputs, type BuildResult } from '@hac/image';
 import { requireSandbox, sandboxProcessEnv, uniqueName, type SandboxEnv } from '../../support/sandbox.js';
 import { eventContext } from '../../unit/image/events.js';
-import { imageConfig, layerTars, manifest } from './registry-api.js';
+import { imageConfig, layerTars, manifest, tagList } from './registry-api.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/docker');
 const SECRET = 'build-secret-' + Date.now().toString(36);
@@ -122,5 +122,29 @@ describe('buildah build and push to the sandbox registry', () => {
       const tag = ref.slice(ref.lastIndexOf(':') + 1);
       expect((await manifest(repo, tag)).digest).toBe(second.digest);
     }
+  }, 180_000);
+  test('tag-rules (metadata-action rules): exactly their tags in the registry, version label from the first', async () => {
+    const rulesRepo = `${repo}-rules`;
+    logs.length = 0;
+    const result = await run({
+      images: rulesRepo,
+      tags: '',
+      'tag-rules':
+        'type=semver,pattern={{major}}.{{minor}}\ntype=raw,value=stable,priority=1000\ntype=sha,prefix=git-',
+    });
+    expect(result.refs.map((r) => r.slice(r.lastIndexOf(':') + 1))).toEqual([
+      'stable',
+      '1.2',
+      'git-c0ffee1',
+      'latest',
+    ]);
+    expect(await tagList(rulesRepo)).toEqual(['1.2', 'git-c0ffee1', 'latest', 'stable']);
+    const cfg = await imageConfig(rulesRepo, 'stable');
+    // buildah reused the cached multi-stage image, whose labels were the first build's: hac re-labelled it.
+    expect(logs.join('\n')).toMatch(
+      /reused a cached image with other labels \(org\.opencontainers\.image\.version\)/,
+    );
+    expect(cfg.config.Labels?.['org.opencontainers.image.version']).toBe('stable');
+    expect(cfg.config.Labels?.['com.example.team']).toBe('payments');
   }, 180_000);
 });

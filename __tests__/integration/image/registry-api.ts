@@ -69,3 +69,11 @@ export async function layerTars(repository: string, tag: string): Promise<Buffer
   }
   return out;
 }
+
+/** GET /v2/<name>/tags/list: every tag the registry holds for the repository, sorted. */
+export async function tagList(repository: string): Promise<string[]> {
+  const { host, name } = split(repository);
+  const res = await fetch(`http://${host}/v2/${name}/tags/list`);
+  if (!res.ok) throw new Error(`GET ${repository} tags: HTTP ${res.status}`);
+  return ((await res.json()) as { tags: string[] | null }).tags?.sort() ?? [];
+}

@@ -3,11 +3,13 @@ import {
   buildahBuildArgs,
   buildahLoginArgs,
   buildahPushArgs,
+  buildahRelabelArgs,
   buildxArgs,
   dockerLoginArgs,
   parseCache,
   readDockerResult,
   secretEnv,
+  staleLabels,
   type CacheSpec,
 } from '@hac/image';
 
@@ -328,6 +330,34 @@ describe('buildah arguments', () => {
     ],
   ])('push: %s', (_n, opts, want) => {
     expect(buildahPushArgs('r/a:1', '/t/d', opts)).toEqual(want);
+  });
+
+  test.each<[string, string, string[]]>([
+    ['all equal', '{"OCIv1":{"config":{"Labels":{"a":"1","b":"2","x":"y"}}}}', []],
+    ['one differs', '{"OCIv1":{"config":{"Labels":{"a":"1","b":"old"}}}}', ['b']],
+    ['one missing', '{"OCIv1":{"config":{"Labels":{"b":"2"}}}}', ['a']],
+    ['no labels at all', '{"OCIv1":{"config":{}}}', ['a', 'b']],
+    ['unreadable output', 'not json', ['a', 'b']],
+  ])('stale labels: %s', (_n, inspect, want) => {
+    expect(staleLabels(inspect, { b: '2', a: '1' })).toEqual(want);
+  });
+
+  test('re-labelling a cached image: container, config, commit tagged with the first ref, then the others', () => {
+    expect(
+      buildahRelabelArgs(
+        'sha256:abc',
+        'hac-relabel-1',
+        { a: '1', 'b.c': 'x y' },
+        ['r/a:1', 'r/a:latest'],
+        '/t/iid',
+      ),
+    ).toEqual([
+      ['from', '--pull=never', '--name', 'hac-relabel-1', 'sha256:abc'],
+      ['config', '--label', 'a=1', '--label', 'b.c=x y', 'hac-relabel-1'],
+      ['commit', '--iidfile', '/t/iid', '--rm', 'hac-relabel-1', 'r/a:1'],
+      ['tag', 'r/a:1', 'r/a:latest'],
+    ]);
+    expect(buildahRelabelArgs('sha256:abc', 'c', {}, ['r/a:1'], '/t/iid')).toHaveLength(3);
   });
 
   test.each([
