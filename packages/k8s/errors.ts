@@ -75,10 +75,14 @@ export function isTransient(err: unknown): boolean {
     if (err.status === 429 || err.status >= 500) return true;
     return /etcdserver: (leader changed|request timed out)|the server is currently unable/i.test(err.detail);
   }
-  if (!(err instanceof Error)) return false;
-  if (err.name === 'AbortError' && !(err as { cause?: unknown }).cause) return false;
+  // Duck-typed, not `instanceof Error`: node:http's errors may come from another realm (a VM context).
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { name?: unknown; message?: unknown; cause?: unknown };
+  if (e.name === 'AbortError' && !e.cause) return false;
   if (errorCodes(err).some((c) => TRANSIENT_CODES.has(c))) return true;
-  return /fetch failed|socket hang up|other side closed|ECONNREFUSED|ECONNRESET/i.test(err.message);
+  return /fetch failed|socket hang up|other side closed|ECONNREFUSED|ECONNRESET/i.test(
+    String(e.message ?? ''),
+  );
 }
 
 /** What a request was doing, for permission errors. */

@@ -313,5 +313,13 @@ describe('isTransient', () => {
     ['404', new ApiError(404, 'GET', '/x', { message: 'not found' }), false],
     ['409', new ApiError(409, 'GET', '/x', { message: 'conflict' }), false],
     ['other error', new Error('something else'), false],
+    // node:http's errors as another realm shows them: not instanceof this realm's Error.
+    [
+      'node:http refused, from another realm',
+      { name: 'Error', message: 'connect ECONNREFUSED 127.0.0.1:6443', code: 'ECONNREFUSED' },
+      true,
+    ],
+    ['an abort without a cause', { name: 'AbortError', message: 'This operation was aborted' }, false],
+    ['a string', 'ECONNREFUSED', false],
   ])('%s → %s', (_name, err, want) => expect(isTransient(err)).toBe(want));
 });
