@@ -130,6 +130,13 @@ async function build(runId: string, over: Record<string, string> = {}) {
   return { result, error, logs, name: `ssmweb-${runId}` };
 }
 
+/** From now on the proxy answers every GetCommandInvocation with `body` (a state moto never reaches). */
+function answerInvocations(body: Record<string, unknown>): void {
+  sb.proxy.clearLog();
+  sb.proxy.clearFaults();
+  sb.proxy.fail({ action: 'GetCommandInvocation', kind: 'respond', times: Infinity, body });
+}
+
 const sent = () => sb.proxy.requests.filter((r) => r.action === 'SendCommand');
 
 /** The build instance of a run, found by its run tag. */
@@ -226,19 +233,12 @@ describe('SSM Run Command provisioning against moto', () => {
 
   test('the command fails: its exit code and standard error in the error, no image, nothing left', async () => {
     const runId = testRunId('ssm-fails');
-    sb.proxy.clearLog();
-    sb.proxy.clearFaults();
-    sb.proxy.fail({
-      action: 'GetCommandInvocation',
-      kind: 'respond',
-      times: Infinity,
-      body: {
-        Status: 'Failed',
-        StatusDetails: 'Failed',
-        ResponseCode: 100,
-        StandardOutputContent: 'Reading package lists...\n',
-        StandardErrorContent: 'E: Unable to locate package nginx-ful\n',
-      },
+    answerInvocations({
+      Status: 'Failed',
+      StatusDetails: 'Failed',
+      ResponseCode: 100,
+      StandardOutputContent: 'Reading package lists...\n',
+      StandardErrorContent: 'E: Unable to locate package nginx-ful\n',
     });
     const { error, name } = await build(runId);
     sb.proxy.clearFaults();
@@ -253,18 +253,11 @@ describe('SSM Run Command provisioning against moto', () => {
 
   test('the command outlives the timeout: cancelled, a clear error, nothing left', async () => {
     const runId = testRunId('ssm-slow');
-    sb.proxy.clearLog();
-    sb.proxy.clearFaults();
-    sb.proxy.fail({
-      action: 'GetCommandInvocation',
-      kind: 'respond',
-      times: Infinity,
-      body: {
-        Status: 'InProgress',
-        StatusDetails: 'InProgress',
-        ResponseCode: -1,
-        StandardOutputContent: 'step 3 of 9\n',
-      },
+    answerInvocations({
+      Status: 'InProgress',
+      StatusDetails: 'InProgress',
+      ResponseCode: -1,
+      StandardOutputContent: 'step 3 of 9\n',
     });
     const spec = nativeSpec(runId, { provisionTimeoutMs: 17_000 });
     const err = await engineBuild(spec).catch((e: unknown) => e);
@@ -279,14 +272,7 @@ describe('SSM Run Command provisioning against moto', () => {
 
   test('the job is cancelled while the command runs: the command is cancelled, nothing is left', async () => {
     const runId = testRunId('ssm-cancel');
-    sb.proxy.clearLog();
-    sb.proxy.clearFaults();
-    sb.proxy.fail({
-      action: 'GetCommandInvocation',
-      kind: 'respond',
-      times: Infinity,
-      body: { Status: 'InProgress', StatusDetails: 'InProgress', ResponseCode: -1 },
-    });
+    answerInvocations({ Status: 'InProgress', StatusDetails: 'InProgress', ResponseCode: -1 });
     const spec = nativeSpec(runId, { provisionTimeoutMs: 600_000 });
     const ac = new AbortController();
     const poll = setInterval(() => {
