@@ -9,7 +9,7 @@
 // moto's instances do not boot: for user-data builds the proxy plays the instance and stops it
 // after RunInstances; SSM builds need no stand-in (the sandbox's moto reports them Online).
 // Usage: node scripts/bench/build-ami.mjs [distDir]
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -27,18 +27,9 @@ import {
   EC2Client,
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import { runBundle, sandboxEnv } from './lib.mjs';
 
 const RUNS = Number(process.env.HAC_BENCH_BUILD_AMI_RUNS ?? 3);
-
-function sandboxEnv(repoRoot) {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts/sandbox/cli.mjs'), 'env', '--json'], {
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  if (r.status !== 0)
-    throw new Error(`sandbox env failed (start it with npm run sandbox -- up): ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
 
 /** Records every Action with its time; after RunInstances returns, stops the instance (after `stopDelayMs`). */
 async function instanceProxy(target, ec2, stopDelayMs) {
@@ -108,17 +99,6 @@ function bundleDir(repoRoot, distDir) {
   return path.join(tmp, 'build-ami');
 }
 
-function runBundle(bundle, env) {
-  return new Promise((resolve) => {
-    const t0 = Date.now();
-    const child = spawn(process.execPath, [bundle], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (out += c));
-    child.on('close', (code) => resolve({ code, ms: Date.now() - t0, out }));
-  });
-}
-
 export async function run({
   repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..'),
   distDir,
@@ -164,7 +144,7 @@ export async function run({
     const r = await runBundle(path.join(dir, 'index.js'), env);
     await proxy.close();
     if (r.code !== 0) throw new Error(`build-ami bundle failed (${r.code}): ${r.out.slice(-2000)}`);
-    return { ms: r.ms, log: proxy.log };
+    return { ms: Math.round(r.ms), log: proxy.log };
   }
 
   const builds = [];

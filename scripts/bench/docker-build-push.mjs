@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { coldStart, median } from './lib.mjs';
+import { coldStart, median, sandboxEnv } from './lib.mjs';
 
 const PAIRS = Number(process.env.HAC_BENCH_BUILD_PAIRS ?? 3);
 const TMP_DIST = '/tmp/hac-dist-image';
@@ -28,17 +28,6 @@ function bundleDir(repoRoot, distDir) {
   if (res.status !== 0 || !ok(TMP_DIST))
     throw new Error(`bundling into ${TMP_DIST} failed: ${(res.stderr || '').slice(-400)}`);
   return { dir: TMP_DIST, built: true };
-}
-
-function sandboxVars(repoRoot) {
-  const res = spawnSync(
-    process.execPath,
-    [path.join(repoRoot, 'scripts', 'sandbox', 'cli.mjs'), 'env', '--json'],
-    { encoding: 'utf8' },
-  );
-  if (res.status !== 0)
-    throw new Error(`sandbox env failed (start it with npm run sandbox -- up): ${res.stderr}`);
-  return JSON.parse(res.stdout);
 }
 
 function readOutputs(file) {
@@ -85,7 +74,7 @@ function runAction(bundle, env, cwd) {
 }
 
 async function buildTimes(repoRoot, bundle) {
-  const sb = sandboxVars(repoRoot);
+  const sb = sandboxEnv(repoRoot);
   const fixtures = path.join(repoRoot, '__tests__', 'fixtures');
   const repo = `${sb.HAC_REGISTRY}/hac-bench/docker-build-push`;
   const base = {

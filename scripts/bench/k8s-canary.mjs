@@ -6,60 +6,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import ncc from '@vercel/ncc';
-
-function sandboxEnv(repoRoot) {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts/sandbox/cli.mjs'), 'env', '--json'], {
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`sandbox env failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
-
-/** The bundle from dist/ when built, else a fresh ncc build in a temp dir (dist/ is not touched). */
-async function bundle(repoRoot) {
-  const built = path.join(repoRoot, 'dist/k8s-canary/index.js');
-  if (fs.existsSync(built) && !fs.readFileSync(built, 'utf8').includes('not implemented yet')) return built;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-bench-canary-'));
-  const { code, assets } = await ncc(path.join(repoRoot, 'actions/k8s-canary/main.ts'), {
-    minify: true,
-    quiet: true,
-    target: 'es2022',
-    transpileOnly: true,
-    cache: false,
-  });
-  fs.writeFileSync(path.join(dir, 'index.js'), code);
-  for (const [name, a] of Object.entries(assets)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), a.source);
-  }
-  return path.join(dir, 'index.js');
-}
+import { actionBundle, auditRequests, sandboxEnv } from './lib.mjs';
 
 function auditSize(file) {
   return fs.statSync(file).size;
-}
-
-/** Audit events (ResponseComplete) since `offset` from user agents starting with `agent` in `ns`. */
-function countRequests(file, offset, agent, ns) {
-  const fd = fs.openSync(file, 'r');
-  const size = fs.fstatSync(fd).size;
-  const buf = Buffer.alloc(size - offset);
-  fs.readSync(fd, buf, 0, buf.length, offset);
-  fs.closeSync(fd);
-  let n = 0;
-  for (const line of buf.toString('utf8').split('\n')) {
-    if (!line) continue;
-    try {
-      const e = JSON.parse(line);
-      if (e.stage !== 'ResponseComplete' || !String(e.userAgent ?? '').startsWith(agent)) continue;
-      if (ns && e.objectRef?.namespace && e.objectRef.namespace !== ns) continue;
-      n++;
-    } catch {
-      /* a partial line */
-    }
-  }
-  return n;
 }
 
 export async function run({ repoRoot }) {
@@ -99,7 +49,7 @@ spec: {selector: {app: web}, ports: [{port: 80}]}
       .replace(/namespace: x/g, '')
       .replace('version: v1', 'version: v2'),
   );
-  const bin = await bundle(repoRoot);
+  const bin = await actionBundle(repoRoot, 'k8s-canary');
   const stamp = Date.now().toString(36);
 
   // hac
@@ -124,7 +74,7 @@ spec: {selector: {app: web}, ports: [{port: 80}]}
   });
   const hacMs = performance.now() - t0;
   await new Promise((res) => setTimeout(res, 1500)); // the audit log is written asynchronously
-  const hacRequests = countRequests(env.HAC_K8S_AUDIT_LOG, off, 'hac', nsHac);
+  const hacRequests = auditRequests(env.HAC_K8S_AUDIT_LOG, off, 'hac', nsHac).n;
   const hacImage = kc([
     '-n',
     nsHac,
@@ -164,7 +114,7 @@ spec: {selector: {app: web}, ports: [{port: 80}]}
   kc(['-n', nsK, 'delete', 'deployment/web-canary']);
   const kMs = performance.now() - t0;
   await new Promise((res) => setTimeout(res, 1500));
-  const kRequests = countRequests(env.HAC_K8S_AUDIT_LOG, off, 'kubectl', nsK);
+  const kRequests = auditRequests(env.HAC_K8S_AUDIT_LOG, off, 'kubectl', nsK).n;
 
   for (const ns of [nsHac, nsK])
     spawnSync(kubectlBin, ['--kubeconfig', env.KUBECONFIG, 'delete', 'namespace', ns, '--wait=false']);

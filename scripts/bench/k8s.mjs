@@ -8,65 +8,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import ncc from '@vercel/ncc';
+import { actionBundle, auditRequests, median, sandboxEnv } from './lib.mjs';
 
 const RUNS = Number(process.env.HAC_BENCH_K8S_RUNS ?? 3);
-
-function sandboxEnv(repoRoot) {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts/sandbox/cli.mjs'), 'env', '--json'], {
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`sandbox env failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
-
-/** dist/k8s-bluegreen/index.js when built, else an ncc build of main.ts in a temp dir. */
-async function bundle(repoRoot, distDir) {
-  const built = path.join(distDir ?? path.join(repoRoot, 'dist'), 'k8s-bluegreen/index.js');
-  if (fs.existsSync(built) && !fs.readFileSync(built, 'utf8').includes('not implemented yet')) return built;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-bench-bluegreen-'));
-  const { code, assets } = await ncc(path.join(repoRoot, 'actions/k8s-bluegreen/main.ts'), {
-    minify: true,
-    quiet: true,
-    target: 'es2022',
-    transpileOnly: true,
-    cache: false,
-  });
-  fs.writeFileSync(path.join(dir, 'index.js'), code);
-  for (const [name, a] of Object.entries(assets)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), a.source);
-  }
-  return path.join(dir, 'index.js');
-}
-
-/** Audit events (ResponseComplete) after `offset` from user agents starting with `agent`, in `ns` or cluster-scoped. */
-function countRequests(file, offset, agent, ns) {
-  const text = fs.readFileSync(file).subarray(offset).toString('utf8');
-  const verbs = {};
-  let n = 0;
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    let e;
-    try {
-      e = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    if (e.stage !== 'ResponseComplete' || !String(e.userAgent ?? '').startsWith(agent)) continue;
-    if (e.objectRef?.namespace && e.objectRef.namespace !== ns) continue;
-    n++;
-    const key = `${e.verb} ${e.objectRef?.resource ?? e.requestURI}`;
-    verbs[key] = (verbs[key] ?? 0) + 1;
-  }
-  return { n, verbs };
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 function manifest(app, image, color) {
   const labels = color ? { app, color } : { app };
@@ -118,7 +62,7 @@ export async function run({ repoRoot, distDir } = {}) {
     if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };
-  const main = await bundle(repoRoot, distDir);
+  const main = await actionBundle(repoRoot, 'k8s-bluegreen', distDir);
   const node = process.execPath;
   const ns = `hac-bench-${Date.now().toString(36)}`;
   kc(['create', 'namespace', ns]);
@@ -156,7 +100,7 @@ export async function run({ repoRoot, distDir } = {}) {
       out: r.stdout,
       wallMs,
       steps: stepDurations(summary),
-      requests: countRequests(audit, offset, 'hac/k8s-bluegreen', ns),
+      requests: auditRequests(audit, offset, 'hac/k8s-bluegreen', ns),
     };
   };
 
@@ -213,7 +157,7 @@ export async function run({ repoRoot, distDir } = {}) {
       kc(['-n', ns, 'scale', `deployment/plain-${color}`, '--replicas=0']);
       const wallMs = performance.now() - t0;
       spawnSync('sleep', ['0.3']);
-      const req = countRequests(audit, offset, 'kubectl', ns);
+      const req = auditRequests(audit, offset, 'kubectl', ns);
       kubectlRuns.push({
         wallMs,
         waitMs: kWaitMs,

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { median } from './lib.mjs';
 
 const CONCURRENCY = 50;
 const REQUESTS = Number(process.env.HAC_BENCH_SMOKE_REQUESTS ?? 20_000);
@@ -23,12 +24,6 @@ const server = http.createServer((req, res) => {
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => process.send(server.address().port));
 `;
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 async function startServer(dir) {
   const file = path.join(dir, 'server.mjs');

@@ -5,7 +5,6 @@
 //   - cold start of the bundle with inputs that fail at validation, interleaved with `node -e 0`;
 //   - bundle sizes.
 // Usage: node scripts/bench/swap-eip.mjs [distDir]   (or through npm run bench)
-import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -21,25 +20,9 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import { coldStart, median, runBundle, sandboxEnv } from './lib.mjs';
 
-const COLD_RUNS = Number(process.env.HAC_BENCH_RUNS ?? 15);
 const SWAP_RUNS = Number(process.env.HAC_BENCH_SWAP_RUNS ?? 5);
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function sandboxEnv(repoRoot) {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts/sandbox/cli.mjs'), 'env', '--json'], {
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  if (r.status !== 0)
-    throw new Error(`sandbox env failed (start it with npm run sandbox -- up): ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
 
 /** A proxy in front of moto that records the EC2 Action of every request. */
 async function countingProxy(target) {
@@ -89,41 +72,6 @@ async function healthServer() {
   return {
     origin: `http://127.0.0.1:${server.address().port}`,
     close: () => new Promise((r) => (server.closeAllConnections(), server.close(r))),
-  };
-}
-
-function runBundle(bundle, env) {
-  return new Promise((resolve) => {
-    const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, [bundle], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => resolve({ code, ms: Number(process.hrtime.bigint() - t0) / 1e6, out }));
-  });
-}
-
-function timeRun(args, env) {
-  const t0 = process.hrtime.bigint();
-  spawnSync(process.execPath, args, { env, stdio: 'ignore' });
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
-
-function coldStart(bundle) {
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME };
-  const bare = [];
-  const action = [];
-  timeRun(['-e', '0'], env);
-  timeRun([bundle], env);
-  for (let i = 0; i < COLD_RUNS; i++) {
-    bare.push(timeRun(['-e', '0'], env));
-    action.push(timeRun([bundle], env));
-  }
-  return {
-    nodeMs: median(bare),
-    bundleMs: median(action),
-    ratio: median(action) / median(bare),
-    runs: COLD_RUNS,
   };
 }
 
