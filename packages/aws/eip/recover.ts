@@ -2,7 +2,14 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import { errorMessage, withTimeout } from '@hac/toolkit';
 import { addressLockStore } from './ec2.js';
 import { parseLock } from './lock.js';
-import { phaseAtLeast, removeLaunched, restoreAddress, type SwapState } from './swap.js';
+import {
+  launchedId,
+  mayHaveLaunched,
+  phaseAtLeast,
+  removeLaunched,
+  restoreAddress,
+  type SwapState,
+} from './swap.js';
 
 export interface RecoveryReport {
   /** What the post step did. */
@@ -46,9 +53,9 @@ export async function recoverSwap(
       () => restoreAddress(ec2, state, signal),
     );
   }
-  if (phaseAtLeast(state.phase, 'launching') && !phaseAtLeast(state.phase, 'released')) {
+  if (mayHaveLaunched(state) && !phaseAtLeast(state.phase, 'released')) {
     await step(`terminate the instances tagged hac:run-id=${state.runId}`, () =>
-      removeLaunched(ec2, state.runId, state.newInstanceId, signal),
+      removeLaunched(ec2, state.runId, launchedId(state), signal),
     );
   }
   if (state.lock)

@@ -599,9 +599,9 @@ class SwapRun {
         restoreAddress(this.ec2, this.state as SwapState, signal),
       );
     }
-    if (this.state && phaseAtLeast(this.state.phase, 'launching')) {
+    if (this.state && mayHaveLaunched(this.state)) {
       await step(`terminate the instances tagged hac:run-id=${this.deps.runId}`, () =>
-        removeLaunched(this.ec2, this.deps.runId, this.report.newInstanceId, signal),
+        removeLaunched(this.ec2, this.deps.runId, launchedId(this.state as SwapState), signal),
       );
     }
     return ok;
@@ -712,15 +712,29 @@ export async function restoreAddress(
     : `${now.publicIp} disassociated (it had no instance before)`;
 }
 
-/** Terminates the launched instance and any other instance tagged with this run id. Returns what was done. */
+/**
+ * Whether this run may have launched an instance: RunInstances was sent (`launching`, its answer
+ * maybe lost) or answered (`launched`). Never true in instance mode, whose instance is the user's.
+ */
+export const mayHaveLaunched = (state: SwapState): boolean => state.launched || state.phase === 'launching';
+
+/** The instance this run launched, if any: never the user's own instance of instance mode. */
+export const launchedId = (state: SwapState): string | undefined =>
+  state.launched ? state.newInstanceId : undefined;
+
+/**
+ * Terminates the instance this run launched (`launchedId`, from its own RunInstances answer) and any
+ * other instance tagged with this run id. Nothing else: an instance the user named is never touched.
+ * Returns what was done.
+ */
 export async function removeLaunched(
   ec2: EC2Client,
   runId: string,
-  knownId: string | undefined,
+  launched: string | undefined,
   signal?: AbortSignal,
 ): Promise<string | undefined> {
   const found = await runInstances(ec2, runId, signal);
-  const ids = [...new Set([...(knownId ? [knownId] : []), ...found])];
+  const ids = [...new Set([...(launched ? [launched] : []), ...found])];
   if (ids.length === 0) return undefined;
   await terminate(ec2, ids, signal);
   return `terminated ${ids.join(', ')}`;
