@@ -1,7 +1,16 @@
 // The smoke-test action's inputs: the only place they are read, parsed and cross-checked.
-import fs from 'node:fs';
-import path from 'node:path';
-import { input, readInputs, type Field, type InputSource, type Values } from '@hac/toolkit';
+import {
+  ALLOW_OUTSIDE_WORKSPACE,
+  FILE_READ_LIMIT,
+  input,
+  parseYamlBounded,
+  readInputs,
+  readWorkspaceFile,
+  workspaceInputs,
+  type Field,
+  type InputSource,
+  type Values,
+} from '@hac/toolkit';
 import {
   parseChecks,
   parseHeaders,
@@ -13,7 +22,6 @@ import {
   type GateSpec,
   type JsonExpectation,
 } from '@hac/probe';
-import { parse as parseYaml } from 'yaml';
 
 export const Inputs = {
   Url: 'url',
@@ -48,6 +56,7 @@ export const Inputs = {
   Password: 'password',
   BearerToken: 'bearer-token',
   Title: 'title',
+  AllowOutsideWorkspace: ALLOW_OUTSIDE_WORKSPACE,
 } as const;
 
 export const Outputs = { Passed: 'passed', Report: 'report', P50: 'p50', P95: 'p95', P99: 'p99' } as const;
@@ -65,7 +74,7 @@ export function parseJsonPathInput(raw: string): JsonExpectation[] {
       .split('\n')
       .filter((l) => l.trim())
       .map(parseJsonExpectation);
-  const doc: unknown = parseYaml(text);
+  const doc: unknown = parseYamlBounded(text);
   const items = Array.isArray(doc) ? doc : [doc];
   return items.map((item) => {
     if (typeof item === 'string') return parseJsonExpectation(item);
@@ -133,10 +142,14 @@ export const spec = {
   ),
   [Inputs.CaFile]: input.string(),
   [Inputs.Insecure]: input.boolean(false),
-  [Inputs.Username]: input.string(),
-  [Inputs.Password]: input.string({ secret: true, trim: false }),
-  [Inputs.BearerToken]: input.string({ secret: true }),
+  [Inputs.Username]: input.string({
+    pattern: /^[^\p{Cc}:]+$/u,
+    expected: 'a user name on one line, without ":" or control characters',
+  }),
+  [Inputs.Password]: input.credential({ expected: 'a password', trim: false }),
+  [Inputs.BearerToken]: input.credential({ expected: 'a bearer token' }),
   [Inputs.Title]: input.string({ default: 'Smoke test' }),
+  ...workspaceInputs,
 };
 
 export interface SmokeInputs {
@@ -147,8 +160,9 @@ export interface SmokeInputs {
 }
 
 export interface ContextDeps {
-  readFile?: (file: string) => string;
+  /** The workspace: file inputs resolve inside it (default GITHUB_WORKSPACE, then the working directory). */
   cwd?: string;
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The per-check fields the inline inputs set (defaults for the checks of `checks`/`checks-file`). */
@@ -175,12 +189,13 @@ function inlineExpectations(v: V): Omit<Check, 'url'> {
  * listing every problem; nothing is sent before this returns.
  */
 export function readSmokeInputs(source: InputSource, deps: ContextDeps = {}): SmokeInputs {
-  const cwd = deps.cwd ?? process.env.GITHUB_WORKSPACE ?? process.cwd();
-  const readFile = deps.readFile ?? ((f: string) => fs.readFileSync(path.resolve(cwd, f), 'utf8'));
   let checks: Check[] = [];
   let ca: string | undefined;
   const v = readInputs(spec, source, (v, problems, { raw, failed }) => {
     const ok = (name: string) => !failed.has(name);
+    const where = { root: deps.cwd, env: deps.env, allowOutside: v[Inputs.AllowOutsideWorkspace] };
+    /** A file input's text; never its content in an error, only the path and what was expected. */
+    const readFile = (file: string) => readWorkspaceFile(file, where).text;
     // Where the checks come from: exactly one of url, checks, checks-file.
     const given = [Inputs.Url, Inputs.Checks, Inputs.ChecksFile].filter((n) => raw(n).trim() !== '');
     if (given.length !== 1) {
@@ -210,14 +225,17 @@ export function readSmokeInputs(source: InputSource, deps: ContextDeps = {}): Sm
           problems.add(
             name,
             v[Inputs.ChecksFile],
-            `a readable file with a YAML or JSON list of checks (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+            `a readable file with a YAML or JSON list of checks: ${(err as Error).message}`,
           );
           text = undefined;
         }
       }
       if (text !== undefined) {
         try {
-          checks = parseChecks(text);
+          checks = parseChecks(
+            text,
+            name === Inputs.ChecksFile ? { fromFile: true, maxBytes: FILE_READ_LIMIT } : {},
+          );
         } catch (err) {
           problems.add(
             name,
@@ -284,11 +302,7 @@ export function readSmokeInputs(source: InputSource, deps: ContextDeps = {}): Sm
             'a file of PEM certificates (-----BEGIN CERTIFICATE----- ...)',
           );
       } catch (err) {
-        problems.add(
-          Inputs.CaFile,
-          v[Inputs.CaFile],
-          `a readable PEM file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-        );
+        problems.add(Inputs.CaFile, v[Inputs.CaFile], `a readable PEM file: ${(err as Error).message}`);
       }
     } else if (v[Inputs.Ca]) ca = v[Inputs.Ca];
     if (v[Inputs.Insecure] && (raw(Inputs.Ca).trim() !== '' || raw(Inputs.CaFile).trim() !== ''))

@@ -1,5 +1,4 @@
-import { parse as parseYaml } from 'yaml';
-import { parseDuration } from '@hac/toolkit';
+import { INLINE_PARSE_LIMIT, parseDuration, parseYamlBounded } from '@hac/toolkit';
 import type { Check, JsonExpectation } from './types.js';
 import { parseStatusSpec } from './status.js';
 import { JSON_EXPECTATION_FORM, parseJsonExpectation, parseJsonPath } from './jsonpath.js';
@@ -209,19 +208,27 @@ function fieldValue(field: keyof Check, value: unknown): unknown {
   }
 }
 
+export interface ParseChecksOptions {
+  /** The largest text accepted, in bytes (default: the toolkit's inline limit). */
+  maxBytes?: number;
+  /** The text is a file's: a document that is not a list or a map is refused without quoting it. */
+  fromFile?: boolean;
+}
+
 /**
  * Parses a YAML or JSON list of checks (a single map, or a bare URL per item, is accepted too).
  * Throws an Error naming the check, the bad field, its value and the expected form.
  */
-export function parseChecks(text: string): Check[] {
+export function parseChecks(text: string, opts: ParseChecksOptions = {}): Check[] {
   let doc: unknown;
   try {
-    doc = parseYaml(text, { prettyErrors: false });
+    doc = parseYamlBounded(text, opts.maxBytes ?? INLINE_PARSE_LIMIT);
   } catch (err) {
-    const msg = (err as Error).message.split('\n')[0];
-    throw new Error(`checks are not valid YAML or JSON (${msg}); expected ${CHECKS_FORM}`);
+    throw new Error(`checks are ${(err as Error).message}; expected ${CHECKS_FORM}`);
   }
   if (doc === null || doc === undefined) throw new Error(`no checks given; expected ${CHECKS_FORM}`);
+  if (opts.fromFile && typeof doc !== 'object')
+    throw new Error(`the file holds plain text, not a list of checks; expected ${CHECKS_FORM}`);
   const items = Array.isArray(doc) ? doc : [doc];
   if (items.length === 0) throw new Error(`the list of checks is empty; expected ${CHECKS_FORM}`);
   return items.map((item, i) => checkFromObject(item, i));

@@ -1,11 +1,16 @@
 export const HEADERS_FORM = 'a YAML map (Name: value) or "Name: value" lines';
 
+/** The longest JSON headers object parsed, in characters. */
+const HEADERS_LIMIT = 64 * 1024;
+
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** Checks a header name and value; throws naming the bad header. */
 export function checkHeader(name: string, value: string): void {
   if (!TOKEN.test(name)) throw new Error(`"${name}" is not a valid header name; expected ${HEADERS_FORM}`);
-  if (/[\r\n\0]/.test(value)) throw new Error(`header "${name}" has a line break in its value`);
+  if (/[\r\n]/.test(value)) throw new Error(`header "${name}" has a line break in its value`);
+  // HTTP allows a tab inside a value; no other control character.
+  if (/[^\P{Cc}\t]/u.test(value)) throw new Error(`header "${name}" has a control character in its value`);
 }
 
 /**
@@ -17,6 +22,8 @@ export function parseHeaders(text: string): Record<string, string> {
   if (trimmed === '') return {};
   if (trimmed.startsWith('{')) {
     let obj: unknown;
+    if (trimmed.length > HEADERS_LIMIT)
+      throw new Error(`headers are longer than ${HEADERS_LIMIT} characters; expected ${HEADERS_FORM}`);
     try {
       obj = JSON.parse(trimmed);
     } catch {

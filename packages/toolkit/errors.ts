@@ -1,3 +1,5 @@
+import { stripUrlCredentials } from './secrets.js';
+
 /** One invalid input: its name, the value given and the form that was expected. */
 export interface InputProblem {
   input: string;
@@ -21,7 +23,8 @@ export class InputError extends Error {
 }
 
 function show(value: string): string {
-  const one = value.length > 120 ? `${value.slice(0, 117)}...` : value;
+  const clean = stripUrlCredentials(value);
+  const one = clean.length > 120 ? `${clean.slice(0, 117)}...` : clean;
   return one === '' ? 'an empty value' : JSON.stringify(one);
 }
 

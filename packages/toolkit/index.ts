@@ -11,6 +11,8 @@ export {
   type Values,
   type Problems,
 } from './inputs.js';
+export * from './workspace.js';
+export * from './yaml.js';
 export * from './cancel.js';
 export * from './retry.js';
 export * from './secrets.js';

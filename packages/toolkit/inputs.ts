@@ -1,6 +1,7 @@
-import { parse as parseYaml } from 'yaml';
 import { parseDuration, formatDuration } from './duration.js';
 import { InputError, type InputProblem } from './errors.js';
+import { maskUrlCredentials, stripUrlCredentials } from './secrets.js';
+import { formatBytes, INLINE_PARSE_LIMIT, parseYamlBounded } from './yaml.js';
 
 /** Reads one raw input by name; returns '' when it is not set (what @actions/core's getInput does). */
 export type InputSource = (name: string) => string;
@@ -49,6 +50,26 @@ export function string(opts: StringOptions = {}): Field<string> {
       return value;
     },
     opts.secret ?? false,
+  );
+}
+
+/** Control characters (CR, LF, NUL, tab, ESC, DEL, C1...): never valid in a header, token or credential. */
+export const CONTROL_CHARACTERS = /\p{Cc}/u;
+
+/**
+ * A secret on one line (a token, password or credential): surrounding whitespace is trimmed, and
+ * any control character left is an error (the value is shown as ***).
+ */
+export function credential(opts: { expected?: string; trim?: boolean } = {}): Field<string> {
+  const what = opts.expected ?? 'a credential';
+  return field(
+    `${what} on one line, without control characters such as CR or LF`,
+    (raw) => {
+      const value = opts.trim === false ? raw : raw.trim();
+      if (CONTROL_CHARACTERS.test(value)) fail();
+      return value;
+    },
+    true,
   );
 }
 
@@ -195,7 +216,7 @@ export function structured<T = unknown>(
     if (raw.trim() === '') return opts.required ? fail() : undefined;
     let value: unknown;
     try {
-      value = parseYaml(raw, { prettyErrors: false });
+      value = parseYamlBounded(raw);
     } catch {
       return fail();
     }
@@ -229,6 +250,9 @@ export function map<T, U>(inner: Field<T>, fn: (v: T) => U, expected?: string): 
   };
 }
 
+/** The largest value any input may have (parsed or not): larger text is an input error. */
+export const INPUT_LIMIT = INLINE_PARSE_LIMIT;
+
 export type Spec = Record<string, Field<unknown>>;
 export type Values<S extends Spec> = { [K in keyof S]: S[K] extends Field<infer T> ? T : never };
 
@@ -255,6 +279,12 @@ export function readInputs<S extends Spec>(
   const rawOf = (name: string) => source(name) ?? '';
   for (const [name, f] of Object.entries(spec)) {
     const raw = rawOf(name);
+    const bytes = raw.length > INPUT_LIMIT / 4 ? Buffer.byteLength(raw) : 0;
+    if (bytes > INPUT_LIMIT) {
+      const expected = `at most ${formatBytes(INPUT_LIMIT)} of text (${f.expected})`;
+      problems.push({ input: name, value: `${formatBytes(bytes)} of text`, expected });
+      continue;
+    }
     try {
       values[name] = f.parse(raw);
     } catch (err) {
@@ -272,11 +302,22 @@ export function readInputs<S extends Spec>(
     };
     validate(values as Values<S>, sink, { raw: rawOf, failed });
   }
-  if (problems.length > 0) throw new InputError(problems);
+  if (problems.length > 0)
+    throw new InputError(problems.map((p) => ({ ...p, value: stripUrlCredentials(p.value) })));
   return values as Values<S>;
 }
 
-/** The standard source: the INPUT_<NAME> environment variables the runner sets. */
-export function envInputs(env: NodeJS.ProcessEnv = process.env): InputSource {
-  return (name) => env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '';
+/**
+ * The standard source: the INPUT_<NAME> environment variables the runner sets. Credentials
+ * embedded in a URL (http://user:pass@host/) are masked in the logs as soon as they are read.
+ */
+export function envInputs(
+  env: NodeJS.ProcessEnv = process.env,
+  mask: (text: string) => void = (text) => maskUrlCredentials(text),
+): InputSource {
+  return (name) => {
+    const value = env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '';
+    mask(value);
+    return value;
+  };
 }

@@ -36,6 +36,7 @@ afterAll(async () => {
 beforeEach(() => {
   savedEnv = { ...process.env };
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-smoke-'));
+  process.env.GITHUB_WORKSPACE = dir;
   process.env.GITHUB_OUTPUT = path.join(dir, 'output');
   process.env.GITHUB_STEP_SUMMARY = summaryFile;
   fs.writeFileSync(process.env.GITHUB_OUTPUT, '');

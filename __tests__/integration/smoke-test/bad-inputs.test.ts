@@ -23,6 +23,10 @@ beforeAll(async () => {
     path.join(dir, 'bad-checks.yml'),
     '- url: http://127.0.0.1:1/\n  expect-status: 2xx\n  retries: 3\n',
   );
+  fs.symlinkSync('/etc/passwd', path.join(dir, 'passwd-link.yml'));
+  fs.writeFileSync(path.join(dir, 'deep.yml'), '['.repeat(1_000_000));
+  fs.writeFileSync(path.join(dir, 'huge.yml'), `# ${'x'.repeat(2 * 1024 * 1024)}\n`);
+  fs.writeFileSync(path.join(dir, 'plain.yml'), 'SECRET_TOKEN=abc123\n');
 });
 afterAll(async () => {
   await server.close();
@@ -136,7 +140,7 @@ const cases: Case[] = [
     'unreadable checks-file',
     () => ({ 'checks-file': path.join(dir, 'nope.yml') }),
     'checks-file',
-    /expected a readable file .*\(ENOENT\)/,
+    /expected a readable file .*nope\.yml: ENOENT/,
   ],
   [
     'malformed checks YAML',
@@ -197,7 +201,91 @@ const cases: Case[] = [
     'ca-file that is missing',
     () => ({ url: ok(), 'ca-file': path.join(dir, 'missing.pem') }),
     'ca-file',
-    /a readable PEM file \(ENOENT\)/,
+    /a readable PEM file: .*missing\.pem: ENOENT/,
+  ],
+  [
+    'checks-file with .. out of the workspace',
+    () => ({ 'checks-file': '../../../../../../etc/passwd' }),
+    'checks-file',
+    /a path inside the workspace .*resolves outside it .*allow-paths-outside-workspace: true/,
+  ],
+  [
+    'absolute checks-file out of the workspace',
+    () => ({ 'checks-file': '/etc/passwd' }),
+    'checks-file',
+    /got "\/etc\/passwd"; expected .*a path inside the workspace/,
+  ],
+  [
+    'checks-file that is a symlink out of the workspace',
+    () => ({ 'checks-file': 'passwd-link.yml' }),
+    'checks-file',
+    /resolves outside it \(through a symlink to \/etc\/passwd\)/,
+  ],
+  [
+    'ca-file out of the workspace',
+    () => ({ url: ok(), 'ca-file': '/etc/ssl/certs/ca-certificates.crt' }),
+    'ca-file',
+    /a readable PEM file: a path inside the workspace/,
+  ],
+  [
+    '1 MB of nesting in a checks-file',
+    () => ({ 'checks-file': 'deep.yml' }),
+    'checks-file',
+    /checks are nested more than 200 levels deep/,
+  ],
+  [
+    'a checks-file above the size limit',
+    () => ({ 'checks-file': 'huge.yml' }),
+    'checks-file',
+    /a file of at most 1 MiB; .*huge\.yml has 2 MiB/,
+  ],
+  [
+    'a checks-file of plain text',
+    () => ({ 'checks-file': 'plain.yml' }),
+    'checks-file',
+    /the file holds plain text, not a list of checks/,
+  ],
+  [
+    'inline checks nested too deeply',
+    () => ({ checks: '{a: '.repeat(300) }),
+    'checks',
+    /checks are nested more than 200 levels deep/,
+  ],
+  [
+    'an alias bomb in checks',
+    () => ({ checks: aliasBomb() }),
+    'checks',
+    /more than 100 aliases are expanded/,
+  ],
+  [
+    'an inline input above the size limit',
+    () => ({ url: ok(), body: 'x'.repeat(300 * 1024) }),
+    'body',
+    /got "300 KiB of text"; expected at most 256 KiB of text/,
+  ],
+  [
+    'a bearer-token with CRLF',
+    () => ({ url: ok(), 'bearer-token': 'tok3n\r\nX-Injected: 1' }),
+    'bearer-token',
+    /got "\*\*\*"; expected a bearer token on one line, without control characters/,
+  ],
+  [
+    'a password with a control character',
+    () => ({ url: ok(), username: 'u', password: 'p4ss\u0007word' }),
+    'password',
+    /got "\*\*\*"; expected a password on one line/,
+  ],
+  [
+    'a header value with CR',
+    () => ({ url: ok(), headers: 'X-Trace: a\rb' }),
+    'headers',
+    /got "\*\*\*"; expected a YAML map/,
+  ],
+  [
+    'a header value with ESC',
+    () => ({ url: ok(), headers: 'X-Trace: a\u001bb' }),
+    'headers',
+    /got "\*\*\*"; expected a YAML map/,
   ],
   [
     'insecure that is not a boolean',
@@ -223,6 +311,7 @@ test.each(cases)(
         throw new Error('no summary may be written for bad input');
       },
       signal: new AbortController().signal,
+      context: { cwd: dir },
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     const problems = (err as InputError).problems;
@@ -233,6 +322,57 @@ test.each(cases)(
     expect(logs).toEqual([]);
   },
 );
+
+/** Nine levels of nine aliases each: 9^9 nodes once expanded. */
+function aliasBomb(): string {
+  const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i < 9; i++)
+    lines.push(
+      `a${i}: &a${i} [${Array(9)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]`,
+    );
+  return `- url: http://127.0.0.1/\n  json:\n    $.x: {${lines.join(', ').replace(/: &/g, ': &')}}`;
+}
+
+test('no error quotes a file it refused, and URL credentials are never echoed', async () => {
+  for (const values of [
+    { 'checks-file': '/etc/passwd' },
+    { 'checks-file': 'passwd-link.yml' },
+    { 'checks-file': 'plain.yml' },
+    { url: 'http://admin:s3cr3t-pw@127.0.0.1:1/' },
+    { checks: '- url: http://admin:s3cr3t-pw@127.0.0.1:1/' },
+  ] as Record<string, string>[]) {
+    const err = (await run({
+      source: (n) => values[n] ?? '',
+      signal: new AbortController().signal,
+      context: { cwd: dir },
+    }).catch((e: unknown) => e)) as InputError;
+    expect(err).toBeInstanceOf(InputError);
+    const text = `${err.message}\n${JSON.stringify(err.problems)}`;
+    for (const leak of ['root:', 'SECRET_TOKEN', 'abc123', 's3cr3t-pw']) expect(text).not.toContain(leak);
+  }
+});
+
+test('allow-paths-outside-workspace: true reads a checks-file outside the workspace', async () => {
+  const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-smoke-outside-'));
+  fs.writeFileSync(path.join(outside, 'checks.yml'), '- url: http://127.0.0.1:1/\n  retries: 3\n');
+  const read = (allow: string) =>
+    run({
+      source: (n) =>
+        ({ 'checks-file': path.join(outside, 'checks.yml'), 'allow-paths-outside-workspace': allow })[n] ??
+        '',
+      signal: new AbortController().signal,
+      context: { cwd: dir },
+    }).catch((e: unknown) => e as InputError);
+  try {
+    // Read: the error is about its content (an unknown key), not about where it is.
+    expect(((await read('true')) as InputError).message).toMatch(/unknown key "retries"/);
+    expect(((await read('false')) as InputError).message).toMatch(/resolves outside it/);
+  } finally {
+    fs.rmSync(outside, { recursive: true, force: true });
+  }
+});
 
 test('there are at least 15 bad-input cases', () => expect(cases.length).toBeGreaterThanOrEqual(15));
 
