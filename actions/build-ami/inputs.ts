@@ -1,7 +1,14 @@
 // The only place build-ami's inputs are read: raw text -> typed, cross-checked BuildAmiInputs.
 import fs from 'node:fs';
-import path from 'node:path';
-import { input, readInputs, type InputSource } from '@hac/toolkit';
+import {
+  ALLOW_OUTSIDE_WORKSPACE,
+  input,
+  readInputs,
+  readWorkspaceFile,
+  workspaceInputs,
+  workspacePath,
+  type InputSource,
+} from '@hac/toolkit';
 import {
   awsInput,
   checkNameTemplate,
@@ -28,6 +35,8 @@ export const Inputs = {
   region: 'region',
   endpoint: 'endpoint',
   maxAttempts: 'max-attempts',
+  connectTimeout: 'connect-timeout',
+  requestTimeout: 'request-timeout',
   runId: 'run-id',
   app: 'app',
   family: 'family',
@@ -61,6 +70,7 @@ export const Inputs = {
   packerInit: 'packer-init',
   only: 'only',
   except: 'except',
+  allowOutsideWorkspace: ALLOW_OUTSIDE_WORKSPACE,
 } as const;
 
 const isFilters = (v: unknown): v is Record<string, string | string[]> =>
@@ -87,6 +97,8 @@ export const spec = {
   [Inputs.region]: awsInput.region(),
   [Inputs.endpoint]: awsInput.endpoint(),
   [Inputs.maxAttempts]: input.integer({ min: 1, max: 20, default: 6 }),
+  [Inputs.connectTimeout]: awsInput.connectTimeout(),
+  [Inputs.requestTimeout]: awsInput.requestTimeout(),
   [Inputs.runId]: input.string({
     pattern: /^[\w./:@+=-]{1,200}$/,
     expected: 'up to 200 letters, digits and . / : @ + = _ -',
@@ -159,6 +171,7 @@ export const spec = {
   [Inputs.packerInit]: input.oneOf(['auto', 'always', 'never'] as const, 'auto'),
   [Inputs.only]: input.list(),
   [Inputs.except]: input.list(),
+  ...workspaceInputs,
 };
 
 export interface Context {
@@ -170,13 +183,27 @@ export interface Context {
 /** Reads and checks every input; one InputError lists every problem. No AWS call happens here. */
 export function getInputs(source: InputSource, ctx: Context = {}): BuildAmiInputs {
   const env = ctx.env ?? process.env;
-  const cwd = ctx.cwd ?? env.GITHUB_WORKSPACE ?? process.cwd();
-  const resolve = (p: string) => path.resolve(cwd, p);
+  const where = { root: ctx.cwd, env, allowOutside: false };
+  /** A path input inside the workspace (or anywhere, with allow-paths-outside-workspace: true). */
+  const resolve = (p: string) => workspacePath(p, where);
   let userData = '';
   let ssmScript = '';
   let ssmDocument = '';
+  // The engine decides which inputs apply: a wrong engine is reported alone, not with their errors.
+  readInputs({ [Inputs.engine]: spec[Inputs.engine] }, source);
   const v = readInputs(spec, source, (v, problems, { raw, failed }) => {
     const given = (name: string) => raw(name).trim() !== '';
+    where.allowOutside = v[Inputs.allowOutsideWorkspace];
+    /** Whether a path input resolves inside the workspace; if not, the problem is added. */
+    const inside = (name: string, p: string): boolean => {
+      try {
+        resolve(p);
+        return true;
+      } catch (err) {
+        problems.add(name, p, (err as Error).message);
+        return false;
+      }
+    };
     const exclusive = (a: string, b: string) => {
       if (given(a) && given(b))
         problems.add(b, raw(b).trim(), `not both "${a}" and "${b}": give one of them`);
@@ -185,10 +212,12 @@ export function getInputs(source: InputSource, ctx: Context = {}): BuildAmiInput
     const inlineOrFile = (inline: string, fileInput: string): string => {
       if (!given(fileInput)) return given(inline) ? raw(inline) : '';
       if (failed.has(fileInput)) return '';
-      const file = resolve(raw(fileInput).trim());
-      if (fs.existsSync(file) && fs.statSync(file).isFile()) return fs.readFileSync(file, 'utf8');
-      problems.add(fileInput, raw(fileInput).trim(), 'an existing file (relative to the workspace)');
-      return '';
+      try {
+        return readWorkspaceFile(raw(fileInput).trim(), where).text;
+      } catch (err) {
+        problems.add(fileInput, raw(fileInput).trim(), (err as Error).message);
+        return '';
+      }
     };
     if (v.engine === 'native') {
       exclusive(Inputs.baseAmi, Inputs.baseAmiFilters);
@@ -294,14 +323,18 @@ export function getInputs(source: InputSource, ctx: Context = {}): BuildAmiInput
     } else {
       if (!given(Inputs.template))
         problems.add(Inputs.template, '', 'a Packer template path (engine "packer" needs one)');
-      else if (!fs.existsSync(resolve(raw(Inputs.template).trim())))
+      else if (
+        inside(Inputs.template, raw(Inputs.template).trim()) &&
+        !fs.existsSync(resolve(raw(Inputs.template).trim()))
+      )
         problems.add(
           Inputs.template,
           raw(Inputs.template).trim(),
           'an existing template file or directory (relative to the workspace)',
         );
       for (const f of v['var-files'] ?? [])
-        if (!fs.existsSync(resolve(f))) problems.add(Inputs.varFiles, f, 'existing var files');
+        if (inside(Inputs.varFiles, f) && !fs.existsSync(resolve(f)))
+          problems.add(Inputs.varFiles, f, 'existing var files');
       for (const p of [
         Inputs.baseAmi,
         Inputs.baseAmiFilters,
@@ -351,6 +384,8 @@ export function getInputs(source: InputSource, ctx: Context = {}): BuildAmiInput
     region: v.region,
     endpoint: v.endpoint,
     maxAttempts: v['max-attempts'],
+    connectTimeoutMs: v['connect-timeout'],
+    requestTimeoutMs: v['request-timeout'],
     runId: v['run-id'] || defaultRunId(env),
     keep: v.keep,
     family,

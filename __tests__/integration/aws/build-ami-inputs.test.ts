@@ -21,6 +21,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, 'cloud.yaml'), '#cloud-config\nruncmd: [echo]\n');
   fs.writeFileSync(path.join(dir, 'big.sh'), `#!/bin/bash\n${'echo padding-padding-padding\n'.repeat(700)}`);
   fs.writeFileSync(path.join(dir, 't.pkr.hcl'), 'source "null" "x" { communicator = "none" }\n');
+  fs.symlinkSync('/etc/os-release', path.join(dir, 'os-release.sh'));
 });
 afterAll(async () => {
   await sb.close();
@@ -122,6 +123,42 @@ describe('build-ami bad inputs: one clear InputError, zero AWS requests', () => 
       /existing file/,
     ],
     ['no provisioning script', { 'user-data': '' }, 'user-data', /provisioning script/],
+    [
+      'user-data-file outside the workspace',
+      { 'user-data': '', 'user-data-file': '/etc/os-release' },
+      'user-data-file',
+      /a path inside the workspace .*"\/etc\/os-release" resolves outside it/,
+    ],
+    [
+      'user-data-file reaching out with ..',
+      { 'user-data': '', 'user-data-file': '../../../../../etc/shadow' },
+      'user-data-file',
+      /resolves outside it .*allow-paths-outside-workspace: true/,
+    ],
+    [
+      'user-data-file that is a symlink out of the workspace',
+      { 'user-data': '', 'user-data-file': 'os-release.sh' },
+      'user-data-file',
+      /through a symlink to \/.*os-release\)/,
+    ],
+    [
+      'ssm-commands-file outside the workspace',
+      { ...ssm(), 'ssm-commands': '', 'ssm-commands-file': '/etc/hostname' },
+      'ssm-commands-file',
+      /a path inside the workspace/,
+    ],
+    [
+      'packer template outside the workspace',
+      { engine: 'packer', 'base-ami': '', 'user-data': '', template: '/etc' },
+      'template',
+      /a path inside the workspace/,
+    ],
+    [
+      'packer var file outside the workspace',
+      { engine: 'packer', 'base-ami': '', 'user-data': '', template: 't.pkr.hcl', 'var-files': '../x.json' },
+      'var-files',
+      /a path inside the workspace/,
+    ],
     [
       'cloud-config with shutdown wrapper',
       { 'user-data': '', 'user-data-file': 'cloud.yaml' },
@@ -256,6 +293,25 @@ describe('build-ami bad inputs: one clear InputError, zero AWS requests', () => 
     expect(error?.message).toContain(`input "${inputName}"`);
     expect(sb.proxy.requests).toEqual([]);
     expect(writes).toEqual([]);
+  });
+
+  test('allow-paths-outside-workspace: true reads a user-data-file outside it', () => {
+    const read = (allow: string) =>
+      getInputs(
+        (n) =>
+          ({
+            ...good(),
+            'user-data': '',
+            'user-data-file': '/etc/os-release',
+            shutdown: 'false',
+            'allow-paths-outside-workspace': allow,
+          })[n] ?? '',
+        { env: sb.env, cwd: dir },
+      );
+    expect(read('true').native?.userData).toBe(fs.readFileSync('/etc/os-release', 'utf8'));
+    expect(() => read('false')).toThrow(/resolves outside it/);
+    // The error names the path, never the file's content.
+    expect(() => read('false')).not.toThrow(/PRETTY_NAME|ID=/);
   });
 
   test('secret vars are shown as *** in the error', async () => {
