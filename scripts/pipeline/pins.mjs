@@ -1,18 +1,21 @@
-// The third-party actions the templates pin, and the local stand-ins `npm run pipeline` maps them to.
+// The third-party actions the templates pin (each a node24 release; its action.yml at that commit is
+// checked in under __tests__/fixtures/pinned-actions/), and the local stand-ins `npm run pipeline`
+// maps them to. __tests__/integration/workflows/pins.test.ts keeps this, the templates and the
+// fixtures in step.
 export const PINS = {
   'actions/checkout': {
-    sha: '11bd71901bbe5b1630ceea73d27597364c9af683',
-    version: 'v4.2.2',
+    sha: '3d3c42e5aac5ba805825da76410c181273ba90b1',
+    version: 'v7.0.1',
     standIn: 'checkout',
   },
   'actions/setup-go': {
-    sha: 'd35c59abb061a4a6fb18e82ac0862c26744d6ab5',
-    version: 'v5.5.0',
+    sha: 'b7ad1dad31e06c5925ef5d2fc7ad053ef454303e',
+    version: 'v7.0.0',
     standIn: 'setup-go',
   },
   'aws-actions/configure-aws-credentials': {
-    sha: 'e3dd6a429d7300a6a4c196c26e071d42e0343502',
-    version: 'v4.0.2',
+    sha: 'e6de054238d6b7531b4efff3b6587d9aade6a06c',
+    version: 'v6.2.3',
     standIn: 'configure-aws-credentials',
   },
 };

@@ -53,6 +53,47 @@ describe('workflow templates', () => {
     if (!doc.concurrency) for (const j of envJobs) expect(j.concurrency).toBeDefined();
   });
 
+  test.each(['k8s-canary.yml', 'full-pipeline.yml'])(
+    '%s: an abort job removes a paused canary when the promotion is rejected, times out or fails',
+    (t) => {
+      const doc = parse(fs.readFileSync(path.join(templatesDir, t), 'utf8'));
+      const canaryJob = t === 'k8s-canary.yml' ? 'canary' : 'production';
+      const abort = doc.jobs.abort;
+      expect(abort.needs).toEqual([canaryJob, 'promote']);
+      // always(): it must run when promote failed, was cancelled or its approval was rejected.
+      expect(abort.if).toBe(
+        `always() && needs.${canaryJob}.result == 'success' && needs.${canaryJob}.outputs.verdict == 'paused' && needs.promote.result != 'success'`,
+      );
+      const [step] = abort.steps;
+      const promote = doc.jobs.promote.steps[0];
+      expect(step.uses).toBe('org/hac/actions/k8s-canary@v1');
+      expect(step.with).toEqual({ ...promote.with, action: 'abort' });
+      expect(promote.with.action).toBe('promote');
+    },
+  );
+
+  test.each(['k8s-canary.yml', 'k8s-bluegreen.yml', 'full-pipeline.yml'])(
+    '%s: the image job pushes to ghcr.io with GITHUB_TOKEN by default; other registries optional',
+    (t) => {
+      const doc = parse(fs.readFileSync(path.join(templatesDir, t), 'utf8'));
+      const jobs = Object.values(doc.jobs) as any[];
+      const imageJobs = jobs.filter((j) =>
+        (j.steps ?? []).some((s: any) => s.uses === 'org/hac/actions/docker-build-push@v1'),
+      );
+      expect(imageJobs.length).toBe(1);
+      const job = imageJobs[0];
+      expect(job.permissions).toEqual({ contents: 'read', packages: 'write' });
+      const w = job.steps.find((s: any) => s.uses === 'org/hac/actions/docker-build-push@v1').with;
+      const ghcr = "(!vars.REGISTRY || vars.REGISTRY == 'ghcr.io')";
+      expect(w.images).toBe("${{ vars.REGISTRY || 'ghcr.io' }}/${{ vars.IMAGE_NAME || github.repository }}");
+      expect(w.registry).toBe(`\${{ ${ghcr} && 'ghcr.io' || '' }}`);
+      expect(w.username).toBe(`\${{ ${ghcr} && github.actor || '' }}`);
+      expect(w.password).toBe(`\${{ ${ghcr} && secrets.GITHUB_TOKEN || '' }}`);
+      expect(w.registries).toBe('${{ secrets.REGISTRY_LOGINS }}');
+      expect(w.push).toBe(true);
+    },
+  );
+
   test('the EC2 template uses OIDC through configure-aws-credentials', () => {
     const text = fs.readFileSync(path.join(templatesDir, 'ec2-immutable.yml'), 'utf8');
     expect(text).toContain('aws-actions/configure-aws-credentials@');
