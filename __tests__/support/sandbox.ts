@@ -15,7 +15,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export type SandboxComponent =
-  'k8s' | 'moto' | 'aws' | 'registry' | 'buildah' | 'prometheus' | 'exporter' | 'act' | 'actionlint';
+  | 'k8s'
+  | 'moto'
+  | 'aws'
+  | 'registry'
+  | 'buildah'
+  | 'docker'
+  | 'buildkit'
+  | 'prometheus'
+  | 'exporter'
+  | 'act'
+  | 'actionlint';
 
 export interface SandboxEnv {
   /** admin kubeconfig (cluster-admin) */

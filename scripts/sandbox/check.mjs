@@ -4,7 +4,7 @@
 // point at real services). Prints JSON { ok, results: [{ name, ok, reason }] }
 // and exits 0 when every requested component answered, 1 otherwise.
 //
-//   node scripts/sandbox/check.mjs k8s moto registry buildah prometheus exporter act actionlint
+//   node scripts/sandbox/check.mjs k8s moto registry buildah docker buildkit prometheus exporter act actionlint
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
@@ -85,6 +85,31 @@ const checks = {
   },
   async exporter() {
     await get(`${need('HAC_EXPORTER_URL')}/healthz`);
+  },
+  async docker() {
+    const dockerEnv = { ...env, DOCKER_HOST: need('HAC_DOCKER_HOST') };
+    const r = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], {
+      encoding: 'utf8',
+      env: dockerEnv,
+      timeout: 10000,
+    });
+    if (r.status !== 0)
+      throw new Error(`docker info (${dockerEnv.DOCKER_HOST}): ${(r.stderr || '').trim().split('\n').pop()}`);
+    const bx = spawnSync('docker', ['buildx', 'version'], {
+      encoding: 'utf8',
+      env: dockerEnv,
+      timeout: 10000,
+    });
+    if (bx.status !== 0)
+      throw new Error(`docker buildx version: ${(bx.stderr || '').trim().split('\n').pop()}`);
+  },
+  async buildkit() {
+    const builder = need('HAC_BUILDKIT_BUILDER');
+    const r = spawnSync('docker', ['buildx', 'inspect', builder], { encoding: 'utf8', env, timeout: 15000 });
+    if (r.status !== 0 || !/Status:\s+running/.test(r.stdout))
+      throw new Error(
+        `docker buildx inspect ${builder}: ${(r.stderr || r.stdout || '').trim().split('\n').pop()}`,
+      );
   },
   async act() {
     executable(need('HAC_ACT'));

@@ -40,9 +40,32 @@ import {
   registry,
 } from './lib/services.mjs';
 import { k8s, kubectlPath, failPods, restartApiserver } from './lib/k8s.mjs';
+import { buildkitComponent, dockerComponent, dockerChain, dockerEnv } from './lib/docker.mjs';
 
-const COMPONENTS = { k8s, moto, registry, buildah, exporter, prometheus, act, actionlint };
-const ORDER = ['k8s', 'moto', 'registry', 'buildah', 'exporter', 'prometheus', 'act', 'actionlint'];
+const COMPONENTS = {
+  k8s,
+  moto,
+  registry,
+  buildah,
+  exporter,
+  prometheus,
+  act,
+  actionlint,
+  docker: dockerComponent,
+  buildkit: buildkitComponent,
+};
+const ORDER = [
+  'k8s',
+  'moto',
+  'registry',
+  'buildah',
+  'docker',
+  'buildkit',
+  'exporter',
+  'prometheus',
+  'act',
+  'actionlint',
+];
 
 // ------------------------------------------------------------------ env
 
@@ -63,6 +86,7 @@ export function sandboxEnv() {
     HAC_REGISTRY: REGISTRY,
     HAC_BASE_IMAGE: BASE_IMAGE,
     ...buildahEnv(),
+    ...dockerEnv(),
     HAC_PROMETHEUS_URL: prometheusUrl(),
     HAC_EXPORTER_URL: exporterUrl(),
     HAC_ACT: bin('act'),
@@ -151,6 +175,8 @@ async function up(names) {
   const selected = new Set(names.length ? names : ORDER);
   if (selected.has('prometheus')) selected.add('exporter');
   if (selected.has('buildah')) selected.add('registry');
+  if (selected.has('docker') || selected.has('buildkit'))
+    ['registry', 'buildah', 'docker'].forEach((n) => selected.add(n));
   const started = Date.now();
   const timings = {};
   const failures = [];
@@ -181,15 +207,28 @@ async function up(names) {
     }),
   );
   if (selected.has('moto')) chains.push(guard('moto', () => timed(timings, 'moto', () => moto.up())));
+  let registryChain = Promise.resolve();
   if (selected.has('registry')) {
     chains.push(
-      guard('registry', () => timed(timings, 'registry', () => registry.up())).then(async () => {
-        if (selected.has('buildah') && !failures.some((f) => f.name === 'registry')) {
-          await guard('buildah', () => timed(timings, 'buildah', () => buildah.up()));
-        }
-      }),
+      (registryChain = guard('registry', () => timed(timings, 'registry', () => registry.up())).then(
+        async () => {
+          if (selected.has('buildah') && !failures.some((f) => f.name === 'registry')) {
+            await guard('buildah', () => timed(timings, 'buildah', () => buildah.up()));
+          }
+        },
+      )),
     );
   }
+  // buildx and buildkitd builds (beside the other Go builds), then dockerd once the base image is pushed
+  chains.push(
+    dockerChain(selected, {
+      guard,
+      timed: (n, fn) => timed(timings, n, fn),
+      failures,
+      after: registryChain,
+      runInherit,
+    }),
+  );
   if (selected.has('exporter')) {
     chains.push(
       guard('exporter', () => timed(timings, 'exporter', () => exporter.up())).then(async () => {

@@ -5,7 +5,7 @@
 # the sandbox runs its own instances on loopback ports.
 set -euo pipefail
 
-PKGS=(buildah docker-registry prometheus busybox-static skopeo uidmap ca-certificates curl)
+PKGS=(buildah docker-registry prometheus busybox-static skopeo uidmap ca-certificates curl docker.io runc)
 OPTIONAL=(packer)
 
 SUDO=""
