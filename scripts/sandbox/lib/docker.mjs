@@ -32,6 +32,9 @@ export const DOCKER_CONFIG = path.join(DOCKER_DIR, 'config');
 export const BUILDKIT_SOCKET = path.join(BUILDKIT_DIR, 'buildkitd.sock');
 export const BUILDKIT_ADDR = `unix://${BUILDKIT_SOCKET}`;
 export const BUILDKIT_BUILDER = 'hac-buildkit';
+/** BuildKit's SBOM generator image for `--sbom=generator=...` (scripts/sandbox/sbom-scanner). */
+export const SBOM_GENERATOR = `${REGISTRY}/hac/sbom-scanner:1`;
+const SBOM_SCANNER_DIR = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'sbom-scanner');
 const BUILDKIT_CONFIG = path.join(BUILDKIT_DIR, 'buildkitd.toml');
 
 /** The variables a docker CLI needs to reach the sandbox's daemon and builders. */
@@ -42,6 +45,7 @@ export function dockerEnv() {
     HAC_DOCKER_HOST: DOCKER_HOST,
     HAC_BUILDKIT_ADDR: BUILDKIT_ADDR,
     HAC_BUILDKIT_BUILDER: BUILDKIT_BUILDER,
+    HAC_SBOM_GENERATOR: SBOM_GENERATOR,
   };
 }
 
@@ -217,6 +221,41 @@ async function ensureBuilder() {
   await docker(['buildx', 'inspect', '--bootstrap', BUILDKIT_BUILDER]);
 }
 
+async function manifestExists(ref) {
+  const slash = ref.indexOf('/');
+  const colon = ref.lastIndexOf(':');
+  const url = `http://${ref.slice(0, slash)}/v2/${ref.slice(slash + 1, colon)}/manifests/${ref.slice(colon + 1)}`;
+  const res = await fetch(url, {
+    method: 'HEAD',
+    headers: {
+      accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json',
+    },
+    signal: AbortSignal.timeout(3000),
+  });
+  return res.ok;
+}
+
+/** Builds and pushes the SBOM generator image with the hac-buildkit builder (once). */
+async function ensureSbomGenerator() {
+  if (await manifestExists(SBOM_GENERATOR)) return;
+  log(`buildkit: building the SBOM generator ${SBOM_GENERATOR}`);
+  await docker([
+    'buildx',
+    'build',
+    '--builder',
+    BUILDKIT_BUILDER,
+    '--network',
+    'none',
+    '--provenance=false',
+    '--build-arg',
+    `BASE=${BASE_IMAGE}`,
+    '--tag',
+    SBOM_GENERATOR,
+    '--push',
+    SBOM_SCANNER_DIR,
+  ]);
+}
+
 export const buildkitComponent = {
   name: 'buildkit',
   async up() {
@@ -227,12 +266,18 @@ export const buildkitComponent = {
     } catch (err) {
       throw new ComponentError('buildkit', `buildx builder ${BUILDKIT_BUILDER}: ${err.message}`);
     }
+    try {
+      await ensureSbomGenerator();
+    } catch (err) {
+      throw new ComponentError('buildkit', `SBOM generator image: ${err.message}`);
+    }
   },
   down: () => stopDaemon('buildkit'),
   async health() {
     await buildkitHealth();
     const { stdout } = await docker(['buildx', 'inspect', BUILDKIT_BUILDER], { timeoutMs: 10_000 });
     if (!/Status:\s+running/.test(stdout)) throw new Error(`builder ${BUILDKIT_BUILDER} is not running`);
+    if (!(await manifestExists(SBOM_GENERATOR))) throw new Error(`${SBOM_GENERATOR} is not in the registry`);
     return true;
   },
   pids: () => [daemonPid('buildkit')].filter(Boolean),
