@@ -31,6 +31,8 @@ export async function runBlueGreen(
   let summary = '';
   const progress = opts.progress ?? memoryState();
   const all: Record<string, string> = {
+    // The manifests are written to a temporary directory, outside the workspace.
+    'allow-paths-outside-workspace': 'true',
     namespace,
     'lock-timeout': '60s',
     timeout: '60s',

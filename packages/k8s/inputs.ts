@@ -1,7 +1,6 @@
 // Inputs shared by the Kubernetes actions, and the cross-input rules. Each action spreads
 // `commonInputs` into its own spec and calls `validateCommon` from its validate hook.
-import { parse as parseYaml } from 'yaml';
-import { input, type Problems } from '@hac/toolkit';
+import { input, parseYamlBounded, workspaceInputs, type Problems } from '@hac/toolkit';
 import { isImageRef } from './images.js';
 import { validateChecksText } from './gates.js';
 
@@ -72,6 +71,7 @@ export const commonInputs = {
   'gate-wait': input.duration({ default: '30s', max: '1h' }),
   'gate-interval': input.duration({ default: '1s', min: '10ms', max: '5m' }),
   'gate-consecutive': input.integer({ min: 1, max: 100, default: 1 }),
+  ...workspaceInputs,
 };
 
 export interface CommonValues {
@@ -136,7 +136,7 @@ export function validateCommon(
 /** Whether text parses as YAML/JSON with a clusters list (a kubeconfig). */
 export function looksLikeKubeconfig(text: string): boolean {
   try {
-    const doc = parseYaml(text) as { clusters?: unknown };
+    const doc = parseYamlBounded(text) as { clusters?: unknown };
     return typeof doc === 'object' && doc !== null && Array.isArray(doc.clusters);
   } catch {
     return false;

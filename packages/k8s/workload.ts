@@ -36,6 +36,8 @@ export interface WorkloadInputs {
   replicas?: number;
   port: number;
   cwd?: string;
+  /** allow-paths-outside-workspace: manifests may be read from anywhere. */
+  allowOutside?: boolean;
 }
 
 function inputError(
@@ -48,7 +50,7 @@ function inputError(
 /** Builds the workload from parsed objects (pure). */
 export function workloadFromObjects(
   objects: KubeObject[],
-  opts: Omit<WorkloadInputs, 'manifests' | 'cwd'> & { source: Workload['source'] },
+  opts: Omit<WorkloadInputs, 'manifests' | 'cwd' | 'allowOutside'> & { source: Workload['source'] },
 ): Workload {
   for (const o of objects) {
     if (o.metadata.namespace && o.metadata.namespace !== opts.namespace) {
@@ -120,7 +122,7 @@ export function resolveWorkload(w: WorkloadInputs): Workload {
   if (w.manifests.length > 0) {
     let objects: KubeObject[];
     try {
-      objects = loadManifests(w.manifests, w.cwd);
+      objects = loadManifests(w.manifests, { cwd: w.cwd, allowOutside: w.allowOutside });
     } catch (err) {
       if (err instanceof ManifestError) throw inputError(err.message);
       throw err;

@@ -101,6 +101,8 @@ async function run(inputs: Record<string, string>, kc = kubeconfig) {
   const outputs: Record<string, string> = {};
   const state = memoryState();
   const all: Record<string, string> = {
+    // The manifests are written to a temporary directory, outside the workspace.
+    'allow-paths-outside-workspace': 'true',
     namespace: ns,
     app: 'web',
     replicas: '4',

@@ -139,6 +139,7 @@ describe.each([
     const runId = `sig-${sig.toLowerCase()}-${Date.now()}`;
     const env = actionEnv(
       {
+        'allow-paths-outside-workspace': 'true',
         namespace: ns,
         manifests: manifestFile(dir, 'v2'),
         steps: '25,50,100',
@@ -206,6 +207,8 @@ describe('two concurrent runs of one app', () => {
     const logs: string[] = [];
     const state = memoryState();
     const all: Record<string, string> = {
+      // The manifests are written to a temporary directory, outside the workspace.
+      'allow-paths-outside-workspace': 'true',
       namespace: ns,
       manifests: manifestFile(dir, version),
       steps: '50,100',

@@ -195,6 +195,8 @@ test('kube-apiserver restarted during a canary: the run retries and promotes or 
 
   const logs: string[] = [];
   const inputs: Record<string, string> = {
+    // The manifests are written to a temporary directory, outside the workspace.
+    'allow-paths-outside-workspace': 'true',
     namespace: ns,
     manifests,
     steps: '25,50,100',

@@ -89,6 +89,8 @@ afterAll(async () => {
 
 function inputs(extra: Record<string, string>): (name: string) => string {
   const base: Record<string, string> = {
+    // The manifests are written to a temporary directory, outside the workspace.
+    'allow-paths-outside-workspace': 'true',
     namespace: ns,
     manifests: manifestFile(),
     images: image,

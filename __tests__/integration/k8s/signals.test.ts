@@ -54,6 +54,7 @@ describe.each([
 
     const runner = fs.mkdtempSync(path.join(dir, 'runner-'));
     const inputs = {
+      'allow-paths-outside-workspace': 'true',
       manifests: file,
       images: `${REG}:2.0`,
       namespace: ns,

@@ -74,6 +74,7 @@ export function readBlueGreenInputs(
       image: v.image,
       replicas: v.replicas,
       port: v.port,
+      allowOutside: v['allow-paths-outside-workspace'],
     },
     route: v.route,
     httpRoute: v['http-route'],

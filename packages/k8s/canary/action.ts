@@ -96,6 +96,7 @@ export async function runCanaryAction(deps: CanaryActionDeps): Promise<CanaryRes
       image: v.image,
       replicas: v.replicas,
       port: v.port,
+      allowOutside: v['allow-paths-outside-workspace'],
       cwd: deps.cwd,
     });
     name = w.deployment.metadata.name as string;
