@@ -35,9 +35,11 @@ export async function bluegreenBundle(): Promise<{ main: string; post: string }>
     ) => Promise<{ code: string; assets: Record<string, { source: string | Buffer }> }>;
   };
   fs.mkdirSync(out, { recursive: true });
-  for (const [entry, file] of [
-    ['main.ts', 'index.js'],
-    ['post.ts', 'post.js'],
+  // As scripts/build.mjs: post's code and lazily loaded chunks live in post/ (chunk names of the
+  // two builds may collide), behind a one-line post.js.
+  for (const [entry, dir] of [
+    ['main.ts', out],
+    ['post.ts', path.join(out, 'post')],
   ] as const) {
     const { code, assets } = await ncc(path.join(REPO_ROOT, 'actions', 'k8s-bluegreen', entry), {
       minify: true,
@@ -46,12 +48,14 @@ export async function bluegreenBundle(): Promise<{ main: string; post: string }>
       cache: false,
       transpileOnly: true,
     });
-    fs.writeFileSync(path.join(out, file), code);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'index.js'), code);
     for (const [name, asset] of Object.entries(assets)) {
-      fs.mkdirSync(path.dirname(path.join(out, name)), { recursive: true });
-      fs.writeFileSync(path.join(out, name), asset.source);
+      fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      fs.writeFileSync(path.join(dir, name), asset.source);
     }
   }
+  fs.writeFileSync(post, "import './post/index.js';\n");
   return { main, post };
 }
 

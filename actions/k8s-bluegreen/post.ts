@@ -1,7 +1,5 @@
-// The post step loads the Kubernetes client eagerly: it always needs it, and an eager import keeps
-// its bundle free of split chunks (main and post share dist/k8s-bluegreen/).
-import '@kubernetes/client-node';
-import 'undici';
+// The post step. It loads the Kubernetes client only when main left something to restore or a
+// Lease to release (see bluegreenPost): a run that wrote nothing ends here with no network.
 import { runAction } from '@hac/toolkit';
 import { bluegreenPost } from '@hac/k8s';
 

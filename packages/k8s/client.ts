@@ -4,6 +4,7 @@
 import { retry, sleep as realSleep, systemClock, throwIfAborted, type Clock, type Sleep } from '@hac/toolkit';
 import {
   ApiError,
+  accessFromForbidden,
   isNotFound,
   isTransient,
   permissionError,
@@ -19,9 +20,18 @@ import {
   resourcePath,
   type ResourceInfo,
 } from './resources.js';
-import type { HttpRequest, Method, Query, Transport } from './transport.js';
+import type { HttpRequest, HttpResponse, Method, Query, Transport } from './transport.js';
+import {
+  ForeignAnswerError,
+  cannotConnect,
+  foreignAnswer,
+  networkFailure,
+  unreachableError,
+  type Endpoint,
+} from './contact.js';
 
 export const FIELD_MANAGER = 'hac';
+export { accessFromForbidden };
 
 export interface ObjectRef {
   apiVersion: string;
@@ -41,6 +51,8 @@ export interface ClientOptions {
   clock?: Clock;
   random?: () => number;
   onRetry?: (info: { what: string; attempt: number; delayMs: number; error: unknown }) => void;
+  /** The endpoint (server, context) for errors; shared by clients made with withSignal. */
+  endpoint?: Endpoint;
 }
 
 export interface WriteOptions {
@@ -72,30 +84,19 @@ const VERBS: Record<Method, string> = {
   PATCH: 'patch',
   DELETE: 'delete',
 };
-const FORBIDDEN = /cannot (\w+) resource "([^"]+)" in API group "([^"]*)"(?: in the namespace "([^"]+)")?/;
-
-/** Reads the missing permission from a 403's message (falls back to what the request was). */
-export function accessFromForbidden(err: ApiError, fallback: Access): Access {
-  const m = FORBIDDEN.exec(err.detail);
-  if (!m) return fallback;
-  return {
-    verb: m[1] as string,
-    resource: m[2] as string,
-    group: m[3] || undefined,
-    namespace: m[4],
-    name: fallback.name,
-  };
-}
-
 export class KubeClient {
   readonly namespace: string;
   readonly signal: AbortSignal | undefined;
+  readonly endpoint: Endpoint;
   private readonly discovered = new Map<string, Promise<ResourceInfo>>();
+  private readonly opts: ClientOptions;
 
   constructor(
     readonly transport: Transport,
-    private readonly opts: ClientOptions,
+    opts: ClientOptions,
   ) {
+    this.endpoint = opts.endpoint ?? { server: transport.server, contacted: false };
+    this.opts = { ...opts, endpoint: this.endpoint };
     this.namespace = opts.namespace;
     this.signal = opts.signal;
   }
@@ -150,12 +151,22 @@ export class KubeClient {
     return { path: resourcePath(ref.apiVersion, info, namespace, ref.name), info, namespace };
   }
 
-  /** One request with retries on transient failures; non-2xx answers throw ApiError (403 → permission error). */
+  /**
+   * One request with retries on transient failures; non-2xx answers throw ApiError (403 → permission
+   * error). Before the endpoint has first answered, a failure to connect or a non-Kubernetes answer
+   * fails at once (contact.ts).
+   */
   async raw(req: Omit<HttpRequest, 'signal'>, access: Access): Promise<unknown> {
     const what = `${req.method} ${req.path}`;
+    const ep = this.endpoint;
+    const clock = this.opts.clock ?? systemClock;
+    const started = clock();
+    let attempts = 0;
     const send = async () => {
       throwIfAborted(this.signal);
+      attempts++;
       const res = await this.transport.request({ ...req, signal: this.signal });
+      this.checkAnswer(res, what);
       if (res.status >= 200 && res.status < 300) return res.body;
       throw new ApiError(
         res.status,
@@ -170,18 +181,35 @@ export class KubeClient {
         deadlineMs: this.opts.retryDeadlineMs ?? 120_000,
         baseMs: 250,
         maxDelayMs: 4000,
-        retryable: isTransient,
+        retryable: (err) => this.retryable(err),
         signal: this.signal,
         sleep: this.opts.sleep ?? realSleep,
-        clock: this.opts.clock ?? systemClock,
+        clock,
         random: this.opts.random,
         onRetry: (info) => this.opts.onRetry?.({ what, ...info }),
       });
     } catch (err) {
+      if (this.signal?.aborted) throw err;
       if (err instanceof ApiError && err.status === 403)
         throw permissionError(accessFromForbidden(err, access), err.detail);
+      const f = err instanceof ApiError ? undefined : networkFailure(err);
+      if (f) throw unreachableError(ep, err, f, { what, attempts, elapsedMs: clock() - started });
       throw err;
     }
+  }
+
+  /** Throws when an answer is not the Kubernetes API; otherwise records the first contact. */
+  private checkAnswer(res: HttpResponse, what: string): void {
+    const foreign = foreignAnswer(res);
+    if (foreign) throw new ForeignAnswerError(this.endpoint, res.status, foreign, what);
+    this.endpoint.contacted = true;
+  }
+
+  private retryable(err: unknown): boolean {
+    // An error page (HTML 502/503) from a proxy in front of an apiserver that answered before.
+    if (err instanceof ForeignAnswerError) return this.endpoint.contacted && err.status >= 500;
+    if (!this.endpoint.contacted && cannotConnect(networkFailure(err))) return false;
+    return isTransient(err);
   }
 
   private access(
@@ -352,6 +380,7 @@ export class KubeClient {
         { method: 'GET', path, query, signal: inner.signal },
         (line) => {
           if (inner.signal.aborted) return;
+          this.endpoint.contacted = true;
           const ev = line as { type?: WatchEventType; object?: unknown };
           if (ev.type === 'ERROR') {
             const status = ev.object as StatusBody;
@@ -366,6 +395,7 @@ export class KubeClient {
           }
         },
       );
+      this.checkAnswer(res, `WATCH ${path}`);
       if (res.status === 410) return 'gone';
       if (res.status !== 200) {
         const err = new ApiError(res.status, 'GET', path, res.body as StatusBody);

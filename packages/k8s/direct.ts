@@ -18,6 +18,14 @@ import {
   type HttpResponse,
   type Transport,
 } from './transport.js';
+import {
+  DEFAULT_DEADLINES,
+  deadlineOf,
+  deadlineTimer,
+  guarded,
+  idleGuarded,
+  type Deadlines,
+} from './deadlines.js';
 
 export interface DirectAccess {
   server: string;
@@ -137,8 +145,12 @@ export function readDirectAccess(text: string, file: string, context?: string): 
   }
 }
 
-/** A Transport over node:http(s) with the access's TLS material and bearer token. */
-export function directTransport(access: DirectAccess, userAgent = 'hac'): Transport {
+/** A Transport over node:http(s) with the access's TLS material and bearer token, and deadlines. */
+export function directTransport(
+  access: DirectAccess,
+  userAgent = 'hac',
+  deadlines: Deadlines = DEFAULT_DEADLINES,
+): Transport {
   const secure = access.server.startsWith('https:');
   const agent = secure
     ? new https.Agent({
@@ -157,47 +169,69 @@ export function directTransport(access: DirectAccess, userAgent = 'hac'): Transp
     return access.token;
   }
 
-  function send(req: HttpRequest): Promise<http.IncomingMessage> {
-    const url = buildUrl(access.server, req.path, req.query);
+  function headersOf(req: HttpRequest): { headers: Record<string, string>; body?: string } {
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': userAgent };
     const bearer = token();
     if (bearer) headers.Authorization = `Bearer ${bearer}`;
-    let body: string | undefined;
-    if (req.body !== undefined) {
-      headers['Content-Type'] = req.contentType ?? 'application/json';
-      body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
-      headers['Content-Length'] = String(Buffer.byteLength(body));
-    }
+    if (req.body === undefined) return { headers };
+    headers['Content-Type'] = req.contentType ?? 'application/json';
+    const body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+    headers['Content-Length'] = String(Buffer.byteLength(body));
+    return { headers, body };
+  }
+
+  /** Sends a request; the connect deadline runs until the socket is connected (and TLS is up). */
+  function send(req: HttpRequest, ac: AbortController, url: string): Promise<http.IncomingMessage> {
+    const { headers, body } = headersOf(req);
     return new Promise((resolve, reject) => {
       const r = (secure ? https : http).request(url, {
         method: req.method,
         headers,
         agent,
-        ...(req.signal ? { signal: req.signal } : {}),
+        signal: ac.signal,
+      });
+      r.on('socket', (socket) => {
+        if (!socket.connecting) return;
+        const t = deadlineTimer(ac, 'connect', deadlines.connectMs, access.server);
+        socket.once(secure ? 'secureConnect' : 'connect', () => t.clear());
+        socket.once('close', () => t.clear());
       });
       r.on('response', resolve);
-      r.on('error', reject);
+      r.on('error', (err) => reject(deadlineOf(ac) ?? err));
       r.end(body);
     });
   }
 
-  async function text(res: http.IncomingMessage): Promise<string> {
-    const chunks: Buffer[] = [];
-    for await (const c of res) chunks.push(c as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  }
-
   return {
     server: access.server,
-    async request(req): Promise<HttpResponse> {
-      const res = await send(req);
-      return { status: res.statusCode ?? 0, body: parseBody(await text(res)) };
-    },
-    async stream(req, onLine): Promise<HttpResponse> {
-      const res = await send(req);
-      if (res.statusCode !== 200) return { status: res.statusCode ?? 0, body: parseBody(await text(res)) };
-      await readJsonLines(res, onLine);
-      return { status: 200, body: undefined };
-    },
+    request: (req) =>
+      guarded(req.signal, deadlines.responseMs, access.server, async (ac) => {
+        const res = await send(req, ac, buildUrl(access.server, req.path, req.query));
+        return answer(res, await text(res));
+      }),
+    stream: (req, onLine) =>
+      guarded(req.signal, deadlines.responseMs, access.server, async (ac, response) => {
+        const res = await send(req, ac, buildUrl(access.server, req.path, req.query));
+        if (res.statusCode !== 200) return answer(res, await text(res));
+        response.clear();
+        await idleGuarded(ac, deadlines.watchIdleMs, access.server, res, (chunks) =>
+          readJsonLines(chunks as AsyncIterable<Uint8Array>, onLine),
+        );
+        return { status: 200, body: undefined, contentType: contentTypeOf(res) };
+      }),
   };
+}
+
+function contentTypeOf(res: http.IncomingMessage): string {
+  return String(res.headers['content-type'] ?? '');
+}
+
+function answer(res: http.IncomingMessage, body: string): HttpResponse {
+  return { status: res.statusCode ?? 0, body: parseBody(body), contentType: contentTypeOf(res) };
+}
+
+async function text(res: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,4 +1,5 @@
 import { ActionError } from '@hac/toolkit';
+import { DEADLINE_CODES } from './deadlines.js';
 
 /** The `Status` body the apiserver returns with an error. */
 export interface StatusBody {
@@ -51,6 +52,7 @@ const TRANSIENT_CODES = new Set([
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
   'UND_ERR_CLOSED',
+  ...DEADLINE_CODES,
 ]);
 
 function errorCodes(err: unknown): string[] {
@@ -106,4 +108,19 @@ export function permissionError(access: Access, detail?: string): ActionError {
     `Permission denied: the deployer may not ${describeAccess(access)}.${detail ? ` The apiserver said: ${detail}` : ''} Nothing was changed.`,
     `Grant the missing permission to the deployer's Role (see the action README for the minimal Role), for example:\n${rule}`,
   );
+}
+
+const FORBIDDEN = /cannot (\w+) resource "([^"]+)" in API group "([^"]*)"(?: in the namespace "([^"]+)")?/;
+
+/** Reads the missing permission from a 403's message (falls back to what the request was). */
+export function accessFromForbidden(err: ApiError, fallback: Access): Access {
+  const m = FORBIDDEN.exec(err.detail);
+  if (!m) return fallback;
+  return {
+    verb: m[1] as string,
+    resource: m[2] as string,
+    group: m[3] || undefined,
+    namespace: m[4],
+    name: fallback.name,
+  };
 }

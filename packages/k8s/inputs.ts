@@ -63,6 +63,7 @@ export const commonInputs = {
   port: input.integer({ min: 1, max: 65535, default: 8080 }),
   'dry-run': input.boolean(false),
   timeout: input.duration({ default: '10m', min: '1s', max: '6h' }),
+  'request-timeout': input.duration({ default: '30s', min: '1s', max: '10m' }),
   'lock-timeout': input.duration({ default: '5m', max: '6h' }),
   'run-id': input.string({
     pattern: /^[A-Za-z0-9][-A-Za-z0-9_.:]{0,62}$/,

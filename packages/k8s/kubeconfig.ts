@@ -8,6 +8,7 @@ import { ActionError } from '@hac/toolkit';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { countingTransport, kubeTransport, type Transport } from './transport.js';
 import { directTransport, kubeconfigFile, readDirectAccess } from './direct.js';
+import { DEFAULT_DEADLINES, type Deadlines } from './deadlines.js';
 
 /** Writes kubeconfig text to a private file; returns its path. */
 export function writeKubeconfigFile(
@@ -32,6 +33,34 @@ export interface AccessOptions {
   kubeconfigPath?: string;
   context?: string;
   userAgent?: string;
+  /** Deadlines of every request (default DEFAULT_DEADLINES). */
+  deadlines?: Deadlines;
+}
+
+const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/**
+ * The error when no kubeconfig exists at all (no input, no KUBECONFIG file, no ~/.kube/config and
+ * not in a pod): client-node would otherwise fall back to http://localhost:8080.
+ */
+export function missingKubeconfig(
+  opts: { kubeconfigPath?: string },
+  env: NodeJS.ProcessEnv,
+  home: string,
+  exists: (file: string) => boolean = fs.existsSync,
+): ActionError | undefined {
+  if (opts.kubeconfigPath) return undefined;
+  if (env.KUBERNETES_SERVICE_HOST && exists(IN_CLUSTER_TOKEN)) return undefined;
+  const listed = (env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean);
+  const looked = listed.length ? listed : [path.join(home, '.kube', 'config')];
+  if (looked.some((f) => exists(f))) return undefined;
+  const where = listed.length
+    ? `KUBECONFIG names ${looked.map((f) => JSON.stringify(f)).join(', ')}, which does not exist`
+    : `KUBECONFIG is not set and ${looked[0]} does not exist`;
+  return new ActionError(
+    `No kubeconfig: the kubeconfig input is empty, ${where}, and this is not a pod with a ServiceAccount. Nothing was changed.`,
+    'Provide cluster access before this step: azure/k8s-set-context, `aws eks update-kubeconfig --name <cluster>` (or another step that writes ~/.kube/config or sets KUBECONFIG), or pass the kubeconfig text in the kubeconfig input from a secret.',
+  );
 }
 
 /** Loads the kubeconfig and selects the context. Errors say what to do next. */
@@ -87,14 +116,18 @@ export async function openAccess(
   opts: AccessOptions & { env?: NodeJS.ProcessEnv } = {},
 ): Promise<ClusterAccess> {
   const env = opts.env ?? process.env;
+  const home = env.HOME || os.homedir();
+  const missing = missingKubeconfig(opts, env, home);
+  if (missing) throw missing;
+  const deadlines = opts.deadlines ?? DEFAULT_DEADLINES;
   let fallback = 'HAC_K8S_CLIENT=client-node';
   if (env.HAC_K8S_CLIENT !== 'client-node') {
-    const file = kubeconfigFile(opts.kubeconfigPath, env);
+    const file = kubeconfigFile(opts.kubeconfigPath, env, home);
     const direct =
       typeof file === 'string' ? readDirectAccess(fs.readFileSync(file, 'utf8'), file, opts.context) : file;
     if ('access' in direct) {
       return {
-        transport: directTransport(direct.access, opts.userAgent ?? 'hac'),
+        transport: directTransport(direct.access, opts.userAgent ?? 'hac', deadlines),
         context: direct.access.context,
         ...(direct.access.namespace ? { namespace: direct.access.namespace } : {}),
         via: 'direct',
@@ -106,7 +139,7 @@ export async function openAccess(
   const context = kc.getCurrentContext();
   const namespace = kc.getContextObject(context)?.namespace;
   return {
-    transport: await kubeTransport(kc, opts.userAgent ?? 'hac'),
+    transport: await kubeTransport(kc, opts.userAgent ?? 'hac', deadlines),
     context,
     ...(namespace ? { namespace } : {}),
     via: 'client-node',

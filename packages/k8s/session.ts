@@ -4,6 +4,10 @@ import { info, maskSecret, type Sleep } from '@hac/toolkit';
 import { KubeClient } from './client.js';
 import { openAccess, removeKubeconfigFile, writeKubeconfigFile } from './kubeconfig.js';
 import { countingTransport, type Transport } from './transport.js';
+import { deadlinesFor } from './deadlines.js';
+
+/** The longest a request is retried through transient failures (an apiserver restart takes less). */
+export const RETRY_BUDGET_MS = 120_000;
 
 export interface SessionOptions {
   /** kubeconfig text from the input (secret); written 0600 under RUNNER_TEMP. */
@@ -15,7 +19,10 @@ export interface SessionOptions {
   namespace?: string;
   signal?: AbortSignal;
   userAgent?: string;
+  /** How long transient failures are retried (default 120 s; pass the action's timeout to bound it). */
   retryDeadlineMs?: number;
+  /** The response deadline of each request (request-timeout; default DEFAULT_DEADLINES). */
+  requestTimeoutMs?: number;
   sleep?: Sleep;
   /** Where retry notes go (default: the step log). */
   log?: (line: string) => void;
@@ -50,6 +57,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
         ...(kubeconfigPath ? { kubeconfigPath } : {}),
         ...(opts.context ? { context: opts.context } : {}),
         userAgent: opts.userAgent ?? 'hac',
+        deadlines: deadlinesFor(opts.requestTimeoutMs),
       });
       context = access.context;
       if (!namespace) namespace = access.namespace ?? '';
@@ -66,7 +74,8 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
   const client = new KubeClient(counted, {
     namespace,
     signal: opts.signal,
-    retryDeadlineMs: opts.retryDeadlineMs,
+    retryDeadlineMs: Math.min(RETRY_BUDGET_MS, opts.retryDeadlineMs ?? RETRY_BUDGET_MS),
+    endpoint: { server: transport.server, ...(context ? { context } : {}), contacted: false },
     sleep: opts.sleep,
     onRetry: ({ what, attempt, delayMs, error }) =>
       (opts.log ?? info)(

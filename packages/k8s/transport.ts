@@ -1,8 +1,10 @@
 // The one place that talks HTTP to the apiserver. Authentication (client certificates, tokens,
 // exec plugins, proxies) comes from @kubernetes/client-node's KubeConfig; requests go through
-// undici's fetch with the dispatcher the KubeConfig builds. Everything above this file is
+// undici's fetch with the dispatcher the KubeConfig builds. Both transports (this one and
+// direct.ts) put deadlines on every request (deadlines.ts). Everything above this file is
 // testable with a fake Transport.
 import type { KubeConfig } from '@kubernetes/client-node';
+import { DEFAULT_DEADLINES, guarded, idleGuarded, type Deadlines } from './deadlines.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -22,6 +24,8 @@ export interface HttpResponse {
   status: number;
   /** The parsed JSON body (or the raw text when it is not JSON). */
   body: unknown;
+  /** The Content-Type header, when the transport knows it (an HTML page is not the Kubernetes API). */
+  contentType?: string;
 }
 
 export interface Transport {
@@ -71,19 +75,47 @@ export async function readJsonLines(
   if (buffered.trim()) onLine(parseBody(buffered.trim()));
 }
 
-/** A Transport for the current context of a KubeConfig. */
-export async function kubeTransport(kc: KubeConfig, userAgent = 'hac'): Promise<Transport> {
+type DispatcherOptions = { type: string; connect?: Record<string, unknown> };
+interface Dispatching {
+  createDispatcherOptions(cluster: unknown, agentOptions: unknown): DispatcherOptions;
+  createDispatcher?: (cluster: unknown, agentOptions: unknown) => unknown;
+}
+
+/**
+ * Gives the dispatchers client-node builds a connect deadline (undici's connect.timeout). Proxy
+ * and SOCKS dispatchers keep client-node's own; the response deadline still bounds them.
+ */
+function withConnectDeadline(kc: KubeConfig, Agent: typeof import('undici').Agent, connectMs: number): void {
+  const k = kc as unknown as Dispatching;
+  const original = k.createDispatcher?.bind(kc);
+  if (typeof k.createDispatcherOptions !== 'function' || !original) return;
+  let plain: unknown;
+  k.createDispatcher = (cluster, agentOptions) => {
+    const o = k.createDispatcherOptions(cluster, agentOptions);
+    if (o.type === 'agent') return new Agent({ connect: { ...o.connect, timeout: connectMs } });
+    if (o.type === 'none') return (plain ??= new Agent({ connect: { timeout: connectMs } }));
+    return original(cluster, agentOptions);
+  };
+}
+
+/** A Transport for the current context of a KubeConfig, with deadlines. */
+export async function kubeTransport(
+  kc: KubeConfig,
+  userAgent = 'hac',
+  deadlines: Deadlines = DEFAULT_DEADLINES,
+): Promise<Transport> {
   // Both load lazily, in one chunk: input errors fail fast without loading the client, and the
   // bundler keeps undici's classes consistent between client-node and this fetch.
-  const [{ RequestContext, HttpMethod }, { fetch }] = await Promise.all([
+  const [{ RequestContext, HttpMethod }, { fetch, Agent }] = await Promise.all([
     import('@kubernetes/client-node'),
     import('undici'),
   ]);
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
   const server = cluster.server;
+  withConnectDeadline(kc, Agent, deadlines.connectMs);
 
-  async function prepare(req: HttpRequest) {
+  async function send(req: HttpRequest, signal: AbortSignal) {
     const url = buildUrl(server, req.path, req.query);
     const ctx = new RequestContext(url, HttpMethod.GET);
     await kc.applySecurityAuthentication(ctx);
@@ -97,28 +129,30 @@ export async function kubeTransport(kc: KubeConfig, userAgent = 'hac'): Promise<
       headers['Content-Type'] = req.contentType ?? 'application/json';
       body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
     }
-    return {
-      url,
-      init: { method: req.method, headers, body, signal: req.signal, dispatcher: ctx.getDispatcher() },
-    };
+    const init = { method: req.method, headers, body, signal, dispatcher: ctx.getDispatcher() };
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return fetch(url, init as any);
   }
+  const answer = async (res: Awaited<ReturnType<typeof fetch>>): Promise<HttpResponse> => ({
+    status: res.status,
+    body: parseBody(await res.text()),
+    contentType: res.headers.get('content-type') ?? '',
+  });
 
   return {
     server,
-    async request(req) {
-      const { url, init } = await prepare(req);
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      const res = await fetch(url, init as any);
-      return { status: res.status, body: parseBody(await res.text()) };
-    },
-    async stream(req, onLine) {
-      const { url, init } = await prepare(req);
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      const res = await fetch(url, init as any);
-      if (res.status !== 200 || !res.body) return { status: res.status, body: parseBody(await res.text()) };
-      await readJsonLines(res.body as AsyncIterable<Uint8Array>, onLine);
-      return { status: 200, body: undefined };
-    },
+    request: (req) =>
+      guarded(req.signal, deadlines.responseMs, server, async (ac) => answer(await send(req, ac.signal))),
+    stream: (req, onLine) =>
+      guarded(req.signal, deadlines.responseMs, server, async (ac, response) => {
+        const res = await send(req, ac.signal);
+        if (res.status !== 200 || !res.body) return answer(res);
+        response.clear();
+        await idleGuarded(ac, deadlines.watchIdleMs, server, res.body as AsyncIterable<Uint8Array>, (c) =>
+          readJsonLines(c, onLine),
+        );
+        return { status: 200, body: undefined, contentType: res.headers.get('content-type') ?? '' };
+      }),
   };
 }
 

@@ -33,17 +33,78 @@ describe('KubeClient', () => {
     expect(seen[0].body.metadata).toEqual({ name: 'web', namespace: 'ns' });
   });
 
-  test('retries connection refused and 503, then succeeds', async () => {
-    const { api, c, time } = client();
-    api.objects.set('/api/v1/namespaces/ns/services/web', { metadata: { name: 'web' } });
-    const refused = Object.assign(new Error('fetch failed'), {
+  const refused = () =>
+    Object.assign(new Error('fetch failed'), {
       cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
     });
-    api.failures.push(refused, { status: 503, body: { message: 'unavailable' } });
+
+  test('after a first answer, retries connection refused and 503, then succeeds', async () => {
+    const { api, c, time } = client();
+    api.objects.set('/api/v1/namespaces/ns/services/web', { metadata: { name: 'web' } });
+    await c.get({ apiVersion: 'v1', kind: 'Service', name: 'web' });
+    api.failures.push(refused(), { status: 503, body: { message: 'unavailable' } });
     const svc = await c.get({ apiVersion: 'v1', kind: 'Service', name: 'web' });
     expect(svc.metadata.name).toBe('web');
-    expect(api.log.length).toBe(3);
+    expect(api.log.length).toBe(4);
     expect(time.t.slept.length).toBe(2);
+  });
+
+  test('first contact refused: fails at once, naming the server and context', async () => {
+    const api = fakeApi();
+    const time = fakeTime();
+    const c = new KubeClient(api, {
+      namespace: 'ns',
+      sleep: time.sleep,
+      clock: time.clock,
+      endpoint: { server: 'https://127.0.0.1:1', context: 'ci', contacted: false },
+    });
+    api.failures.push(refused());
+    const err = await c.get({ apiVersion: 'v1', kind: 'Service', name: 'web' }).catch((e) => e);
+    expect(api.log.length).toBe(1);
+    expect(time.t.slept).toEqual([]);
+    expect(err.message).toMatch(
+      /^Cannot reach the Kubernetes API of context "ci" at https:\/\/127\.0\.0\.1:1: the connection was refused .*Nothing was changed\.$/,
+    );
+    expect(err.hint).toMatch(/kubectl --context ci cluster-info/);
+    expect(err.hint).not.toMatch(/re-run/i);
+  });
+
+  test.each([
+    ['an HTML 403', { status: 403, body: '<html><body>Forbidden</body></html>', contentType: 'text/html' }],
+    [
+      'an HTML 200',
+      { status: 200, body: '<!doctype html><p>login</p>', contentType: 'text/html; charset=utf-8' },
+    ],
+    ['an HTML page without a content type', { status: 404, body: '<html>nope</html>' }],
+    ['a PNG', { status: 200, body: 'x', contentType: 'image/png' }],
+  ])('first contact answered with %s: not the Kubernetes API, never "Permission denied"', async (_n, res) => {
+    const { api, c, time } = client();
+    api.failures.push(res);
+    const err = await c.get({ apiVersion: 'v1', kind: 'Service', name: 'web' }).catch((e) => e);
+    expect(err.message).toMatch(
+      /^https:\/\/fake answered GET \/api\/v1\/namespaces\/ns\/services\/web with .*not the Kubernetes API/,
+    );
+    expect(err.message).not.toMatch(/Permission denied/);
+    expect(api.log.length).toBe(1);
+    expect(time.t.slept).toEqual([]);
+  });
+
+  test('an HTML 502 after a first answer (a proxy during a restart) is retried', async () => {
+    const { api, c } = client();
+    api.objects.set('/api/v1/namespaces/ns/services/web', { metadata: { name: 'web' } });
+    await c.get({ apiVersion: 'v1', kind: 'Service', name: 'web' });
+    api.failures.push({ status: 502, body: '<html>Bad gateway</html>', contentType: 'text/html' });
+    await expect(c.get({ apiVersion: 'v1', kind: 'Service', name: 'web' })).resolves.toBeTruthy();
+    expect(api.log.length).toBe(3);
+  });
+
+  test('a clone made with withSignal shares the first contact', async () => {
+    const { api, c } = client();
+    api.objects.set('/api/v1/namespaces/ns/services/web', { metadata: { name: 'web' } });
+    await c.get({ apiVersion: 'v1', kind: 'Service', name: 'web' });
+    const other = c.withSignal(undefined);
+    api.failures.push(refused());
+    await expect(other.get({ apiVersion: 'v1', kind: 'Service', name: 'web' })).resolves.toBeTruthy();
   });
 
   test('does not retry a 404; find returns undefined', async () => {

@@ -61,6 +61,8 @@ export async function bluegreenAction(deps: ActionDeps = {}): Promise<BlueGreenR
       namespace: inputs.namespace,
       signal,
       userAgent: 'hac/k8s-bluegreen',
+      requestTimeoutMs: inputs.requestTimeoutMs,
+      retryDeadlineMs: inputs.timeoutMs,
     }));
   inputs.workload.namespace = session.namespace;
   const run = new BlueGreenRun(inputs, {

@@ -14,7 +14,7 @@ import {
 import type { GateSpec } from '@hac/probe';
 import type { KubeClient } from '../client.js';
 import type { Service } from '../objects.js';
-import { LeaseLock, leaseName, type Lease } from '../lease.js';
+import { LeaseBusyError, LeaseLock, leaseName, type Lease } from '../lease.js';
 import { checkPermissions } from '../permissions.js';
 import { dryRunAll } from '../preflight.js';
 import { waitForRollout } from '../rollout.js';
@@ -170,7 +170,7 @@ export class BlueGreenRun {
       kubeconfigPath: session.kubeconfigPath,
       app,
       runId: inputs.runId,
-      lease: leaseName(app),
+      ...(inputs.requestTimeoutMs ? { requestTimeoutMs: inputs.requestTimeoutMs } : {}),
       stage: 'started',
     });
 
@@ -221,11 +221,18 @@ export class BlueGreenRun {
         ),
       onTakeover: (prev) => this.log(`Lease ${leaseName(app)} of ${prev} expired; taking it over`),
     });
-    const acquired = await this.timeline.step(
-      'acquire lease',
-      () => lock.acquire(inputs.lockTimeoutMs, lease ?? null),
-      (a) => (a.contended ? `waited ${formatDuration(a.waitedMs)}` : leaseName(app)),
-    );
+    // From here the post step must release the Lease if main dies; a busy Lease was never ours.
+    this.save({ lease: leaseName(app) });
+    const acquired = await this.timeline
+      .step(
+        'acquire lease',
+        () => lock.acquire(inputs.lockTimeoutMs, lease ?? null),
+        (a) => (a.contended ? `waited ${formatDuration(a.waitedMs)}` : leaseName(app)),
+      )
+      .catch((err: unknown) => {
+        if (err instanceof LeaseBusyError) this.save({ lease: undefined });
+        throw err;
+      });
     lock.startRenewing((err) => this.log(`lease renewal failed: ${errorMessage(err)}`));
     let result: BlueGreenResult;
     try {
@@ -237,7 +244,10 @@ export class BlueGreenRun {
       }
       result = await this.rollout(plan, state, previousImage);
     } finally {
-      await lock.release().catch((err) => this.log(`could not release the lease: ${errorMessage(err)}`));
+      await lock.release().then(
+        () => this.save({ lease: undefined }),
+        (err) => this.log(`could not release the lease: ${errorMessage(err)}`),
+      );
     }
     return result;
   }
@@ -310,7 +320,10 @@ export class BlueGreenRun {
       );
       await this.runGate('preview', inputs.previewGate);
       if (!inputs.autoPromote) {
-        await this.record(client, plan, state, 'previewing', plan.oldColor, plan.oldColor);
+        // Traffic has not moved: the active color and the one before it stay as recorded.
+        const before = state.record?.strategy === 'bluegreen' ? state.record.previousColor : undefined;
+        const previous = before && before !== plan.oldColor ? (before as Color) : undefined;
+        await this.record(client, plan, state, 'previewing', plan.oldColor, previous);
         this.save({ stage: 'done' });
         this.timeline.add(
           'await promotion',
@@ -321,7 +334,7 @@ export class BlueGreenRun {
           ...base,
           verdict: 'previewing',
           activeColor: plan.oldColor,
-          previousColor: plan.oldColor,
+          previousColor: previous,
         });
       }
       this.save({ stage: 'switched' }); // saved first: post checks the cluster, so an unfinished patch is handled too

@@ -65,6 +65,7 @@ export function readBlueGreenInputs(
     kubeconfig: v.kubeconfig,
     context: v.context,
     namespace: v.namespace,
+    requestTimeoutMs: v['request-timeout'],
     action: v.action,
     workload: {
       namespace: v.namespace,

@@ -25,6 +25,7 @@ import { compactPlan, recordedPlan } from './recorded.js';
 import { switchTraffic, undo } from './switch.js';
 import {
   PROGRESS_KEY,
+  type Progress,
   type BlueGreenDeps,
   type BlueGreenInputs,
   type BlueGreenResult,
@@ -154,7 +155,7 @@ export async function laterAction(
   });
   await timeline.step('acquire lease', () => lock.acquire(inputs.lockTimeoutMs));
   lock.startRenewing((err) => log(`lease renewal failed: ${errorMessage(err)}`));
-  deps.progress.save(PROGRESS_KEY, {
+  const progress: Progress = {
     v: 1,
     namespace: session.namespace,
     context: session.context,
@@ -162,8 +163,10 @@ export async function laterAction(
     app,
     runId: inputs.runId,
     lease: leaseName(app),
+    ...(inputs.requestTimeoutMs ? { requestTimeoutMs: inputs.requestTimeoutMs } : {}),
     stage: 'done',
-  });
+  };
+  deps.progress.save(PROGRESS_KEY, progress);
   try {
     const fresh = await readState(client, app); // re-read under the lease
     const r = fresh.record;
@@ -177,7 +180,10 @@ export async function laterAction(
       return await promote(client, p, fresh, inputs, deps, timeline, gates, clock, result);
     return await rollbackLater(client, p, fresh, inputs, deps, timeline, gates, clock, result);
   } finally {
-    await lock.release().catch((err) => log(`could not release the lease: ${errorMessage(err)}`));
+    await lock.release().then(
+      () => deps.progress.save(PROGRESS_KEY, { ...progress, lease: undefined }),
+      (err) => log(`could not release the lease: ${errorMessage(err)}`),
+    );
   }
 }
 

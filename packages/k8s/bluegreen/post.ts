@@ -1,7 +1,15 @@
 // The post step: when main did not finish (cancelled, killed), restore the last safe state — switch
 // traffic back if it moved and the old color is ready, remove the new color — then release the
 // lease and remove the kubeconfig file the run wrote.
-import { ActionError, errorMessage, info, runnerState, warning, type StateStore } from '@hac/toolkit';
+import {
+  ActionError,
+  cancellationSignal,
+  errorMessage,
+  info,
+  runnerState,
+  warning,
+  type StateStore,
+} from '@hac/toolkit';
 import { removeKubeconfigFile } from '../kubeconfig.js';
 import { releaseLease } from '../lease.js';
 import { openSession, type Session } from '../session.js';
@@ -14,22 +22,34 @@ export interface PostResult {
   notes: string[];
 }
 
+/** Whether main's saved progress leaves post anything to do (else: no network, no client). */
+export function postHasWork(p: Progress | undefined): boolean {
+  if (!p) return false;
+  if (p.lease) return true;
+  return p.stage !== 'done' && p.stage !== 'started' && !!p.plan;
+}
+
 export async function bluegreenPost(
   state: StateStore = runnerState,
-  opts: { session?: Session; log?: (l: string) => void } = {},
+  opts: { session?: Session; log?: (l: string) => void; signal?: AbortSignal } = {},
 ): Promise<PostResult> {
   const log = opts.log ?? info;
   const p = state.get<Progress>(PROGRESS_KEY);
   const out: PostResult = { restored: false, notes: [] };
   if (!p) return out;
   try {
-    if (p.stage === 'done' && !p.lease) return out;
+    if (!postHasWork(p)) {
+      log(`k8s-bluegreen post: nothing to do (main ${p.stage === 'done' ? 'finished' : 'wrote nothing'})`);
+      return out;
+    }
     const session =
       opts.session ??
       (await openSession({
         kubeconfigPath: p.kubeconfigPath,
         context: p.context,
         namespace: p.namespace,
+        signal: opts.signal ?? cancellationSignal(),
+        ...(p.requestTimeoutMs ? { requestTimeoutMs: p.requestTimeoutMs } : {}),
         userAgent: 'hac/k8s-bluegreen-post',
       }));
     const client = session.client;
@@ -67,7 +87,8 @@ export async function bluegreenPost(
       ).catch((err) => log(`could not record state: ${errorMessage(err)}`));
       for (const n of res.notes) log(n);
     }
-    if (await releaseLease(client, p.lease, p.runId)) out.notes.push(`released Lease ${p.lease}`);
+    if (p.lease && (await releaseLease(client, p.lease, p.runId)))
+      out.notes.push(`released Lease ${p.lease}`);
   } catch (err) {
     warning(`k8s-bluegreen post step could not restore ${p.app}: ${errorMessage(err)}`, {
       title: 'hac: next step',

@@ -6,11 +6,15 @@ import type { KubeClient } from '../client.js';
 import { NoReadyPodsError, requireReadyPods } from '../endpoints.js';
 import type { Labels, Service } from '../objects.js';
 import { selectorString } from '../selector.js';
+import { MANAGED_BY } from '../state.js';
+
+const MANAGED_LABEL = 'app.kubernetes.io/managed-by';
 import {
   COLOR_LABEL,
   colorDeploymentName,
   colorServiceName,
   oldSelector,
+  previewServiceName,
   retargetRules,
   switchPatch,
   type BlueGreenPlan,
@@ -138,5 +142,20 @@ export async function undo(
     name: plan.deployment.metadata.name as string,
   });
   if (res.removedNewColor) res.notes.push(`deleted Deployment ${plan.deployment.metadata.name}`);
+  const preview = await removePreview(client, plan);
+  if (preview) res.notes.push(preview);
   return res;
+}
+
+/**
+ * The preview Service must not keep selecting the color just removed: deleted when hac manages it
+ * and it selects that color (a later deploy recreates it). Returns a note, or undefined.
+ */
+async function removePreview(client: KubeClient, plan: BlueGreenPlan): Promise<string | undefined> {
+  const ref = { apiVersion: 'v1', kind: 'Service', name: previewServiceName(plan.app) };
+  const svc = await client.find<Service>(ref);
+  if (!svc || svc.spec?.selector?.[COLOR_LABEL] !== plan.newColor) return undefined;
+  if (svc.metadata.labels?.[MANAGED_LABEL] !== MANAGED_BY[MANAGED_LABEL]) return undefined;
+  const deleted = await client.delete(ref, { resourceVersion: svc.metadata.resourceVersion as string });
+  return deleted ? `deleted Service ${ref.name} (it selected ${plan.newColor})` : undefined;
 }

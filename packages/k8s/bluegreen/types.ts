@@ -24,6 +24,8 @@ export interface BlueGreenInputs {
   dryRun: boolean;
   runId: string;
   leaseDurationS?: number;
+  /** The response deadline of each request (request-timeout). */
+  requestTimeoutMs?: number;
 }
 
 export interface BlueGreenDeps {
@@ -73,7 +75,10 @@ export interface Progress {
   kubeconfigPath?: string;
   app: string;
   runId: string;
-  lease: string;
+  /** Set while this run may hold the Lease (from the attempt to take it until it is released). */
+  lease?: string;
+  /** The request-timeout input (post's requests carry the same deadlines). */
+  requestTimeoutMs?: number;
   stage: 'started' | 'deploying' | 'switched' | 'done';
   plan?: BlueGreenPlan;
 }

@@ -22,7 +22,7 @@ import { resolveWorkload } from '../workload.js';
 import { withVersion } from './build.js';
 import { CanaryFailed, runCanary, type CanaryOptions, type CanaryResult } from './engine.js';
 import { readCanaryInputs, type CanaryInputs } from './inputs.js';
-import { canaryOutputs, canarySummary } from './report.js';
+import { Outputs, canaryOutputs, canarySummary } from './report.js';
 import { isActive, readRecord } from './state.js';
 import type { Deployment } from '../objects.js';
 
@@ -81,7 +81,14 @@ function options(v: CanaryInputs, name: string, objects: CanaryOptions['objects'
 export async function runCanaryAction(deps: CanaryActionDeps): Promise<CanaryResult> {
   const log = deps.log ?? info;
   const state = deps.state ?? runnerState;
-  const v = readCanaryInputs(deps.source);
+  const failed = (requests?: number) => setOutputs(failedOutputs(requests), deps.setOutput);
+  let v: CanaryInputs;
+  try {
+    v = readCanaryInputs(deps.source);
+  } catch (err) {
+    failed();
+    throw err;
+  }
   maskSecret(v['prometheus-token']);
   const signal = deps.signal ?? cancellationSignal();
   let name = v.app;
@@ -109,6 +116,12 @@ export async function runCanaryAction(deps: CanaryActionDeps): Promise<CanaryRes
     context: v.context,
     namespace: namespaceHint,
     signal,
+    userAgent: 'hac/k8s-canary',
+    requestTimeoutMs: v['request-timeout'],
+    retryDeadlineMs: v.timeout,
+  }).catch((err: unknown) => {
+    failed();
+    throw err;
   });
   if (session.kubeconfigPath) state.save(State.kubeconfig, session.kubeconfigPath);
   const report = async (r: CanaryResult) => {
@@ -135,6 +148,8 @@ export async function runCanaryAction(deps: CanaryActionDeps): Promise<CanaryRes
       annotateError(err.message, { title: 'hac: canary rolled back' });
       throw err;
     }
+    // Failed before the canary changed anything (lock timeout, preflight, unreachable cluster).
+    failed(session.transport.count);
     throw err instanceof ActionError
       ? err
       : preflightError(
@@ -145,12 +160,27 @@ export async function runCanaryAction(deps: CanaryActionDeps): Promise<CanaryRes
   }
 }
 
+/** Outputs of a run that failed before it changed traffic: what serves now is not known here. */
+export function failedOutputs(requests?: number): Record<string, string> {
+  return {
+    [Outputs.verdict]: 'failed',
+    [Outputs.phase]: '',
+    [Outputs.version]: '',
+    [Outputs.previousVersion]: '',
+    [Outputs.image]: '',
+    [Outputs.previousImage]: '',
+    [Outputs.weight]: '',
+    [Outputs.reason]: '',
+    ...(requests !== undefined ? { [Outputs.requests]: String(requests) } : {}),
+  };
+}
+
 /**
  * The post step: when main did not finish (cancelled, killed), abort the canary it left, using the
  * record on the stable Deployment. Then remove the kubeconfig file main wrote.
  */
 export async function runCanaryPost(
-  deps: { state?: StateStore; log?: (line: string) => void; runGate?: GateRunner } = {},
+  deps: { state?: StateStore; log?: (line: string) => void; runGate?: GateRunner; signal?: AbortSignal } = {},
 ): Promise<string> {
   const state = deps.state ?? runnerState;
   const log = deps.log ?? info;
@@ -159,7 +189,13 @@ export async function runCanaryPost(
     if (state.get<boolean>(State.done)) return 'main finished; nothing to restore';
     const s = state.get<{ namespace: string; name: string; runId: string; context?: string }>(State.session);
     if (!s) return 'main wrote nothing; nothing to restore';
-    const session = await openSession({ kubeconfigPath, context: s.context, namespace: s.namespace });
+    const session = await openSession({
+      kubeconfigPath,
+      context: s.context,
+      namespace: s.namespace,
+      signal: deps.signal ?? cancellationSignal(),
+      userAgent: 'hac/k8s-canary-post',
+    });
     const stable = await session.client.find<Deployment>({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
