@@ -101,12 +101,15 @@ describe('documentation examples', () => {
     for (const a of Object.keys(manifest)) expect(used).toContain(a);
   });
 
-  test.each(blocks.map((b) => [b.where, b]))('%s parses and is a workflow, job, steps or object', (_w, b) => {
-    const doc = parse(b.text);
-    expect(shapeOf(doc)).toBeDefined();
-  });
+  test.each(blocks.map((b): [string, Block] => [b.where, b]))(
+    '%s parses and is a workflow, job, steps or object',
+    (_w, b) => {
+      const doc = parse(b.text);
+      expect(shapeOf(doc)).toBeDefined();
+    },
+  );
 
-  test.each(hacSteps.map((s) => [`${s.where} ${String(s.step.uses)}`, s]))(
+  test.each(hacSteps.map((s): [string, HacStep] => [`${s.where} ${String(s.step.uses)}`, s]))(
     '%s: real uses, inputs and values',
     (_w, s) => {
       expect(checkStep(s.step)).toBe('');

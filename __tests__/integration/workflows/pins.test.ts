@@ -78,7 +78,7 @@ describe('third-party pins in the templates', () => {
     ]);
   });
 
-  test.each(pins.map((p) => [`${p.where} ${p.repo}@${p.sha.slice(0, 7)} # ${p.comment}`, p]))(
+  test.each(pins.map((p): [string, Pin] => [`${p.where} ${p.repo}@${p.sha.slice(0, 7)} # ${p.comment}`, p]))(
     '%s: full SHA of a node24 release, comment = its tag, inputs declared',
     (_w, pin) => {
       expect(pinProblem(pin, fixtures)).toBe('');
