@@ -2,7 +2,16 @@
 // into a BuildRequest. Nothing here runs a command: every problem is reported before anything is built.
 import fs from 'node:fs';
 import path from 'node:path';
-import { input, readInputs, type InputSource, type Problems } from '@hac/toolkit';
+import {
+  ALLOW_OUTSIDE_WORKSPACE,
+  input,
+  readInputs,
+  workspaceInputs,
+  workspacePath,
+  type InputSource,
+  type Problems,
+  type WorkspaceOptions,
+} from '@hac/toolkit';
 import {
   BUILD_ARG_FORM,
   BUILD_ARG_KEY,
@@ -71,6 +80,7 @@ export const Inputs = {
   pushRetries: 'push-retries',
   retryDelay: 'retry-delay',
   logout: 'logout',
+  allowOutsideWorkspace: ALLOW_OUTSIDE_WORKSPACE,
 } as const;
 
 export type EngineChoice = 'docker' | 'buildah' | 'auto';
@@ -117,13 +127,17 @@ export const spec = {
   }),
   [Inputs.registries]: { ...input.structured({ expected: REGISTRIES_FORM }), secret: true },
   [Inputs.registry]: input.string(),
-  [Inputs.username]: input.string(),
-  [Inputs.password]: input.string({ secret: true }),
+  [Inputs.username]: input.string({
+    pattern: /^[^\p{Cc}\s]+$/u,
+    expected: 'a user name without spaces or control characters',
+  }),
+  [Inputs.password]: input.credential({ expected: 'a registry password or token' }),
   [Inputs.insecureRegistries]: input.list(),
   [Inputs.tlsVerify]: input.boolean(true),
   [Inputs.pushRetries]: input.integer({ min: 0, max: 20, default: 4 }),
   [Inputs.retryDelay]: input.duration({ default: '2s', max: '5m' }),
   [Inputs.logout]: input.boolean(true),
+  ...workspaceInputs,
 };
 
 export interface BuildRequest {
@@ -189,6 +203,34 @@ function isFile(p: string): boolean {
 
 type V = ReturnType<typeof readInputs<typeof spec>>;
 
+/** The build context and Dockerfile: inside the workspace (unless allowed), existing. */
+function buildFiles(
+  v: V,
+  problems: Problems,
+  failed: ReadonlySet<string>,
+  where: WorkspaceOptions & { base: string },
+): { context: string; file: string } {
+  const inside = (name: string, value: string): string | undefined => {
+    try {
+      return workspacePath(value, where);
+    } catch (err) {
+      problems.add(name, value, (err as Error).message);
+      return undefined;
+    }
+  };
+  const context = failed.has(Inputs.context) ? undefined : inside(Inputs.context, v.context);
+  if (context !== undefined && !isDir(context))
+    problems.add(Inputs.context, v.context, `a directory (${context} is not one)`);
+  const file = v.file ? inside(Inputs.file, v.file) : context && path.join(context, 'Dockerfile');
+  if (context !== undefined && file !== undefined && isDir(context) && !isFile(file))
+    problems.add(
+      Inputs.file,
+      v.file || path.relative(where.base, file),
+      `an existing Dockerfile (${file} was not found)`,
+    );
+  return { context: context ?? '', file: file ?? '' };
+}
+
 function pairs(
   values: string[],
   name: string,
@@ -218,16 +260,8 @@ export function resolveInputs(source: InputSource, opts: ResolveOptions): BuildR
     mask(v.password);
     const notes: string[] = [];
     // Build inputs.
-    const context = path.resolve(cwd, v.context);
-    if (!failed.has(Inputs.context) && !isDir(context))
-      problems.add(Inputs.context, v.context, `a directory (${context} is not one)`);
-    const file = v.file ? path.resolve(cwd, v.file) : path.join(context, 'Dockerfile');
-    if (isDir(context) && !isFile(file))
-      problems.add(
-        Inputs.file,
-        v.file || path.relative(cwd, file),
-        `an existing Dockerfile (${file} was not found)`,
-      );
+    const where = { root: opts.cwd, base: cwd, env, allowOutside: v[Inputs.allowOutsideWorkspace] };
+    const { context, file } = buildFiles(v, problems, failed, where);
     const buildArgs = pairs(v['build-args'], Inputs.buildArgs, BUILD_ARG_KEY, BUILD_ARG_FORM, problems).map(
       ({ key, value }) => ({ name: key, value }),
     );
@@ -273,6 +307,8 @@ export function resolveInputs(source: InputSource, opts: ResolveOptions): BuildR
 
     // Tags.
     const refs: string[] = [];
+    // A downstream problem (no tags) is reported only when its own inputs are right.
+    let imagesFailed = false;
     const images = v.images.flatMap((img) => {
       try {
         const repo = parseRepository(img);
@@ -282,6 +318,7 @@ export function resolveInputs(source: InputSource, opts: ResolveOptions): BuildR
           );
         return [repo.name];
       } catch {
+        imagesFailed = true;
         problems.add(Inputs.images, img, REPOSITORY_FORM);
         return [];
       }
@@ -320,14 +357,22 @@ export function resolveInputs(source: InputSource, opts: ResolveOptions): BuildR
       ? applyTagRules(ruleSet.rules, opts.git, { latest: v.latest as LatestMode, now: opts.now })
       : gitTags(opts.git, { latest: v.latest as LatestMode, sha: v['sha-tags'] });
     if (v['auto-tags']) for (const t of computed.tags) refs.push(...images.map((i) => `${i}:${t}`));
-    if (images.length > 0 && v['auto-tags'] && computed.tags.length === 0 && v.tags.length === 0) {
+    const rulesFailed = ruleSet.problems.length > 0;
+    if (
+      images.length > 0 &&
+      v['auto-tags'] &&
+      computed.tags.length === 0 &&
+      v.tags.length === 0 &&
+      !rulesFailed
+    ) {
       problems.add(
         Inputs.images,
         v.images.join(', '),
         `tags to apply: the git context (${computed.source}) gives none, so set "tags"`,
       );
     }
-    if (v.push && refs.length === 0 && !tagsFailed && !failed.has(Inputs.images)) {
+    const tagInputsFailed = tagsFailed || imagesFailed || rulesFailed || failed.has(Inputs.images);
+    if (v.push && refs.length === 0 && !tagInputsFailed) {
       problems.add(
         Inputs.tags,
         '',
@@ -338,7 +383,8 @@ export function resolveInputs(source: InputSource, opts: ResolveOptions): BuildR
     const repositories = [...new Set(uniqueRefs.map((r) => r.slice(0, r.lastIndexOf(':'))))];
 
     // The single login inputs; a registry defaults to that of the first image.
-    if (v.username || v.password || v.registry) {
+    const loginFailed = failed.has(Inputs.username) || failed.has(Inputs.password);
+    if ((v.username || v.password || v.registry) && !loginFailed) {
       const host = v.registry || (repositories[0] ? registryOf(repositories[0]) : '');
       const one = checkLogin(
         { registry: host, username: v.username || undefined, password: v.password || undefined },

@@ -31,8 +31,13 @@ export function checkLogin(
     if (v !== undefined && v !== null && typeof v !== 'string' && typeof v !== 'number')
       return `${where}: ${k} must be a string`;
   }
+  for (const [k, v] of Object.entries({ username, password }))
+    if (typeof v === 'string' && /\p{Cc}/u.test(v.trim()))
+      return `${where}: ${k} has a line break or other control character (the value is not shown); expected one line`;
   const host = normaliseHost(String(registry ?? ''));
   if (!host) return `${where}: registry is missing`;
+  if (host.includes('@'))
+    return `${where}: the registry host must not carry credentials (give them as username and password)`;
   if (!HOST.test(host)) return `${where}: "${host}" is not a registry host`;
   const user = username === undefined || username === null ? '' : String(username);
   const pass = password === undefined || password === null ? '' : String(password);

@@ -127,6 +127,66 @@ describe('bad input fails before anything is built', () => {
     expect(bin.calls()).toEqual([]);
   });
 
+  test.each([
+    ['a context reaching out with ..', { context: '..' }, 'context', /"\.\." resolves outside it/],
+    ['an absolute context outside', { context: '/etc' }, 'context', /a path inside the workspace/],
+    ['a Dockerfile outside', { file: '/etc/passwd' }, 'file', /"\/etc\/passwd" resolves outside it/],
+    ['a password with CRLF', { username: 'bot', password: 'pw\r\nX: 1' }, 'password', /on one line/],
+    ['a username with a tab', { username: 'b\tot', password: 'pw' }, 'username', /control characters/],
+    [
+      'a registries password with LF',
+      { registries: '- registry: ghcr.io\n  username: bot\n  password: "pw-lf-123\\nX"' },
+      'registries',
+      /password has a line break or other control character/,
+    ],
+    [
+      'a registry URL with credentials',
+      { registry: 'https://bot:pw-in-url-123@ghcr.io', username: 'bot', password: 'pw' },
+      'username',
+      /must not carry credentials/,
+    ],
+  ])('confinement and credentials: %s', async (_name, over, inputName, message) => {
+    const err = (await attempt({ ...ok, ...over }).catch((e: unknown) => e)) as InputError;
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.problems.map((p) => p.input)).toEqual([inputName]);
+    expect(err.message).toMatch(message);
+    for (const leak of ['root:x', 'pw-lf-123', 'pw-in-url-123', 'X: 1'])
+      expect(err.message).not.toContain(leak);
+    expect(bin.calls()).toEqual([]);
+  });
+
+  test('a Dockerfile that is a symlink out of the workspace is refused; the opt-out allows it', () => {
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-image-ws-'));
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-image-outside-'));
+    fs.writeFileSync(path.join(outside, 'Dockerfile'), 'FROM scratch\n');
+    fs.symlinkSync(path.join(outside, 'Dockerfile'), path.join(ws, 'Dockerfile'));
+    const read = (extra: Record<string, string>) =>
+      resolveInputs((n) => ({ ...ok, context: '.', file: 'Dockerfile', ...extra })[n] ?? '', {
+        git: eventContext('push', 'push-main.json'),
+        now,
+        cwd: ws,
+        env,
+      });
+    try {
+      expect(() => read({})).toThrow(/input "file": .*through a symlink to .*Dockerfile/);
+      expect(read({ 'allow-paths-outside-workspace': 'true' }).file).toBe(path.join(ws, 'Dockerfile'));
+      expect(read({ 'allow-paths-outside-workspace': 'true', context: outside }).context).toBe(outside);
+    } finally {
+      fs.rmSync(ws, { recursive: true, force: true });
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  test.each([
+    ['an invalid images value', { images: 'Not A Repo!' }, 'images'],
+    ['an invalid tag-rules value', { 'tag-rules': 'type=nonsense' }, 'tag-rules'],
+  ])('one mistake, one error: %s does not also report tags', async (_name, over, inputName) => {
+    const err = (await attempt({ ...ok, ...over }).catch((e: unknown) => e)) as InputError;
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.problems.map((p) => p.input)).toEqual([inputName]);
+    expect(err.message).not.toMatch(/tags": got an empty value/);
+  });
+
   test('a password never appears in the error', async () => {
     const err = (await attempt({
       ...ok,
