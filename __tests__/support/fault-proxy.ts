@@ -3,12 +3,24 @@
 // It logs every request (its Action, from the form body or the target header, and its region,
 // from the SigV4 scope) and fails chosen calls: throttling (EC2: HTTP 503 RequestLimitExceeded;
 // JSON: HTTP 400 ThrottlingException), a 500, a dropped connection (before or after moto handled
-// the request), or a canned answer for states moto never reaches (a failed SSM command).
+// the request), or a canned answer for states moto never reaches (a failed SSM command); and what
+// a wrong or broken endpoint does: never answer (silent), HTML, invalid XML, a plain-text 500, or
+// an EC2 error of the test's choosing.
 // Point the SDK at `proxy.url` with the `endpoint` input or AWS_ENDPOINT_URL.
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 
-export type FaultKind = 'throttle' | '500' | 'drop' | 'drop-after' | 'respond';
+export type FaultKind =
+  | 'throttle'
+  | '500'
+  | 'drop'
+  | 'drop-after'
+  | 'respond'
+  | 'silent'
+  | 'html'
+  | 'bad-xml'
+  | 'text-500'
+  | 'error';
 
 export interface FaultRule {
   /** The EC2 Action to fail, e.g. RunInstances. */
@@ -22,6 +34,10 @@ export interface FaultRule {
   region?: string;
   /** kind 'respond': the HTTP 200 body to answer with (JSON for JSON-protocol services). */
   body?: unknown;
+  /** kinds 'html' (default 200) and 'error' (default 400): the HTTP status. */
+  status?: number;
+  /** kind 'error': the EC2 error code, e.g. InvalidInstanceType.NotFound. */
+  code?: string;
 }
 
 export interface LoggedRequest {
@@ -67,9 +83,11 @@ export function jsonError(code: string, message: string): string {
   return JSON.stringify({ __type: code, message });
 }
 
-interface ActiveRule extends Required<Omit<FaultRule, 'region' | 'body'>> {
+interface ActiveRule extends Required<Omit<FaultRule, 'region' | 'body' | 'status' | 'code'>> {
   region?: string;
   body?: unknown;
+  status?: number;
+  code?: string;
   seen: number;
   fired: number;
 }
@@ -172,6 +190,28 @@ export async function startFaultProxy(target: string, opts: { port?: number } = 
           return;
         case 'drop':
           req.socket.destroy();
+          return;
+        case 'silent':
+          // Accept and never answer: the socket stays open until the client gives up.
+          return;
+        case 'html':
+          res.writeHead(rule.status ?? 200, { 'content-type': 'text/html' });
+          res.end('<!DOCTYPE html><html><body><h1>Welcome</h1></body></html>');
+          return;
+        case 'bad-xml':
+          res.writeHead(200, { 'content-type': 'text/xml' });
+          res.end('<?xml version="1.0"?><DescribeResponse><item>');
+          return;
+        case 'text-500':
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end('upstream failure');
+          return;
+        case 'error':
+          errorReply(
+            rule.status ?? 400,
+            rule.code ?? 'InvalidParameterValue',
+            `injected ${rule.code ?? 'error'}`,
+          );
           return;
         case 'drop-after':
           forward(req, body, undefined, () => req.socket.destroy());

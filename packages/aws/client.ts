@@ -1,5 +1,6 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ActionError } from '@hac/toolkit';
+import { watchEndpoint } from './endpoint.js';
 import { isValidRegion, REGION_EXPECTED } from './regions.js';
 
 export interface AwsSettings {
@@ -9,14 +10,20 @@ export interface AwsSettings {
   endpoint?: string;
   /** Attempts per call, including the first (SDK adaptive retry). Default 6. */
   maxAttempts?: number;
-  /** Socket timeout per request in ms. Default 60 s. */
+  /** How long a request may wait for the response headers, then for each further chunk, in ms. Default 30 s. */
   requestTimeoutMs?: number;
+  /** How long connecting (TCP and TLS) may take, in ms. Default 5 s. */
+  connectTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   /** Explicit credentials (tests); by default the SDK's default provider chain. */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 6;
+/** A request to EC2 or SSM answers in well under a second; 30 s leaves room for a slow DescribeImages. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Connecting to a regional endpoint takes milliseconds; 5 s covers a slow proxy. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
 /** The region to use: the input, then AWS_REGION, then AWS_DEFAULT_REGION; an ActionError when none is set or it is unknown. */
 export function resolveRegion(input: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -91,8 +98,32 @@ export function ec2ClientConfig(settings: AwsSettings & { region: string }, serv
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
     retryMode: 'adaptive' as const,
     maxAttempts: settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-    requestHandler: { requestTimeout: settings.requestTimeoutMs ?? 60_000, connectionTimeout: 10_000 },
+    requestHandler: requestHandlerConfig(settings),
   };
+}
+
+/**
+ * The deadlines of every request: connect, then the response headers (requestTimeout, which only
+ * warns unless throwOnRequestTimeout is set), then inactivity while the body arrives (socketTimeout).
+ */
+export function requestHandlerConfig(settings: Pick<AwsSettings, 'requestTimeoutMs' | 'connectTimeoutMs'>) {
+  const requestTimeout = settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  return {
+    connectionTimeout: settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    requestTimeout,
+    throwOnRequestTimeout: true,
+    socketTimeout: requestTimeout,
+  };
+}
+
+/** Adds the endpoint check (first contact fails fast, errors name the endpoint) to a client built from ec2ClientConfig. */
+export function watched<C>(client: C, settings: AwsSettings & { region: string }, service: AwsService): C {
+  return watchEndpoint(client, {
+    service,
+    region: settings.region,
+    connectTimeoutMs: settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    requestTimeoutMs: settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+  });
 }
 
 /**
@@ -102,7 +133,7 @@ export function ec2ClientConfig(settings: AwsSettings & { region: string }, serv
  */
 export function createEc2Client(settings: AwsSettings = {}): EC2Client {
   const region = resolveRegion(settings.region, settings.env ?? process.env);
-  return new EC2Client(ec2ClientConfig({ ...settings, region }));
+  return watched(new EC2Client(ec2ClientConfig({ ...settings, region })), { ...settings, region }, 'EC2');
 }
 
 /** One client per region, created on first use and sharing the other settings. */

@@ -1,4 +1,5 @@
 import { ActionError, errorMessage } from '@hac/toolkit';
+import { EndpointError } from './endpoint.js';
 
 /** What the SDK puts on a service error, plus Node's network error codes. */
 interface AwsLikeError {
@@ -37,7 +38,7 @@ const HINTS: [RegExp, string][] = [
   ],
   [
     /^CredentialsProviderError$/,
-    'No AWS credentials were found. Add aws-actions/configure-aws-credentials (OIDC) before this step.',
+    'Add aws-actions/configure-aws-credentials (OIDC, role-to-assume) before this step, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from secrets.',
   ],
   [
     /^(RequestLimitExceeded|Throttling|ThrottlingException)$/,
@@ -52,6 +53,10 @@ const HINTS: [RegExp, string][] = [
     'The EC2 endpoint could not be reached reliably. Check the network, the "endpoint" input and AWS_ENDPOINT_URL, then re-run.',
   ],
   [/^InvalidAMIID\./, 'Check the AMI id and that it exists in this region and is shared with this account.'],
+  [
+    /^InvalidInstanceType/,
+    'Check "instance-type": the type must exist and be offered in this region (aws ec2 describe-instance-type-offerings).',
+  ],
   [/^InvalidSubnetID\./, 'Check the subnet id and that it is in this region.'],
   [/^InvalidGroup\./, "Check the security group id and that it is in the subnet's VPC."],
   [/^InvalidInstanceID\./, 'Check the instance id and the region.'],
@@ -79,6 +84,21 @@ const HINTS: [RegExp, string][] = [
   ],
 ];
 
+/** A request EC2 refused for good (4xx, not throttling): the same request fails again, so never "re-run". */
+export const PERMANENT_HINT =
+  'EC2 rejected the request itself, so running it again fails the same way: fix the input, permission or resource the message names.';
+
+/** What the credential chain looks at, for the error when it finds nothing. */
+export const CREDENTIAL_SOURCES =
+  'AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a web identity token (AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN, as aws-actions/configure-aws-credentials sets), AWS_PROFILE in ~/.aws/config and ~/.aws/credentials, and the container and instance metadata endpoints';
+
+function isPermanent(e: AwsLikeError, code: string | undefined): boolean {
+  const status = e.$metadata?.httpStatusCode;
+  if (code && /^(RequestLimitExceeded|Throttling|ThrottlingException|RequestExpired)$/.test(code))
+    return false;
+  return e.$fault === 'client' || (status !== undefined && status >= 400 && status < 500 && status !== 429);
+}
+
 /** The next step for an AWS error code, if hac knows one. */
 export function hintFor(code: string | undefined): string | undefined {
   if (!code) return undefined;
@@ -92,7 +112,18 @@ export function hintFor(code: string | undefined): string | undefined {
 export function describeAwsError(err: unknown, what: string): ActionError {
   if (err instanceof ActionError) return err;
   const e = (err ?? {}) as AwsLikeError;
+  if (err instanceof EndpointError) {
+    const attempts = e.$metadata?.attempts;
+    const after = attempts && attempts > 1 ? ` (after ${attempts} attempts)` : '';
+    return new ActionError(`${what} failed: ${err.message}${after}`, err.hint, { cause: err });
+  }
   const code = awsErrorCode(err);
+  if (code === 'CredentialsProviderError')
+    return new ActionError(
+      `${what} failed: no AWS credentials were found. The SDK's default chain looked at ${CREDENTIAL_SOURCES}.`,
+      hintFor(code),
+      { cause: err },
+    );
   const status = e.$metadata?.httpStatusCode;
   const attempts = e.$metadata?.attempts;
   let message = errorMessage(err).trim();
@@ -107,6 +138,7 @@ export function describeAwsError(err: unknown, what: string): ActionError {
   const text = `${what} failed: ${code && !message.startsWith(code) ? `${code}: ` : ''}${message}${details ? ` (${details})` : ''}`;
   const hint =
     hintFor(code) ??
+    (isPermanent(e, code) ? PERMANENT_HINT : undefined) ??
     (status && status >= 500 ? hintFor('InternalError') : undefined) ??
     'Re-run the job; if it fails again, check the message above and the AWS console.';
   return new ActionError(text, hint, { cause: err });

@@ -35,6 +35,16 @@ export function region(): Field<string> {
   );
 }
 
+/** The connect timeout of every AWS request (`connect-timeout`). */
+export function connectTimeout(): Field<number> {
+  return input.duration({ default: '5s', min: '1s', max: '2m' });
+}
+
+/** The response timeout of every AWS request (`request-timeout`): headers, then each pause in the body. */
+export function requestTimeout(): Field<number> {
+  return input.duration({ default: '30s', min: '1s', max: '10m' });
+}
+
 /** A list of regions (for copies). */
 export function regions(): Field<string[]> {
   return input.list({

@@ -1,4 +1,5 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import { withProgress, type WaitProgress } from './progress.js';
 
 /** Any SDK v3 client (EC2, SSM). */
 export interface SendingClient {
@@ -22,13 +23,15 @@ export class WaiterCallError extends Error {
 /**
  * Runs an SDK waiter, but stops it at the first poll that fails after the SDK's own retries (the
  * waiters treat unknown errors as "not yet" and would keep polling until maxWaitTime). The poll's
- * error is thrown as WaiterCallError; other outcomes are the waiter's own.
+ * error is thrown as WaiterCallError; other outcomes are the waiter's own. With `progress`, a line
+ * every 30 s says what the last poll saw.
  */
 export async function runWaiter<T, C extends SendingClient = EC2Client>(
   client: C,
   maxWaitTime: number,
   abortSignal: AbortSignal | undefined,
   waiter: (params: WaiterParams<C>) => Promise<T>,
+  progress?: WaitProgress,
 ): Promise<T> {
   const controller = new AbortController();
   const onParentAbort = () => controller.abort(abortSignal?.reason);
@@ -46,7 +49,9 @@ export async function runWaiter<T, C extends SendingClient = EC2Client>(
     }
   }) as C['send'];
   try {
-    return await waiter({ client: guarded, maxWaitTime, abortSignal: controller.signal });
+    return await withProgress(guarded, progress, (c) =>
+      waiter({ client: c, maxWaitTime, abortSignal: controller.signal }),
+    );
   } catch (err) {
     if (failure !== undefined && !abortSignal?.aborted) throw new WaiterCallError(failure);
     throw err;

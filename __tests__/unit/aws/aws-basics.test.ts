@@ -186,7 +186,7 @@ describe('AWS errors', () => {
     ],
     [
       svc('CredentialsProviderError', 'Could not load credentials from any providers', 0),
-      /Could not load credentials/,
+      /no AWS credentials were found.*AWS_ACCESS_KEY_ID/,
       /configure-aws-credentials/,
     ],
     [

@@ -1,6 +1,15 @@
 // The build-ami action's engine entry: typed inputs in, outputs + summary out. main.ts reads the
 // inputs; this file does everything after that, with its side effects injected.
-import { ActionError, Summary, formatDuration, systemClock, type Clock, type StateStore } from '@hac/toolkit';
+import {
+  ActionError,
+  Summary,
+  formatDuration,
+  systemClock,
+  withTimeout,
+  type Clock,
+  type StateStore,
+} from '@hac/toolkit';
+import { withAbort } from '../abort.js';
 import { ec2ClientPool, resolveRegion, type AwsSettings } from '../client.js';
 import { runPacker, type PackerRunDeps } from '../packer/run.js';
 import type { PackerSpec } from '../packer/args.js';
@@ -11,6 +20,9 @@ import { stoppedSignal, type CompletionSignal } from './signal.js';
 import { sweepRun, sweptAnything, type SweepReport } from './sweep.js';
 import { runTags } from '../tags.js';
 import { PURPOSE, TAG_FAMILY, type NativeBuildSpec, type RegionImage } from './types.js';
+import { nothingToSweep, State, type SavedSettings } from './state.js';
+
+export { State };
 
 export const Outputs = {
   amiId: 'ami-id',
@@ -21,13 +33,16 @@ export const Outputs = {
   baseAmiId: 'base-ami-id',
   deregistered: 'deregistered',
 } as const;
-export const State = { runId: 'run-id', regions: 'regions', done: 'done', settings: 'aws' } as const;
 
 export interface BuildAmiInputs {
   engine: 'native' | 'packer';
   region: string;
   endpoint: string;
   maxAttempts: number;
+  /** Connect timeout of every AWS request (default 5 s). */
+  connectTimeoutMs?: number;
+  /** Response timeout of every AWS request (default 30 s). */
+  requestTimeoutMs?: number;
   runId: string;
   keep: number | undefined;
   family: string;
@@ -68,17 +83,18 @@ export async function runBuildAmi(inputs: BuildAmiInputs, deps: BuildAmiDeps): P
   const clock = deps.clock ?? systemClock;
   const started = clock();
   const region = resolveRegion(inputs.region, env);
-  const settings = {
+  const saved: SavedSettings = {
     endpoint: inputs.endpoint,
     maxAttempts: inputs.maxAttempts,
-    env,
-    ...(deps.credentials ? { credentials: deps.credentials } : {}),
+    ...(inputs.connectTimeoutMs ? { connectTimeoutMs: inputs.connectTimeoutMs } : {}),
+    ...(inputs.requestTimeoutMs ? { requestTimeoutMs: inputs.requestTimeoutMs } : {}),
   };
+  const settings = { ...saved, env, ...(deps.credentials ? { credentials: deps.credentials } : {}) };
   const pool = ec2ClientPool(settings);
   const regions = [region, ...(inputs.native?.copyRegions ?? [])];
   deps.state.save(State.runId, inputs.runId);
   deps.state.save(State.regions, regions);
-  deps.state.save(State.settings, { endpoint: inputs.endpoint, maxAttempts: inputs.maxAttempts });
+  deps.state.save(State.settings, saved);
   try {
     const result =
       inputs.engine === 'native'
@@ -142,8 +158,9 @@ async function native(
     const clients = ssmClients({ ...settings, region });
     closeSignal = clients.destroy;
     signal = ssmSignal(spec.ssm, {
-      ssm: clients.ssm,
-      ssmOnce: clients.ssmOnce,
+      ssm: withAbort(clients.ssm, deps.abortSignal),
+      ssmOnce: withAbort(clients.ssmOnce, deps.abortSignal),
+      ssmCleanup: clients.ssm,
       runId: spec.runId,
       maxAttempts: inputs.maxAttempts,
       instanceProfile: spec.instanceProfile ?? '',
@@ -156,6 +173,7 @@ async function native(
       ec2,
       signal,
       log: deps.log,
+      onWrite: () => deps.state.save(State.wrote, true),
       ...(deps.abortSignal ? { abortSignal: deps.abortSignal } : {}),
     });
   } finally {
@@ -184,6 +202,8 @@ async function packer(
 ): Promise<BuildAmiResult> {
   const spec = inputs.packer;
   if (!spec) throw new ActionError('engine "packer" needs a template', 'Set "template".');
+  // Packer creates resources of its own; the post step sweeps what it tagged with the run id.
+  deps.state.save(State.wrote, true);
   const out = await runPacker(spec, {
     packer: spec.path,
     env: { ...(deps.env ?? process.env), HAC_RUN_ID: inputs.runId },
@@ -199,7 +219,7 @@ async function packer(
   if (inputs.keep !== undefined && Object.keys(amis).length > 0) {
     // Mark Packer's images as finished builds of the family, then apply retention per region.
     for (const [r, id] of Object.entries(amis)) {
-      const client = ec2(r);
+      const client = withAbort(ec2(r), deps.abortSignal);
       const image = await describeImage(client, id);
       const snaps = snapshotIdsOf(image);
       images[r] = { imageId: id, snapshotIds: snaps };
@@ -257,34 +277,36 @@ export function summarize(inputs: BuildAmiInputs, r: BuildAmiResult): Summary {
   return s;
 }
 
-/** The post step: sweep every region of the run for temporary resources tagged with its run id. */
-export async function postBuildAmi(deps: {
+export interface PostDeps {
   state: StateStore;
   env?: NodeJS.ProcessEnv;
   credentials?: AwsSettings['credentials'];
   log: (l: string) => void;
   warn: (l: string) => void;
-}): Promise<SweepReport[]> {
-  const runId = deps.state.get<string>(State.runId);
-  const regions = deps.state.get<string[]>(State.regions) ?? [];
-  const aws = deps.state.get<{ endpoint: string; maxAttempts: number }>(State.settings) ?? {
-    endpoint: '',
-    maxAttempts: 6,
-  };
-  if (!runId || regions.length === 0) {
-    deps.log('build-ami post: main did not start a build; nothing to sweep.');
+  /** The whole post step's deadline (default 10 min): every request carries it. */
+  timeoutMs?: number;
+}
+
+/** The post step: sweep every region of the run for temporary resources tagged with its run id. */
+export async function postBuildAmi(deps: PostDeps): Promise<SweepReport[]> {
+  const idle = nothingToSweep(deps.state);
+  if (idle) {
+    deps.log(`build-ami post: ${idle}; nothing to sweep.`);
     return [];
   }
+  const runId = deps.state.get<string>(State.runId) as string;
+  const regions = deps.state.get<string[]>(State.regions) ?? [];
+  const aws = deps.state.get<SavedSettings>(State.settings) ?? { endpoint: '', maxAttempts: 6 };
   const pool = ec2ClientPool({
-    endpoint: aws.endpoint,
-    maxAttempts: aws.maxAttempts,
+    ...aws,
     env: deps.env ?? process.env,
     ...(deps.credentials ? { credentials: deps.credentials } : {}),
   });
+  const deadline = withTimeout(undefined, deps.timeoutMs ?? 600_000, 'build-ami post step');
   try {
     const reports: SweepReport[] = [];
     for (const region of regions) {
-      const r = await sweepRun(pool.get(region), runId, region);
+      const r = await sweepRun(withAbort(pool.get(region), deadline), runId, region);
       reports.push(r);
       if (sweptAnything(r))
         deps.log(

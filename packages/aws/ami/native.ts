@@ -8,7 +8,9 @@ import {
   type EC2Client,
   type Image,
 } from '@aws-sdk/client-ec2';
-import { abortReason, ActionError, errorMessage, systemClock } from '@hac/toolkit';
+import { abortReason, ActionError, errorMessage, systemClock, withTimeout } from '@hac/toolkit';
+import { withAbort } from '../abort.js';
+import type { ProgressOptions } from '../progress.js';
 import { awsCall, describeAwsError, dryRun } from '../errors.js';
 import { runTags, tagSpecifications, tagValue, TAG_PURPOSE } from '../tags.js';
 import {
@@ -45,9 +47,15 @@ export interface Preflight {
   dryRun: Record<'RunInstances' | 'CreateSecurityGroup', 'ok' | 'unsupported' | 'skipped'>;
 }
 
-export async function preflight(ec2: EC2Client, spec: NativeBuildSpec): Promise<Preflight> {
+/** `beforeWrite` is called before the first DryRun: an endpoint that ignores DryRun creates for real. */
+export async function preflight(
+  ec2: EC2Client,
+  spec: NativeBuildSpec,
+  beforeWrite: () => void = () => {},
+): Promise<Preflight> {
   const base = await resolveBaseAmi(ec2, spec.base);
   const vpcId = await resolveVpc(ec2, spec.subnetId);
+  beforeWrite();
   const sg = await dryRun('CreateSecurityGroup', () => createTempSecurityGroup(ec2, spec, vpcId, true));
   if (sg === 'unsupported') {
     // The endpoint created the group for real; it is tagged with the run id and removed by the cleanup sweep.
@@ -76,10 +84,19 @@ async function waitAvailable(
   region: string,
   spec: NativeBuildSpec,
   abortSignal?: AbortSignal,
+  progress?: ProgressOptions,
 ): Promise<Image> {
   try {
-    await runWaiter(ec2, waiterSeconds(spec.imageTimeoutMs), abortSignal, (p) =>
-      waitUntilImageAvailable(p, { ImageIds: [imageId] }),
+    await runWaiter(
+      ec2,
+      waiterSeconds(spec.imageTimeoutMs),
+      abortSignal,
+      (p) => waitUntilImageAvailable(p, { ImageIds: [imageId] }),
+      progress && {
+        ...progress,
+        what: `${imageId} in ${region} to become available`,
+        timeoutMs: spec.imageTimeoutMs,
+      },
     );
   } catch (err) {
     if (abortSignal?.aborted) throw err;
@@ -112,15 +129,21 @@ async function waitAvailable(
 export async function buildNative(spec: NativeBuildSpec, deps: BuildDeps): Promise<BuildResult> {
   const clock = deps.clock ?? systemClock;
   const log = deps.log ?? (() => {});
+  const progress: ProgressOptions = { log, clock, ...deps.progress };
   const started = clock();
-  const ec2 = deps.ec2(spec.region);
-  const created: { instanceId?: string; groupId?: string; images: Record<string, string> } = { images: {} };
+  // Every call of the build carries the cancellation signal; cleanup has its own deadline instead.
+  const live = (region: string) => withAbort(deps.ec2(region), deps.abortSignal);
+  const ec2 = live(spec.region);
+  const created: Created = { images: {}, written: false };
   const cleanupErrors: string[] = [];
   let result: BuildResult | undefined;
   let failure: unknown;
   try {
     await deps.signal.preflight?.();
-    const pf = await preflight(ec2, spec);
+    const pf = await preflight(ec2, spec, () => {
+      created.written = true;
+      deps.onWrite?.();
+    });
     const baseImageId = pf.base.ImageId as string;
     log(
       `Base AMI ${baseImageId} (${pf.base.Name ?? 'no name'}); VPC ${pf.vpcId}; DryRun RunInstances: ${pf.dryRun.RunInstances}, CreateSecurityGroup: ${pf.dryRun.CreateSecurityGroup}`,
@@ -148,6 +171,7 @@ export async function buildNative(spec: NativeBuildSpec, deps: BuildDeps): Promi
       ec2,
       instanceId: created.instanceId,
       timeoutMs: spec.provisionTimeoutMs,
+      progress,
       ...(deps.abortSignal ? { abortSignal: deps.abortSignal } : {}),
     });
     log(`Provisioning finished after ${Math.round((clock() - started) / 1000)}s`);
@@ -171,7 +195,7 @@ export async function buildNative(spec: NativeBuildSpec, deps: BuildDeps): Promi
     deps.onCreated?.('image', imageId, spec.region);
     log(`Image ${imageId} (${spec.name}) created; waiting until available`);
 
-    const image = await waitAvailable(ec2, imageId, spec.region, spec, deps.abortSignal);
+    const image = await waitAvailable(ec2, imageId, spec.region, spec, deps.abortSignal, progress);
     const images: Record<string, RegionImage> = {
       [spec.region]: { imageId, snapshotIds: snapshotIdsOf(image) },
     };
@@ -180,7 +204,7 @@ export async function buildNative(spec: NativeBuildSpec, deps: BuildDeps): Promi
 
     await Promise.all(
       spec.copyRegions.map(async (region) => {
-        const target = deps.ec2(region);
+        const target = live(region);
         const copy = await awsCall(`CopyImage ${imageId} to ${region}`, () =>
           target.send(
             new CopyImageCommand({
@@ -197,7 +221,7 @@ export async function buildNative(spec: NativeBuildSpec, deps: BuildDeps): Promi
         deps.onCreated?.('image', copyId, region);
         await tagResources(target, [copyId], pendingTags, `copied image in ${region}`);
         log(`Copying to ${region}: ${copyId}`);
-        const copied = await waitAvailable(target, copyId, region, spec, deps.abortSignal);
+        const copied = await waitAvailable(target, copyId, region, spec, deps.abortSignal, progress);
         images[region] = { imageId: copyId, snapshotIds: snapshotIdsOf(copied) };
         await tagResources(target, images[region].snapshotIds, pendingTags, `snapshots in ${region}`);
       }),
@@ -207,7 +231,7 @@ export async function buildNative(spec: NativeBuildSpec, deps: BuildDeps): Promi
     const finalTags = imageTags(spec, PURPOSE.image, baseImageId);
     for (const [region, img] of Object.entries(images)) {
       await tagResources(
-        deps.ec2(region),
+        live(region),
         [img.imageId, ...img.snapshotIds],
         finalTags,
         `finished image in ${region}`,
@@ -220,7 +244,7 @@ export async function buildNative(spec: NativeBuildSpec, deps: BuildDeps): Promi
     if (spec.keep > 0) {
       for (const [region, img] of Object.entries(images)) {
         try {
-          retention[region] = await applyRetention(deps.ec2(region), spec.family, spec.keep, [img.imageId]);
+          retention[region] = await applyRetention(live(region), spec.family, spec.keep, [img.imageId]);
         } catch (err) {
           retentionErrors.push(`${region}: ${errorMessage(err)}`);
         }
@@ -240,65 +264,104 @@ export async function buildNative(spec: NativeBuildSpec, deps: BuildDeps): Promi
     };
   } catch (err) {
     failure = err;
-    // Roll back images that never became final, in every region, with their snapshots.
-    for (const [region, id] of Object.entries(created.images)) {
-      try {
-        await deregisterWithSnapshots(deps.ec2(region), id);
-      } catch (e) {
-        cleanupErrors.push(`${region}: ${errorMessage(e)}`);
-      }
-    }
   }
-  await cleanupTemporary(deps, spec, created, cleanupErrors);
+  await cleanupAfter(deps, spec, created, failure !== undefined, cleanupErrors);
   if (failure !== undefined || !result) {
     const err = deps.abortSignal?.aborted
       ? new ActionError(
-          `The build was cancelled (${abortReason(deps.abortSignal).message}) and no image was kept.${cleanupErrors.length ? '' : ' Everything it had created was removed.'}`,
+          `The build was cancelled (${abortReason(deps.abortSignal).message}) and no image was kept.${cleanupErrors.length ? '' : created.written ? ' Everything it had created was removed.' : ' It had not created anything.'}`,
           'Re-run the job to build the image.',
           { cause: failure },
         )
       : failure instanceof ActionError
         ? failure
         : describeAwsError(failure, 'build-ami');
-    throw withCleanupNote(err, cleanupErrors, spec.runId);
+    throw withCleanupNote(err, cleanupErrors);
   }
   result.durationMs = clock() - started;
   return result;
 }
 
-async function cleanupTemporary(
+interface Created {
+  instanceId?: string;
+  groupId?: string;
+  images: Record<string, string>;
+  /** Whether a call that may create something was sent (nothing to clean up before that). */
+  written: boolean;
+}
+
+/** What a failed removal leaves, and the command that removes it. */
+function leftover(what: string, region: string, err: unknown, remove: string): string {
+  return `${what} in ${region} is left (${errorMessage(err)}); remove it with: ${remove}`;
+}
+
+/**
+ * Removes what the build created: images that never became final (after a failure), the instance,
+ * the group, then a tag sweep. Nothing at all when no write was sent. Runs after cancellation too,
+ * so it has its own deadline instead of the cancellation signal.
+ */
+async function cleanupAfter(
   deps: BuildDeps,
   spec: NativeBuildSpec,
-  created: { instanceId?: string; groupId?: string; images: Record<string, string> },
+  created: Created,
+  failed: boolean,
   errors: string[],
 ): Promise<void> {
-  // Cleanup runs even after cancellation, so its waits do not take the abort signal.
-  const ec2 = deps.ec2(spec.region);
-  if (created.instanceId) {
+  if (!created.written) return;
+  const budget = deps.cleanupTimeoutMs ?? (deps.abortSignal?.aborted ? 60_000 : 600_000);
+  const deadline = withTimeout(undefined, budget, 'cleanup');
+  const client = (region: string) => withAbort(deps.ec2(region), deadline);
+  const ec2 = client(spec.region);
+  const attempt = async (fn: () => Promise<unknown>, onError: (err: unknown) => string) => {
     try {
-      await terminateAndWait(ec2, [created.instanceId]);
+      await fn();
     } catch (err) {
-      errors.push(errorMessage(err));
+      errors.push(onError(err));
     }
-  }
-  if (created.groupId) {
-    try {
-      await deleteSecurityGroup(ec2, created.groupId);
-    } catch (err) {
-      errors.push(errorMessage(err));
-    }
-  }
+  };
+  if (failed)
+    for (const [region, id] of Object.entries(created.images))
+      await attempt(
+        () => deregisterWithSnapshots(client(region), id),
+        (e) =>
+          leftover(`image ${id}`, region, e, `aws ec2 deregister-image --region ${region} --image-id ${id}`),
+      );
+  const { instanceId, groupId } = created;
+  if (instanceId)
+    await attempt(
+      () => terminateAndWait(ec2, [instanceId]),
+      (e) =>
+        leftover(
+          `instance ${instanceId}`,
+          spec.region,
+          e,
+          `aws ec2 terminate-instances --region ${spec.region} --instance-ids ${instanceId}`,
+        ),
+    );
+  if (groupId)
+    await attempt(
+      () => deleteSecurityGroup(ec2, groupId),
+      (e) =>
+        leftover(
+          `security group ${groupId}`,
+          spec.region,
+          e,
+          `aws ec2 delete-security-group --region ${spec.region} --group-id ${groupId}`,
+        ),
+    );
   // A create call retried after its response was lost may have made a twin: sweep by tag, and
   // in copy regions (copies are tagged only after CopyImage returns) by the build's unique name.
   const report = await sweepRun(ec2, spec.runId, spec.region);
-  errors.push(...report.errors);
-  for (const region of spec.copyRegions) {
-    try {
-      await sweepUntrackedCopies(deps.ec2(region), spec.name, created.images[region]);
-    } catch (err) {
-      errors.push(`${region}: ${errorMessage(err)}`);
-    }
-  }
+  errors.push(...report.errors.map((e) => sweepLeftover(spec.runId, spec.region, e)));
+  for (const region of spec.copyRegions)
+    await attempt(
+      () => sweepUntrackedCopies(client(region), spec.name, created.images[region]),
+      (e) => sweepLeftover(spec.runId, region, e),
+    );
+}
+
+function sweepLeftover(runId: string, region: string, err: unknown): string {
+  return `resources tagged hac:run-id=${runId} in ${region} may be left (${typeof err === 'string' ? err : errorMessage(err)}); list them with: aws resourcegroupstaggingapi get-resources --region ${region} --tag-filters Key=hac:run-id,Values=${runId}`;
 }
 
 /** Deregisters images named `name` that are not `keepId` and not a finished build (twins of a retried CopyImage). */
@@ -312,11 +375,12 @@ async function sweepUntrackedCopies(ec2: EC2Client, name: string, keepId: string
   }
 }
 
-function withCleanupNote(err: ActionError, cleanupErrors: string[], runId: string): ActionError {
+/** Adds what cleanup could not remove (only ever called with something that was created). */
+function withCleanupNote(err: ActionError, cleanupErrors: string[]): ActionError {
   if (cleanupErrors.length === 0) return err;
   return new ActionError(
     `${err.message}\nCleaning up also failed:\n  - ${cleanupErrors.join('\n  - ')}`,
-    `${err.hint ?? ''} The post step retries the cleanup; otherwise delete the resources tagged hac:run-id=${runId}.`.trim(),
+    `${err.hint ?? ''} The post step retries the cleanup; if it fails too, remove what is listed above with the commands given.`.trim(),
     { cause: err },
   );
 }

@@ -1,6 +1,7 @@
 import { GetConsoleOutputCommand, waitUntilInstanceStopped, type EC2Client } from '@aws-sdk/client-ec2';
 import { ActionError } from '@hac/toolkit';
 import { describeAwsError } from '../errors.js';
+import type { ProgressOptions } from '../progress.js';
 import { runWaiter, WaiterCallError, waiterState } from '../waiters.js';
 import { FAILURE_MARKER } from './userdata.js';
 
@@ -9,6 +10,8 @@ export interface SignalContext {
   instanceId: string;
   timeoutMs: number;
   abortSignal?: AbortSignal;
+  /** Where long waits report progress (a line every 30 s). */
+  progress?: ProgressOptions;
 }
 
 /** How the build learns that provisioning finished. Resolves when it did; throws when it failed or timed out. */
@@ -38,10 +41,14 @@ export async function consoleTail(ec2: EC2Client, instanceId: string, lines = 40
  */
 export const stoppedSignal: CompletionSignal = {
   name: 'instance stopped (user data powers off)',
-  async wait({ ec2, instanceId, timeoutMs, abortSignal }) {
+  async wait({ ec2, instanceId, timeoutMs, abortSignal, progress }) {
     try {
-      await runWaiter(ec2, waiterSeconds(timeoutMs), abortSignal, (p) =>
-        waitUntilInstanceStopped(p, { InstanceIds: [instanceId] }),
+      await runWaiter(
+        ec2,
+        waiterSeconds(timeoutMs),
+        abortSignal,
+        (p) => waitUntilInstanceStopped(p, { InstanceIds: [instanceId] }),
+        progress && { ...progress, what: `${instanceId} to stop (provisioning)`, timeoutMs },
       );
     } catch (err) {
       if (abortSignal?.aborted) throw err;

@@ -30,7 +30,8 @@ import {
   type Clock,
   type Sleep,
 } from '@hac/toolkit';
-import { ec2ClientConfig, type AwsSettings } from '../client.js';
+import { ec2ClientConfig, watched, type AwsSettings } from '../client.js';
+import { withAbort } from '../abort.js';
 import { awsCall, awsErrorCode, describeAwsError } from '../errors.js';
 import { runWaiter, WaiterCallError, waiterState } from '../waiters.js';
 import { RUN_SHELL_SCRIPT, RUN_SHELL_SCRIPT_PARAMETERS, type SsmCommandSpec } from './ssm-spec.js';
@@ -43,6 +44,8 @@ export interface SsmSignalDeps {
   ssm: SSMClient;
   /** SSM client with a single attempt: SendCommand, which is not idempotent (retried here, after a lookup). */
   ssmOnce: SSMClient;
+  /** SSM client for CancelCommand after the job was cancelled (default: ssm); it gets a 15 s deadline here. */
+  ssmCleanup?: SSMClient;
   runId: string;
   /** Attempts for SendCommand, as for every other call. */
   maxAttempts: number;
@@ -128,8 +131,12 @@ export function checkDocumentParameters(
 export function ssmClients(
   settings: AwsSettings & { region: string },
 ): Pick<SsmSignalDeps, 'ssm' | 'ssmOnce'> & { destroy(): void } {
-  const ssm = new SSMClient(ec2ClientConfig(settings, 'SSM'));
-  const ssmOnce = new SSMClient({ ...ec2ClientConfig(settings, 'SSM'), maxAttempts: 1 });
+  const ssm = watched(new SSMClient(ec2ClientConfig(settings, 'SSM')), settings, 'SSM');
+  const ssmOnce = watched(
+    new SSMClient({ ...ec2ClientConfig(settings, 'SSM'), maxAttempts: 1 }),
+    settings,
+    'SSM',
+  );
   return {
     ssm,
     ssmOnce,
@@ -271,8 +278,16 @@ export function ssmSignal(spec: SsmCommandSpec, deps: SsmSignalDeps): Completion
   ): Promise<GetCommandInvocationCommandOutput> {
     const seconds = waiterSeconds(deadline - clock());
     try {
-      const r = await runWaiter(deps.ssm, seconds, ctx.abortSignal, (p) =>
-        waitUntilCommandExecuted(p, { CommandId: commandId, InstanceId: ctx.instanceId }),
+      const r = await runWaiter(
+        deps.ssm,
+        seconds,
+        ctx.abortSignal,
+        (p) => waitUntilCommandExecuted(p, { CommandId: commandId, InstanceId: ctx.instanceId }),
+        ctx.progress && {
+          ...ctx.progress,
+          what: `SSM command ${commandId} on ${ctx.instanceId}`,
+          timeoutMs: deadline - clock(),
+        },
       );
       return r.reason as GetCommandInvocationCommandOutput;
     } catch (err) {
@@ -303,7 +318,9 @@ export function ssmSignal(spec: SsmCommandSpec, deps: SsmSignalDeps): Completion
 
   async function cancel(commandId: string, instanceId: string): Promise<void> {
     try {
-      await deps.ssm.send(new CancelCommandCommand({ CommandId: commandId, InstanceIds: [instanceId] }));
+      await withAbort(deps.ssmCleanup ?? deps.ssm, AbortSignal.timeout(15_000)).send(
+        new CancelCommandCommand({ CommandId: commandId, InstanceIds: [instanceId] }),
+      );
     } catch (err) {
       log(`CancelCommand ${commandId} failed (${errorMessage(err)}); the instance is terminated anyway`);
     }

@@ -47,6 +47,12 @@ export interface BuildDeps {
   abortSignal?: AbortSignal;
   clock?: Clock;
   log?: (line: string) => void;
+  /** Progress lines of long waits (default: `log` every 30 s); tests inject a ticker. */
+  progress?: Partial<import('../progress.js').ProgressOptions>;
+  /** Called before the first call that may create something (a post step has nothing to do before). */
+  onWrite?: () => void;
+  /** Time allowed for cleanup after a failure (default 10 min, 1 min after cancellation). */
+  cleanupTimeoutMs?: number;
   /** Called with every resource as soon as it exists, so a post step can find it even without tags. */
   onCreated?: (kind: 'instance' | 'security-group' | 'image', id: string, region: string) => void;
 }

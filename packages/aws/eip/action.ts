@@ -10,7 +10,7 @@ import {
   type StateStore,
 } from '@hac/toolkit';
 import { readSwapConfig } from './config.js';
-import { State } from './names.js';
+import { nothingToUndo, State } from './names.js';
 import type { SwapDeps, SwapReport, SwapState } from './swap.js';
 import type { RecoveryReport } from './recover.js';
 
@@ -30,7 +30,15 @@ export interface SwapActionOptions {
   deps?: Partial<
     Pick<
       SwapDeps,
-      'gate' | 'waiterDelays' | 'lock' | 'clock' | 'sleep' | 'nonce' | 'cleanupTimeoutMs' | 'runId'
+      | 'gate'
+      | 'waiterDelays'
+      | 'progress'
+      | 'lock'
+      | 'clock'
+      | 'sleep'
+      | 'nonce'
+      | 'cleanupTimeoutMs'
+      | 'runId'
     >
   >;
 }
@@ -55,6 +63,12 @@ export async function swapEipPost(
   opts: Pick<SwapActionOptions, 'env' | 'state' | 'log' | 'warn' | 'credentials'> = {},
 ): Promise<RecoveryReport> {
   const state = (opts.state ?? runnerState).get<SwapState>(State.Swap);
+  const idle = nothingToUndo(state);
+  if (idle) {
+    // Decided from the saved state alone: no network, and the AWS SDK is never loaded.
+    (opts.log ?? info)(`swap-eip: ${idle}; nothing to undo.`);
+    return { done: [], failed: [], needed: false };
+  }
   const run = await import('./run.js');
   return run.recoverFromState(state, {
     env: opts.env ?? process.env,

@@ -4,6 +4,8 @@ import {
   id as idInput,
   region as regionInput,
   endpoint as endpointInput,
+  connectTimeout,
+  requestTimeout,
   tags as tagsInput,
 } from '../inputs.js';
 import { isId } from '../ids.js';
@@ -45,6 +47,8 @@ export interface SwapConfig {
   region: string;
   endpoint: string;
   maxAttempts: number;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
   target: Target;
   address: AddressRef;
   /** Use this network interface (by device index) instead of the instance; undefined = automatic. */
@@ -79,6 +83,8 @@ export const SWAP_INPUTS = {
   [Inputs.Region]: regionInput(),
   [Inputs.Endpoint]: endpointInput(),
   [Inputs.MaxAttempts]: input.integer({ min: 1, max: 20, default: 6 }),
+  [Inputs.ConnectTimeout]: connectTimeout(),
+  [Inputs.RequestTimeout]: requestTimeout(),
   [Inputs.InstanceId]: idInput('instance'),
   [Inputs.LaunchTemplate]: input.string({ pattern: new RegExp(`${LT_NAME.source}`), expected: LT_EXPECTED }),
   [Inputs.LaunchTemplateVersion]: input.string({
@@ -266,6 +272,8 @@ export function readSwapConfig(source: InputSource): SwapConfig {
       region: v[Inputs.Region],
       endpoint: v[Inputs.Endpoint],
       maxAttempts: v[Inputs.MaxAttempts],
+      connectTimeoutMs: v[Inputs.ConnectTimeout],
+      requestTimeoutMs: v[Inputs.RequestTimeout],
       target,
       address: alloc ? { allocationId: alloc } : { publicIp: pub },
       networkInterfaceIndex: v[Inputs.NetworkInterfaceIndex],

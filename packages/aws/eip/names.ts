@@ -3,6 +3,8 @@ export const Inputs = {
   Region: 'region',
   Endpoint: 'endpoint',
   MaxAttempts: 'max-attempts',
+  ConnectTimeout: 'connect-timeout',
+  RequestTimeout: 'request-timeout',
   InstanceId: 'instance-id',
   LaunchTemplate: 'launch-template',
   LaunchTemplateVersion: 'launch-template-version',
@@ -40,6 +42,18 @@ export const Outputs = {
 
 /** The post step's state key: the whole swap state is one JSON value. */
 export const State = { Swap: 'swap-eip' } as const;
+
+/**
+ * Why post has nothing to undo, or undefined when it must act (pure; no AWS SDK is loaded for it):
+ * no state, a finished main, or a main that stopped before its first write (the lock tag, whose
+ * value is saved before CreateTags is sent).
+ */
+export function nothingToUndo(state: { phase: string; lock?: string } | undefined): string | undefined {
+  if (!state) return 'main wrote nothing';
+  if (state.phase === 'finished') return 'main finished';
+  if (state.phase === 'started' && !state.lock) return 'main stopped before its first write';
+  return undefined;
+}
 
 /** The tag on the Elastic IP that holds the swap lock: `<owner> <expiry ISO timestamp>`. */
 export const LOCK_TAG = 'hac:lock';

@@ -4,7 +4,7 @@ import { createEc2Client, resolveEndpoint, resolveRegion } from '../client.js';
 import { defaultRunId } from '../tags.js';
 import type { SwapConfig } from './config.js';
 import type { SwapActionOptions } from './action.js';
-import { Outputs } from './names.js';
+import { nothingToUndo, Outputs } from './names.js';
 import { recoverSwap, type RecoveryReport } from './recover.js';
 import { swapSummary } from './summary.js';
 import { SwapFailure, swapEip, type SwapReport, type SwapState } from './swap.js';
@@ -18,10 +18,15 @@ type Opts = SwapActionOptions & {
 export async function runSwap(config: SwapConfig, opts: Opts): Promise<SwapReport> {
   const region = resolveRegion(config.region, opts.env);
   resolveEndpoint(config.endpoint, opts.env);
-  const ec2 = createEc2Client({
+  const clientSettings = {
     region,
     endpoint: config.endpoint,
     maxAttempts: config.maxAttempts,
+    connectTimeoutMs: config.connectTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+  };
+  const ec2 = createEc2Client({
+    ...clientSettings,
     env: opts.env,
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
   });
@@ -33,7 +38,7 @@ export async function runSwap(config: SwapConfig, opts: Opts): Promise<SwapRepor
       state: opts.state,
       signal: opts.signal,
       log: opts.log,
-      clientSettings: { region, endpoint: config.endpoint, maxAttempts: config.maxAttempts },
+      clientSettings,
       ...opts.deps,
     });
     await publish(report, opts);
@@ -75,8 +80,9 @@ export async function recoverFromState(
     warn: (l: string) => void;
   },
 ): Promise<RecoveryReport> {
-  if (!state || state.phase === 'finished') {
-    opts.log('swap-eip: main finished; nothing to undo.');
+  const idle = nothingToUndo(state);
+  if (idle || !state) {
+    opts.log(`swap-eip: ${idle ?? 'nothing to undo'}; nothing to undo.`);
     return { done: [], failed: [], needed: false };
   }
   opts.log(`swap-eip: main stopped in phase "${state.phase}"; undoing what it left.`);
@@ -84,6 +90,8 @@ export async function recoverFromState(
     region: state.region,
     endpoint: state.endpoint,
     maxAttempts: state.maxAttempts,
+    ...(state.connectTimeoutMs ? { connectTimeoutMs: state.connectTimeoutMs } : {}),
+    ...(state.requestTimeoutMs ? { requestTimeoutMs: state.requestTimeoutMs } : {}),
     env: opts.env,
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
   });

@@ -31,10 +31,10 @@ import {
   runInstances,
   stop,
   terminate,
-  waitReady,
   type AddressInfo,
   type InstanceInfo,
 } from './ec2.js';
+import { waitReady } from './wait.js';
 import { acquireLock, lockStatus, parseLock, type HeldLock } from './lock.js';
 import { LOCK_TAG, State } from './names.js';
 import {
@@ -48,6 +48,7 @@ import {
   type AssociationTarget,
   type PreviousAssociation,
 } from './plan.js';
+import type { ProgressOptions } from '../progress.js';
 import type { TemplateVars } from './template.js';
 import { Timeline, type TimelineEntry } from './timeline.js';
 
@@ -64,6 +65,8 @@ export interface SwapDeps {
   clock?: Clock;
   sleep?: Sleep;
   log?: (line: string) => void;
+  /** Progress lines of the launch waits (default: `log` every 30 s); tests inject a ticker. */
+  progress?: Partial<ProgressOptions>;
   /** SDK waiter delays in seconds (default: the SDK's schedule). */
   waiterDelays?: { minDelay: number; maxDelay: number };
   lock?: { pollMs?: number; settleMs?: number };
@@ -72,7 +75,7 @@ export interface SwapDeps {
   /** Time allowed for rollback and cleanup after a failure or cancellation (default 3 min). */
   cleanupTimeoutMs?: number;
   /** Settings the post step needs to build its own client. */
-  clientSettings?: { region: string; endpoint: string; maxAttempts: number };
+  clientSettings?: ClientSettings;
 }
 
 export type SwapResult = 'swapped' | 'unchanged' | 'dry-run' | 'rolled-back' | 'failed';
@@ -103,11 +106,16 @@ export interface SwapReport {
 export type Phase =
   'started' | 'locked' | 'launching' | 'launched' | 'associating' | 'associated' | 'released' | 'finished';
 
-/** What the post step needs to finish or undo a swap that main did not complete. */
-export interface SwapState {
+export interface ClientSettings {
   region: string;
   endpoint: string;
   maxAttempts: number;
+  connectTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+/** What the post step needs to finish or undo a swap that main did not complete. */
+export interface SwapState extends ClientSettings {
   runId: string;
   allocationId: string;
   phase: Phase;
@@ -379,7 +387,12 @@ class SwapRun {
     const ready = await waitReady(
       this.ec2,
       i.instanceId,
-      { timeoutMs: this.config.waitTimeoutMs, signal: this.signal, ...this.deps.waiterDelays },
+      {
+        timeoutMs: this.config.waitTimeoutMs,
+        signal: this.signal,
+        progress: { log: (l) => this.log(`  ${l}`), clock: this.clock, ...this.deps.progress },
+        ...this.deps.waiterDelays,
+      },
       started,
       this.clock,
     );
@@ -656,9 +669,10 @@ class SwapRun {
   private saveState(patch: Partial<SwapState>): void {
     const a = this.address as AddressInfo;
     const base: SwapState = this.state ?? {
-      region: this.deps.clientSettings?.region ?? '',
-      endpoint: this.deps.clientSettings?.endpoint ?? '',
-      maxAttempts: this.deps.clientSettings?.maxAttempts ?? 6,
+      region: '',
+      endpoint: '',
+      maxAttempts: 6,
+      ...this.deps.clientSettings,
       runId: this.deps.runId,
       allocationId: a.allocationId,
       phase: 'started',

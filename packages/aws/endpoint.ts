@@ -1,0 +1,208 @@
+// What an AWS endpoint did when a request failed, in words a user can act on: which endpoint and
+// region, refused or silent or not the API at all, which deadline passed and what to check.
+// A middleware next to the HTTP handler sees every attempt: until an endpoint has answered like
+// the API once, its failures end the call at once (first contact fails fast); after that, the
+// SDK's retries apply as usual (an endpoint that answered before may be restarting).
+import { formatDuration } from '@hac/toolkit';
+
+export type EndpointProblem =
+  'refused' | 'dns' | 'connect-timeout' | 'response-timeout' | 'reset' | 'tls' | 'not-the-api' | 'network';
+
+/** A failure at the network edge, before the service answered in its own protocol. */
+export class EndpointError extends Error {
+  /** Retried by the SDK only after the endpoint answered like the API once (`$retryable` is the SDK's trait). */
+  readonly $retryable?: Record<string, never>;
+  $metadata: { httpStatusCode?: number; attempts?: number };
+  constructor(
+    message: string,
+    readonly problem: EndpointProblem,
+    readonly hint: string,
+    opts: { retryable: boolean; status?: number },
+  ) {
+    super(message);
+    this.name = 'EndpointError';
+    this.$metadata = opts.status !== undefined ? { httpStatusCode: opts.status } : {};
+    if (opts.retryable) this.$retryable = {};
+  }
+}
+
+export interface EndpointContext {
+  service: 'EC2' | 'SSM';
+  region: string;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+}
+
+/** Whether a body is what the service's protocol answers: XML `<...Response>` for EC2, a JSON object for SSM. */
+export function looksLikeApi(service: EndpointContext['service'], body: string): boolean {
+  const text = body.replace(/^\uFEFF/, '').trim();
+  if (service === 'EC2') return /^(<\?xml[^>]*\?>\s*)?<([A-Za-z]+)?Response[\s>]/.test(text);
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
+const CHECK_ENDPOINT = (c: EndpointContext) =>
+  `Check the "endpoint" input and AWS_ENDPOINT_URL_${c.service} / AWS_ENDPOINT_URL (empty means AWS's own endpoint for the region), the "region" input and AWS_REGION, and the network or proxy between the runner and AWS.`;
+
+/** Classifies a network error of the HTTP handler (pure). */
+export function networkProblem(err: unknown): { problem: EndpointProblem; detail: string } {
+  const e = (err ?? {}) as { name?: string; code?: string; message?: string };
+  const code = e.code ?? '';
+  const message = e.message ?? String(err);
+  if (code === 'ECONNREFUSED') return { problem: 'refused', detail: code };
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { problem: 'dns', detail: code };
+  if (e.name === 'TimeoutError' && /establish a connection/.test(message))
+    return { problem: 'connect-timeout', detail: 'connect timeout' };
+  if (e.name === 'TimeoutError' || code === 'ETIMEDOUT')
+    return { problem: 'response-timeout', detail: 'request timeout' };
+  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code)) return { problem: 'tls', detail: code };
+  if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(message))
+    return { problem: 'reset', detail: code || 'socket hang up' };
+  return { problem: 'network', detail: code || e.name || 'network error' };
+}
+
+/** The message and hint for a failure at `url` (pure, so that tests can table it). */
+export function describeEndpointProblem(
+  c: EndpointContext,
+  url: string,
+  p: { problem: EndpointProblem; detail: string },
+  firstContact: boolean,
+): { message: string; hint: string } {
+  const where = `The ${c.service} endpoint ${url} (region ${c.region})`;
+  const first = firstContact ? ' on the first request, so nothing was retried' : '';
+  const check = CHECK_ENDPOINT(c);
+  switch (p.problem) {
+    case 'refused':
+      return { message: `${where} refused the connection (ECONNREFUSED)${first}.`, hint: check };
+    case 'dns':
+      return { message: `${where} could not be resolved (${p.detail})${first}.`, hint: check };
+    case 'connect-timeout':
+      return {
+        message: `${where} did not accept a connection within ${formatDuration(c.connectTimeoutMs)} (the connect timeout, input "connect-timeout")${first}.`,
+        hint: `${check} Raise "connect-timeout" only for a slow proxy.`,
+      };
+    case 'response-timeout':
+      return {
+        message: `${where} accepted the connection but sent no answer within ${formatDuration(c.requestTimeoutMs)} (the request timeout, input "request-timeout")${first}.`,
+        hint: `${check} A proxy or firewall that holds connections open causes this; raise "request-timeout" only if the endpoint is known to be slow.`,
+      };
+    case 'tls':
+      return {
+        message: `${where} failed the TLS handshake (${p.detail})${first}.`,
+        hint: `${check} A TLS-intercepting proxy needs its CA in NODE_EXTRA_CA_CERTS.`,
+      };
+    case 'reset':
+      return {
+        message: `${where} closed the connection without an answer (${p.detail})${first}.`,
+        hint: check,
+      };
+    case 'not-the-api':
+      return {
+        message: `${where} answered ${p.detail}, which is not the ${c.service} API${first}.`,
+        hint: `${check} Something else (a captive portal, a web server, a proxy error page) answers at that URL.`,
+      };
+    default:
+      return { message: `${where} could not be reached (${p.detail})${first}.`, hint: check };
+  }
+}
+
+/** "HTTP 200, text/html: <html>..." for an answer that is not the API (no secrets: a response body, cut short). */
+function answerSummary(status: number, contentType: string | undefined, body: string): string {
+  const start = body
+    .replace(/\s+/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '?')
+    .trim()
+    .slice(0, 60);
+  return `HTTP ${status}${contentType ? ` (${contentType.split(';')[0]})` : ''} ${start ? `beginning ${JSON.stringify(start)}` : 'with an empty body'}`;
+}
+
+interface RawResponse {
+  statusCode: number;
+  headers: Record<string, string | undefined>;
+  body: unknown;
+}
+interface RawRequest {
+  protocol?: string;
+  hostname?: string;
+  port?: number;
+  path?: string;
+}
+
+async function readBody(body: unknown): Promise<Buffer> {
+  if (body instanceof Uint8Array) return Buffer.from(body);
+  if (typeof body === 'string') return Buffer.from(body);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Buffer | string>) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+const urlOf = (r: RawRequest | undefined) =>
+  r ? `${r.protocol ?? 'https:'}//${r.hostname ?? ''}${r.port ? `:${r.port}` : ''}` : 'unknown';
+
+/** Endpoints (by service, region and URL) that have answered like the API in this process. */
+const answered = new Set<string>();
+
+/** Forgets which endpoints answered (tests). */
+export function forgetEndpoints(): void {
+  answered.clear();
+}
+
+type Handler = (args: { request: unknown }) => Promise<{ response: unknown }>;
+interface StackClient {
+  middlewareStack: {
+    add(mw: (next: Handler) => Handler, opts: { step: 'deserialize'; priority: 'low'; name: string }): void;
+  };
+}
+
+/** Adds the endpoint check to an SDK client (EC2 or SSM). */
+export function watchEndpoint<C>(client: C, c: EndpointContext): C {
+  (client as unknown as StackClient).middlewareStack.add(
+    (next: Handler): Handler =>
+      async (args) => {
+        const request = args.request as RawRequest | undefined;
+        const url = urlOf(request);
+        const key = `${c.service}|${c.region}|${url}`;
+        const fail = (p: { problem: EndpointProblem; detail: string }, status?: number) => {
+          const first = !answered.has(key);
+          const d = describeEndpointProblem(c, url, p, first);
+          const retryable = !first && (p.problem !== 'not-the-api' || (status ?? 0) >= 500);
+          return new EndpointError(d.message, p.problem, d.hint, {
+            retryable,
+            ...(status !== undefined ? { status } : {}),
+          });
+        };
+        let result: { response: unknown };
+        try {
+          result = await next(args);
+        } catch (err) {
+          if ((err as Error)?.name === 'AbortError') throw err;
+          throw fail(networkProblem(err));
+        }
+        const response = result.response as RawResponse;
+        let body: Buffer;
+        try {
+          body = await readBody(response.body);
+        } catch (err) {
+          if ((err as Error)?.name === 'AbortError') throw err;
+          throw fail(networkProblem(err));
+        }
+        response.body = new Uint8Array(body);
+        const text = body.toString('utf8');
+        if (!looksLikeApi(c.service, text)) {
+          const contentType = response.headers['content-type'] ?? response.headers['Content-Type'];
+          throw fail(
+            { problem: 'not-the-api', detail: answerSummary(response.statusCode, contentType, text) },
+            response.statusCode,
+          );
+        }
+        answered.add(key);
+        return result;
+      },
+    { step: 'deserialize', priority: 'low', name: 'hacEndpointCheck' },
+  );
+  return client;
+}
