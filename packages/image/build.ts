@@ -27,6 +27,8 @@ import { classify, isTransient, pushHint, tail, type FailureKind } from './failu
 import { loginAll, type EcrTokenProvider } from './login.js';
 import { pinned } from './reference.js';
 import { insecureRegistriesFromConf } from './registries-conf.js';
+import { describeBuildFailure, readBuildFailure } from './build-errors.js';
+import { compatBuildahProblems } from './compat-args.js';
 
 export const State = {
   engine: 'engine',
@@ -80,6 +82,8 @@ export interface BuildResult {
   pushMs: number;
   retries: { ref: string; attempt: number; kind: FailureKind; delayMs: number }[];
   warnings: string[];
+  /** The builder's own metadata (buildx --metadata-file), keyed as build-push-action's `metadata`. */
+  builderMetadata: Record<string, unknown>;
 }
 
 function readIfExists(p: string): string | undefined {
@@ -94,8 +98,26 @@ class PushFailure extends Error {
   constructor(
     message: string,
     readonly kind: FailureKind,
+    readonly output?: string,
+    readonly code?: number,
   ) {
     super(message);
+  }
+}
+
+/** A failed build step is never a push failure (and never retried); otherwise read the registry error. */
+const failureKind = (output: string, push: boolean): FailureKind =>
+  push && readBuildFailure(output).kind === 'other' ? classify(output) : 'other';
+
+/** `CACHED` steps in buildx's plain progress output. */
+const cachedBuildxSteps = (output: string): number => (output.match(/^#\d+ CACHED$/gm) ?? []).length;
+
+function parseJson(text: string | undefined): Record<string, unknown> {
+  try {
+    const v: unknown = text ? JSON.parse(text) : {};
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
   }
 }
 
@@ -103,7 +125,10 @@ class PushFailure extends Error {
 export async function buildAndPush(req: BuildRequest, deps: BuildDeps): Promise<BuildResult> {
   const clock = deps.clock ?? Date.now;
   const { engine, reason } = await resolveEngine(req.engine, deps.exec, deps.env);
-  const problems = engineProblems(req, engine);
+  const problems = [
+    ...engineProblems(req, engine),
+    ...(engine === 'buildah' ? compatBuildahProblems(req) : []),
+  ];
   if (problems.length > 0) throw new InputError(problems);
   const warnings: string[] = [...req.notes];
   if (engine === 'buildah') {
@@ -154,6 +179,7 @@ export async function buildAndPush(req: BuildRequest, deps: BuildDeps): Promise<
     pushMs: 0,
     retries: [],
     warnings,
+    builderMetadata: {},
   };
   const retryOpts = (ref: string) => ({
     attempts: req.pushRetries + 1,
@@ -180,16 +206,25 @@ export async function buildAndPush(req: BuildRequest, deps: BuildDeps): Promise<
         async () => {
           attempts++;
           const res = await deps.exec('docker', buildxArgs(req, files), { env, onLine, signal: deps.signal });
+          result.cachedSteps = cachedBuildxSteps(res.stderr + res.stdout);
           if (res.code === 0) return;
-          const kind = req.push ? classify(res.stderr) : 'other';
-          throw new PushFailure(`docker buildx build failed (exit ${res.code}):\n${tail(res.stderr)}`, kind);
+          const out = res.stderr + res.stdout;
+          const kind = failureKind(out, req.push);
+          throw new PushFailure(
+            `docker buildx build failed (exit ${res.code}):\n${tail(res.stderr)}`,
+            kind,
+            out,
+            res.code,
+          );
         },
         retryOpts(req.refs[0] ?? 'build'),
       ).catch((err: unknown) => {
-        throw buildFailure(err, req);
+        throw buildFailure(err, req, engine);
       });
       result.buildMs = clock() - started;
-      const r = readDockerResult(readIfExists(files.metadataFile), readIfExists(files.iidfile));
+      const metadataText = readIfExists(files.metadataFile);
+      result.builderMetadata = parseJson(metadataText);
+      const r = readDockerResult(metadataText, readIfExists(files.iidfile));
       result.imageId = r.imageId;
       if (req.push && r.digest) {
         result.digest = r.digest;
@@ -198,16 +233,31 @@ export async function buildAndPush(req: BuildRequest, deps: BuildDeps): Promise<
     } else {
       const iidfile = path.join(dir, 'iid');
       const started = clock();
+      const isolation = deps.env.BUILDAH_ISOLATION || 'chroot';
+      if (isolation === 'chroot' && req.network === 'none')
+        deps.log.warning(
+          'network: none is not applied by buildah with chroot isolation (RUN steps use the host network).',
+        );
       const res = await deps.exec(
         'buildah',
-        buildahBuildArgs(req, { iidfile }, deps.env.BUILDAH_ISOLATION || 'chroot'),
+        buildahBuildArgs(
+          { ...req, network: isolation === 'chroot' ? undefined : req.network },
+          { iidfile },
+          isolation,
+        ),
         { env, onLine, signal: deps.signal },
       );
       result.buildMs = clock() - started;
       if (res.code !== 0)
         throw buildFailure(
-          new PushFailure(`buildah build failed (exit ${res.code}):\n${tail(res.stderr)}`, 'other'),
+          new PushFailure(
+            `buildah build failed (exit ${res.code}):\n${tail(res.stderr)}`,
+            'other',
+            res.stderr + res.stdout,
+            res.code,
+          ),
           req,
+          engine,
         );
       result.cachedSteps = usedCache(res.stdout + res.stderr);
       result.imageId = readIfExists(iidfile)?.trim();
@@ -297,14 +347,16 @@ async function refreshLabels(
   return readIfExists(iidfile)?.trim() || imageId;
 }
 
-function buildFailure(err: unknown, req: BuildRequest): unknown {
+function buildFailure(err: unknown, req: BuildRequest, engine: Engine): unknown {
   if (!(err instanceof PushFailure)) return err;
   const registry = req.refs[0]
     ? registryOf(req.refs[0].slice(0, req.refs[0].lastIndexOf(':')))
     : 'the registry';
   if (err.kind !== 'other') return new ActionError(err.message, pushHint(err.kind, registry));
-  return new ActionError(
-    err.message,
-    `The build failed: read the step output in the log above (a RUN step, a missing file in the context "${req.context}", or a FROM image the runner cannot pull).`,
-  );
+  const d = describeBuildFailure(engine, err.output ?? err.message, {
+    file: req.file,
+    context: req.context,
+    code: err.code ?? 1,
+  });
+  return new ActionError(d.message, d.hint);
 }

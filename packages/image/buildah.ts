@@ -1,6 +1,7 @@
 // buildah: pure argument builders. Daemonless builds with chroot isolation (what unprivileged runners allow).
 import type { BuildRequest } from './inputs.js';
 import { secretEnvName } from './docker.js';
+import { compatBuildahArgs } from './compat-args.js';
 
 export type BuildahBuildOptions = Pick<
   BuildRequest,
@@ -18,6 +19,12 @@ export type BuildahBuildOptions = Pick<
   | 'noCache'
   | 'pull'
   | 'tlsVerify'
+  | 'network'
+  | 'buildContexts'
+  | 'secretFiles'
+  | 'ssh'
+  | 'outputs'
+  | 'annotations'
 >;
 
 /** The manifest list a multi-platform buildah build collects its images in. */
@@ -42,6 +49,7 @@ export function buildahBuildArgs(
   for (const c of o.cacheTo) args.push('--cache-to', c.attrs.ref as string);
   o.secrets.forEach((s, i) => args.push('--secret', `id=${s.id},src=${secretEnvName(i)},type=env`));
   for (const s of o.secretEnvs) args.push('--secret', `id=${s.id},src=${s.env},type=env`);
+  args.push(...compatBuildahArgs(o));
   if (o.noCache) args.push('--no-cache');
   if (o.pull) args.push('--pull=always');
   if (!o.tlsVerify) args.push('--tls-verify=false');

@@ -1,5 +1,6 @@
 // docker buildx: pure argument builders and result readers. The exec wrapper runs what these return.
 import type { BuildRequest } from './inputs.js';
+import { compatBuildxArgs } from './compat-args.js';
 
 export interface BuildFiles {
   iidfile: string;
@@ -34,6 +35,12 @@ export type DockerBuildOptions = Pick<
   | 'push'
   | 'load'
   | 'builder'
+  | 'network'
+  | 'buildContexts'
+  | 'secretFiles'
+  | 'ssh'
+  | 'outputs'
+  | 'annotations'
 >;
 
 /** `docker buildx build ...` arguments (without the leading `docker`). */
@@ -50,6 +57,7 @@ export function buildxArgs(o: DockerBuildOptions, files: BuildFiles): string[] {
   for (const c of o.cacheTo) args.push('--cache-to', c.raw);
   o.secrets.forEach((s, i) => args.push('--secret', `id=${s.id},env=${secretEnvName(i)}`));
   for (const s of o.secretEnvs) args.push('--secret', `id=${s.id},env=${s.env}`);
+  args.push(...compatBuildxArgs(o));
   if (o.provenance !== undefined) args.push(`--provenance=${o.provenance}`);
   if (o.sbom !== undefined) args.push(`--sbom=${o.sbom}`);
   if (o.noCache) args.push('--no-cache');

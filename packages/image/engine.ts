@@ -12,6 +12,39 @@ export async function dockerAvailable(exec: Exec, env: NodeJS.ProcessEnv): Promi
   return true;
 }
 
+/** Why the docker engine cannot build here (CLI, daemon or buildx), or undefined when it can. */
+export async function dockerProblem(
+  exec: Exec,
+  env: NodeJS.ProcessEnv,
+): Promise<{ message: string; hint: string } | undefined> {
+  const host = env.DOCKER_HOST || 'the default socket /var/run/docker.sock';
+  const info = await exec('docker', dockerProbes[0] as string[], { env });
+  if (info.code === 127)
+    return {
+      message: 'docker engine: the docker CLI is not installed (docker: command not found).',
+      hint: 'Use a runner with Docker (GitHub-hosted ubuntu runners have it), or set engine: buildah or auto.',
+    };
+  if (info.code !== 0)
+    return {
+      message: `docker engine: the Docker daemon at ${host} does not answer (docker info: ${lastLine(info.stderr)}).`,
+      hint: 'Start the daemon or fix DOCKER_HOST; with no daemon, set engine: buildah or auto.',
+    };
+  const buildx = await exec('docker', dockerProbes[1] as string[], { env });
+  if (buildx.code !== 0)
+    return {
+      message: `docker engine: the buildx plugin is missing (docker buildx version: ${lastLine(buildx.stderr)}).`,
+      hint: 'Add docker/setup-buildx-action before this step, or install docker-buildx into ~/.docker/cli-plugins (or $DOCKER_CONFIG/cli-plugins).',
+    };
+  return undefined;
+}
+
+const lastLine = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .pop() ?? 'no output';
+
 export async function buildahAvailable(exec: Exec, env: NodeJS.ProcessEnv): Promise<boolean> {
   return (await exec('buildah', ['version'], { env })).code === 0;
 }
@@ -23,12 +56,8 @@ export async function resolveEngine(
   env: NodeJS.ProcessEnv,
 ): Promise<{ engine: Engine; reason: string }> {
   if (choice === 'docker' || (choice === 'auto' && (await dockerAvailable(exec, env)))) {
-    if (choice === 'docker' && !(await dockerAvailable(exec, env))) {
-      throw new ActionError(
-        'engine is docker but no Docker daemon with buildx answers (docker info / docker buildx version failed).',
-        'Use a runner with Docker (GitHub-hosted ubuntu runners have it, add docker/setup-buildx-action), or set engine: buildah or auto.',
-      );
-    }
+    const problem = choice === 'docker' ? await dockerProblem(exec, env) : undefined;
+    if (problem) throw new ActionError(problem.message, problem.hint);
     return {
       engine: 'docker',
       reason: choice === 'auto' ? 'auto: a Docker daemon with buildx answered' : 'engine: docker',

@@ -82,7 +82,19 @@ export {
   insecureRegistriesFromConf,
   registriesConfFiles,
 } from './registries-conf.js';
-export { Outputs, outputsOf, metadataOf, summaryOf } from './report.js';
+export { Outputs, outputsOf, metadataOf, builderKeys, summaryOf } from './report.js';
+export {
+  CompatInputs,
+  compatSpec,
+  resolveCompat,
+  tagsAreRules,
+  METADATA_DEFAULT_RULES,
+  type CompatRequest,
+  type Flavor,
+} from './compat.js';
+export { compatBuildxArgs, compatBuildahArgs, compatBuildahProblems } from './compat-args.js';
+export { readBuildFailure, describeBuildFailure, type BuildFailure } from './build-errors.js';
+export { dockerProblem } from './engine.js';
 export {
   applyTagRules,
   parseTagRules,

@@ -31,6 +31,13 @@ import {
 import { gitTags, ociLabels, type GitContext, type LatestMode } from './metadata.js';
 import { applyTagRules, parseTagRules, TAG_RULES_EXPECTED } from './tag-rules.js';
 import {
+  METADATA_DEFAULT_RULES,
+  compatSpec,
+  resolveCompat,
+  tagsAreRules,
+  type CompatRequest,
+} from './compat.js';
+import {
   REF_FORM,
   REPOSITORY_FORM,
   TAG_FORM,
@@ -138,9 +145,10 @@ export const spec = {
   [Inputs.retryDelay]: input.duration({ default: '2s', max: '5m' }),
   [Inputs.logout]: input.boolean(true),
   ...workspaceInputs,
+  ...compatSpec,
 };
 
-export interface BuildRequest {
+export interface BuildRequest extends CompatRequest {
   engine: EngineChoice;
   context: string;
   file: string;
@@ -323,6 +331,16 @@ export function resolveInputs(source: InputSource, opts: ResolveOptions): BuildR
         return [];
       }
     });
+    // metadata-action's `tags:` block pasted as is: the same rules, read as tag-rules.
+    const rulesInTags = tagsAreRules(raw(Inputs.tags));
+    if (rulesInTags && raw(Inputs.tagRules).trim())
+      problems.add(
+        Inputs.tags,
+        raw(Inputs.tags).trim(),
+        `references or bare tags: metadata-action rules (type=...) belong in "${Inputs.tagRules}", which is already set`,
+      );
+    if (rulesInTags) v.tags = [];
+    const compat = resolveCompat(v, cwd, problems);
     let tagsFailed = failed.has(Inputs.tags);
     const badTag = (t: string, expected: string) => {
       tagsFailed = true;
@@ -345,17 +363,30 @@ export function resolveInputs(source: InputSource, opts: ResolveOptions): BuildR
         badTag(t, `a reference like ghcr.io/owner/app:1.2.3: ${(err as Error).message}`);
       }
     }
-    const ruleSet = parseTagRules(v['tag-rules']);
-    for (const p of ruleSet.problems) problems.add(Inputs.tagRules, p.line, p.expected);
-    if (raw(Inputs.tagRules).trim() && !v['auto-tags'])
+    const ruleText = rulesInTags
+      ? raw(Inputs.tags)
+      : v['tag-rules'] || (compat.flavor && !raw(Inputs.tagRules).trim() ? METADATA_DEFAULT_RULES : '');
+    const ruleSet = parseTagRules(ruleText);
+    for (const p of ruleSet.problems)
+      problems.add(rulesInTags ? Inputs.tags : Inputs.tagRules, p.line, p.expected);
+    if (rulesInTags && v.images.length === 0)
+      problems.add(
+        Inputs.images,
+        '',
+        'the repositories the tag rules in "tags" apply to (as metadata-action\'s images)',
+      );
+    if (ruleText.trim() && !v['auto-tags'])
       problems.add(
         Inputs.autoTags,
         'false',
         'true with "tag-rules" (the rules are how the git context tags the images)',
       );
-    const computed = raw(Inputs.tagRules).trim()
-      ? applyTagRules(ruleSet.rules, opts.git, { latest: v.latest as LatestMode, now: opts.now })
-      : gitTags(opts.git, { latest: v.latest as LatestMode, sha: v['sha-tags'] });
+    const latest = (compat.flavor?.latest ?? v.latest) as LatestMode;
+    if (compat.flavor?.latest && v.latest !== 'auto' && v.latest !== compat.flavor.latest)
+      problems.add(Inputs.latest, v.latest, `the same as flavor's latest=${compat.flavor.latest}, or unset`);
+    const computed = ruleText.trim()
+      ? applyTagRules(ruleSet.rules, opts.git, { latest, now: opts.now, flavor: compat.flavor })
+      : gitTags(opts.git, { latest, sha: v['sha-tags'] });
     if (v['auto-tags']) for (const t of computed.tags) refs.push(...images.map((i) => `${i}:${t}`));
     const rulesFailed = ruleSet.problems.length > 0;
     if (
@@ -439,6 +470,7 @@ export function resolveInputs(source: InputSource, opts: ResolveOptions): BuildR
       pushRetries: v['push-retries'],
       retryDelayMs: v['retry-delay'],
       logout: v.logout,
+      ...compat,
       notes,
     };
   });

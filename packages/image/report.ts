@@ -13,9 +13,23 @@ export const Outputs = {
   engine: 'engine',
 } as const;
 
+/**
+ * build-push-action's `metadata` keys: buildx's metadata file as is (docker engine); for buildah the
+ * same keys built from what it reports, so `fromJSON(...)['containerimage.digest']` works with both.
+ */
+export function builderKeys(r: BuildResult): Record<string, unknown> {
+  if (r.engine === 'docker') return r.builderMetadata;
+  const keys: Record<string, unknown> = {};
+  if (r.digest) keys['containerimage.digest'] = r.digest;
+  if (r.imageId) keys['containerimage.config.digest'] = r.imageId;
+  if (r.refs.length > 0) keys['image.name'] = r.refs.join(',');
+  return keys;
+}
+
 /** The metadata JSON: what build-push-action's `metadata` and metadata-action's `json` give, in one. */
 export function metadataOf(r: BuildResult): Record<string, unknown> {
   return {
+    ...builderKeys(r),
     engine: r.engine,
     digest: r.digest ?? null,
     image: r.image ?? null,

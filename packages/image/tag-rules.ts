@@ -1,16 +1,19 @@
 // docker/metadata-action's tag rules ("type=semver,pattern={{major}}.{{minor}}"), one per line:
 // parsed and checked once (every problem names its line), then applied to the git context.
 // Pure: the context and the clock come in as values.
+import pep440 from '@renovatebot/pep440';
 import semver from 'semver';
+import type { Flavor } from './compat.js';
 import { sanitizeTag, type GitContext, type GitTags, type LatestMode } from './metadata.js';
 
-export const RULE_TYPES = ['schedule', 'semver', 'match', 'edge', 'ref', 'raw', 'sha'] as const;
+export const RULE_TYPES = ['schedule', 'semver', 'pep440', 'match', 'edge', 'ref', 'raw', 'sha'] as const;
 export type RuleType = (typeof RULE_TYPES)[number];
 
 /** metadata-action's default priorities: the highest comes first and names the version. */
 export const DEFAULT_PRIORITY: Record<RuleType, number> = {
   schedule: 1000,
   semver: 900,
+  pep440: 900,
   match: 800,
   edge: 700,
   ref: 600,
@@ -22,6 +25,7 @@ const COMMON = ['type', 'enable', 'priority', 'prefix', 'suffix'];
 const ATTRIBUTES: Record<RuleType, string[]> = {
   schedule: ['pattern', 'tz'],
   semver: ['pattern', 'value'],
+  pep440: ['pattern', 'value'],
   match: ['pattern', 'group', 'value'],
   edge: ['branch'],
   ref: ['event'],
@@ -43,7 +47,7 @@ export interface RuleProblem {
 }
 
 export const TAG_RULES_EXPECTED =
-  'lines like type=ref,event=branch | type=semver,pattern={{major}}.{{minor}} | type=match,pattern=v(\\d+),group=1 | type=edge | type=sha,format=long | type=schedule,pattern=nightly | type=raw,value=stable (attributes: enable, priority, prefix, suffix)';
+  'lines like type=ref,event=branch | type=semver,pattern={{major}}.{{minor}} | type=pep440,pattern={{version}} | type=match,pattern=v(\\d+),group=1 | type=edge | type=sha,format=long | type=schedule,pattern=nightly | type=raw,value=stable (attributes: enable, priority, prefix, suffix)';
 
 /** Splits "a=1,b=\"x,y\"" into fields; double quotes protect commas ("" is a quote). */
 export function splitFields(line: string): string[] {
@@ -124,8 +128,8 @@ export function parseTagRules(text: string): { rules: TagRule[]; problems: RuleP
     if (type === 'raw') check(Boolean(attrs.value), 'type=raw with value=<tag>');
     if (type === 'sha' && attrs.format !== undefined)
       check(['short', 'long'].includes(attrs.format), 'format=short or long');
-    if (type === 'semver' && attrs.pattern === undefined)
-      check(false, 'type=semver with pattern= such as {{version}} or {{major}}.{{minor}}');
+    if ((type === 'semver' || type === 'pep440') && attrs.pattern === undefined)
+      check(false, `type=${type} with pattern= such as {{version}} or {{major}}.{{minor}}`);
     if (type === 'match') {
       check(Boolean(attrs.pattern), 'type=match with pattern=<regular expression>');
       if (attrs.pattern) {
@@ -250,6 +254,8 @@ function ruleTags(
         .replace(/\{\{\s*patch\s*\}\}/g, String(v.patch));
       return { tags: [expand(tag, info, now)], latest: true };
     }
+    case 'pep440':
+      return pep440Tags(a, info, now);
     case 'match': {
       const raw = a.value !== undefined ? expand(a.value, info, now) : info.tag;
       if (!raw) return none;
@@ -278,6 +284,36 @@ function ruleTags(
   }
 }
 
+/** type=pep440: Python versions (1.2.3rc1, 1.2.3.post1); pre, post and dev releases get only their full version. */
+function pep440Tags(
+  a: Record<string, string>,
+  info: RefInfo,
+  now: Date,
+): { tags: string[]; latest: boolean } {
+  const raw = a.value !== undefined ? expand(a.value, info, now) : info.tag;
+  if (!raw || !pep440.valid(raw)) return { tags: [], latest: false };
+  const v = pep440.explain(raw);
+  const pattern = a.pattern as string;
+  if (!v || v.is_prerelease || v.is_postrelease || v.is_devrelease)
+    return { tags: [/\{\{\s*raw\s*\}\}/.test(pattern) ? raw : (pep440.clean(raw) ?? raw)], latest: false };
+  const tag = pattern
+    .replace(/\{\{\s*raw\s*\}\}/g, raw)
+    .replace(/\{\{\s*version\s*\}\}/g, pep440.clean(raw) ?? raw)
+    .replace(/\{\{\s*major\s*\}\}/g, String(pep440.major(raw)))
+    .replace(/\{\{\s*minor\s*\}\}/g, String(pep440.minor(raw)))
+    .replace(/\{\{\s*patch\s*\}\}/g, String(pep440.patch(raw)));
+  return { tags: [expand(tag, info, now)], latest: true };
+}
+
+/** A rule's prefix and suffix: its own attributes, else the flavor's (type=sha and pr carry their own default prefix). */
+function affixes(rule: TagRule, flavor: Flavor | undefined): { prefix: string; suffix: string } {
+  const ownPrefix = rule.type === 'sha' || (rule.type === 'ref' && rule.attrs.event === 'pr');
+  return {
+    prefix: rule.attrs.prefix ?? (ownPrefix ? '' : (flavor?.prefix ?? '')),
+    suffix: rule.attrs.suffix ?? flavor?.suffix ?? '',
+  };
+}
+
 /**
  * Applies the rules to the git context: tags in priority order (the first is the version), then
  * "latest" when `latest` is true, or auto and a semver, match or tag rule produced a tag.
@@ -285,7 +321,7 @@ function ruleTags(
 export function applyTagRules(
   rules: TagRule[],
   ctx: GitContext,
-  opts: { latest: LatestMode; now: Date },
+  opts: { latest: LatestMode; now: Date; flavor?: Flavor | undefined },
 ): GitTags {
   const info = refInfo(ctx);
   const produced: { tag: string; priority: number; order: number }[] = [];
@@ -295,8 +331,9 @@ export function applyTagRules(
     if (enable !== 'true') return;
     const out = ruleTags(rule, ctx, info, opts.now);
     for (const t of out.tags) {
-      const prefix = expand(rule.attrs.prefix ?? '', info, opts.now);
-      const suffix = expand(rule.attrs.suffix ?? '', info, opts.now);
+      const aff = affixes(rule, opts.flavor);
+      const prefix = expand(aff.prefix, info, opts.now);
+      const suffix = expand(aff.suffix, info, opts.now);
       const tag = sanitizeTag(`${prefix}${t}${suffix}`);
       if (tag) produced.push({ tag, priority: rule.priority, order });
     }
@@ -305,7 +342,11 @@ export function applyTagRules(
   produced.sort((x, y) => y.priority - x.priority || x.order - y.order);
   const tags = [...new Set(produced.map((p) => p.tag))];
   const version = tags[0] ?? '';
-  if (opts.latest === 'true' || (opts.latest === 'auto' && wantsLatest)) tags.push('latest');
+  const f = opts.flavor;
+  if (opts.latest === 'true' || (opts.latest === 'auto' && wantsLatest))
+    tags.push(
+      `${f?.prefixOnLatest ? expand(f.prefix, info, opts.now) : ''}latest${f?.suffixOnLatest ? expand(f.suffix, info, opts.now) : ''}`,
+    );
   const source = info.tag
     ? `tag ${info.tag}`
     : info.pr !== undefined

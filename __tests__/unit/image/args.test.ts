@@ -34,6 +34,11 @@ const base = {
   load: false,
   builder: undefined,
   tlsVerify: true,
+  buildContexts: [],
+  secretFiles: [],
+  ssh: [],
+  outputs: [],
+  annotations: [],
 };
 const files = { iidfile: '/t/iid', metadataFile: '/t/meta.json' };
 const tail = ['--iidfile', '/t/iid', '--metadata-file', '/t/meta.json', '/w/app'];

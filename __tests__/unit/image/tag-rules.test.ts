@@ -136,7 +136,7 @@ describe('each rule type and attribute', () => {
 
 describe('bad rules: each line is named with what was expected', () => {
   test.each<[string, RegExp]>([
-    ['type=nightly', /a type of schedule, semver, match, edge, ref, raw, sha \(got "nightly"\)/],
+    ['type=nightly', /a type of schedule, semver, pep440, match, edge, ref, raw, sha \(got "nightly"\)/],
     ['type=ref', /type=ref with event=branch, tag or pr/],
     ['type=ref,event=push', /event=branch, tag or pr/],
     ['type=semver', /type=semver with pattern=/],
