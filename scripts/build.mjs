@@ -1,25 +1,40 @@
 #!/usr/bin/env node
-// Bundles every action with @vercel/ncc into dist/<name>/ (index.js, post.js where needed).
+// Bundles every action with @vercel/ncc into dist/<name>/ (index.js, post.js where needed), with
+// source maps (used in stack traces) and the licence notices of every bundled package.
 // Usage: node scripts/build.mjs [outDir]   (default: dist). The output is deterministic.
 import fs from 'node:fs';
 import path from 'node:path';
 import ncc from '@vercel/ncc';
 import { minify } from 'terser';
 import { entries, repoRoot } from './entries.mjs';
+import { formatNotices, moduleFiles, packagesOf, sourceMapRegisterFiles } from './licenses.mjs';
 
 const CHUNK = /^\d+\.index\.m?js$/;
 
-async function bundle(entry) {
+/** dir is where the bundle's files live, relative to the dist root (smoke-test, build-ami/post). */
+async function bundle(entry, dir) {
   return ncc(entry, {
-    minify: true,
+    // Minified below with terser, which keeps the source maps exact (ncc's own minifier shifts
+    // lines); ncc never minifies the chunks it splits off for dynamic imports anyway.
+    minify: false,
     quiet: true,
     target: 'es2022',
-    sourceMap: false,
+    // Maps name the sources relative to the bundle as it sits in the repository's dist/, so a
+    // stack trace reads packages/probe/checks.ts:42 whatever directory the bundle was built in.
+    sourceMap: true,
+    sourceMapRegister: true,
+    sourceMapBasePrefix: '../'.repeat(dir.split('/').length + 1),
     cache: false,
     // Types are checked by `npm run typecheck`; one file's type error must not break every bundle.
     transpileOnly: true,
-    license: 'licenses.txt',
   });
+}
+
+/** A source map without the sources' text: stack traces need only the mappings. */
+function slimMap(map) {
+  const json = typeof map === 'string' ? JSON.parse(map) : map;
+  delete json.sourcesContent;
+  return JSON.stringify(json);
 }
 
 function writeOnce(target, source) {
@@ -30,43 +45,60 @@ function writeOnce(target, source) {
   fs.writeFileSync(target, source);
 }
 
-export async function build(outDir = path.join(repoRoot, 'dist'), { log = console.log } = {}) {
+async function minifyWithMap(name, source, map) {
+  const out = await minify(source, {
+    module: true,
+    compress: true,
+    mangle: true,
+    sourceMap: { content: map, url: `${name}.map` },
+  });
+  return { code: out.code ?? source, map: out.map ?? map };
+}
+
+/** Writes one entry's bundle; returns the absolute paths of the modules it holds. */
+async function buildEntry({ name, entry, out }, outDir) {
+  // main and post of one action are separate builds whose lazily loaded chunks can share a
+  // name but not their content: post's code lives in post/, behind a one-line post.js.
+  const isPost = path.basename(out) === 'post.js';
+  const dir = isPost ? `${name}/post` : name;
+  const { code: raw, map, assets, stats } = await bundle(entry, dir);
+  const codeDir = path.join(outDir, dir);
+  const { code, map: codeMap } = await minifyWithMap('index.js', raw, map);
+  writeOnce(path.join(codeDir, 'index.js'), code);
+  writeOnce(path.join(codeDir, 'index.js.map'), slimMap(codeMap));
+  if (isPost) writeOnce(path.join(outDir, out), "import './post/index.js';\n");
+  for (const [file, asset] of Object.entries(assets)) {
+    const source = String(asset.source);
+    if (CHUNK.test(file)) {
+      const min = await minifyWithMap(file, source, String(assets[`${file}.map`].source));
+      writeOnce(path.join(codeDir, file), min.code);
+      writeOnce(path.join(codeDir, `${file}.map`), slimMap(min.map));
+    } else if (!file.endsWith('.map')) {
+      writeOnce(path.join(codeDir, file), source);
+    }
+  }
+  const modules = moduleFiles(stats);
+  if (assets['sourcemap-register.cjs']) modules.push(...sourceMapRegisterFiles());
+  return { size: code.length, modules };
+}
+
+/** Builds list (default: every bundle hac ships, see entries.mjs) into outDir, replacing it. */
+export async function build(
+  outDir = path.join(repoRoot, 'dist'),
+  { log = console.log, list = entries() } = {},
+) {
   fs.rmSync(outDir, { recursive: true, force: true });
-  for (const { entry, out } of entries()) {
+  const modulesOf = new Map();
+  for (const e of list) {
     const started = Date.now();
-    const { code, assets } = await bundle(entry);
-    const actionDir = path.join(outDir, path.dirname(out));
-    // main and post of one action are separate builds whose lazily loaded chunks can share a
-    // name but not their content; post's chunks live in post/, behind a one-line post.js.
-    const isPost = path.basename(out) === 'post.js';
-    const chunks = Object.keys(assets).filter((n) => CHUNK.test(n));
-    const codeDir = isPost && chunks.length ? path.join(actionDir, 'post') : actionDir;
-    if (codeDir !== actionDir) {
-      writeOnce(path.join(codeDir, 'index.js'), code);
-      writeOnce(path.join(outDir, out), "import './post/index.js';\n");
-    } else {
-      writeOnce(path.join(outDir, out), code);
-    }
-    for (const [name, asset] of Object.entries(assets)) {
-      let source = String(asset.source);
-      if (CHUNK.test(name)) {
-        // ncc minifies the entry but not the chunks it splits off for dynamic imports.
-        source = (await minify(source, { module: true, compress: true, mangle: true })).code ?? source;
-        writeOnce(path.join(codeDir, name), source);
-      } else if (name === 'licenses.txt') {
-        const target = path.join(actionDir, name);
-        const merged = new Set([
-          ...(fs.existsSync(target) ? fs.readFileSync(target, 'utf8').split('\n\n') : []),
-          ...source.split('\n\n'),
-        ]);
-        fs.writeFileSync(target, [...merged].join('\n\n'));
-      } else {
-        writeOnce(path.join(actionDir, name), source);
-      }
-    }
+    const { size, modules } = await buildEntry(e, outDir);
+    modulesOf.set(e.name, [...(modulesOf.get(e.name) ?? []), ...modules]);
     log(
-      `built ${path.relative(repoRoot, path.join(outDir, out))} (${code.length} bytes, ${Date.now() - started} ms)`,
+      `built ${path.relative(repoRoot, path.join(outDir, e.out))} (${size} bytes, ${Date.now() - started} ms)`,
     );
+  }
+  for (const [name, modules] of modulesOf) {
+    fs.writeFileSync(path.join(outDir, name, 'licenses.txt'), formatNotices(packagesOf(modules)));
   }
 }
 
