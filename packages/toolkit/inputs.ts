@@ -297,13 +297,28 @@ export function readInputs<S extends Spec>(
     // `failed` lets a rule skip inputs that already have a problem.
     const failed = new Set(problems.map((p) => p.input));
     const sink: Problems = {
-      add: (input, value, expected) =>
-        problems.push({ input, value: spec[input]?.secret ? '***' : value, expected }),
+      add: (input, value, expected) => {
+        // An input that failed on its own is reported once, with its own problem.
+        if (failed.has(input)) return;
+        problems.push({ input, value: spec[input]?.secret ? '***' : String(value ?? ''), expected });
+      },
     };
-    validate(values as Values<S>, sink, { raw: rawOf, failed });
+    try {
+      validate(values as Values<S>, sink, { raw: rawOf, failed });
+    } catch (err) {
+      // A rule that trips over an input that already failed (its value is missing) is downstream
+      // of that problem: report the problems found. With no problem yet, it is a bug: rethrow.
+      if (problems.length === 0 || err instanceof InputError) throw err;
+    }
   }
   if (problems.length > 0)
-    throw new InputError(problems.map((p) => ({ ...p, value: stripUrlCredentials(p.value) })));
+    throw new InputError(
+      problems.map((p) => ({
+        ...p,
+        value: stripUrlCredentials(p.value),
+        expected: stripUrlCredentials(p.expected),
+      })),
+    );
   return values as Values<S>;
 }
 

@@ -44,7 +44,8 @@ export function redact(text: string, secrets: Iterable<string> = registered): st
 }
 
 /** `scheme://userinfo@` anywhere in a text (the last @ before the host, as URL parsers take it). */
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#]+)@/gi;
+// The second slash is optional so that a URL resolved as a path (http:/user:pw@host) matches too.
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/?)([^\s/?#]+)@/gi;
 
 /** Replaces the credentials of every URL in `text` with ***: http://admin:pass@host/ -> http://***@host/. */
 export function stripUrlCredentials(text: string): string {

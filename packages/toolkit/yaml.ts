@@ -47,12 +47,9 @@ export function nestingDepth(text: string): { flow: number; block: number } {
     if (leading) {
       const next = text.charCodeAt(i + 1);
       if (c === 32 || ((c === 45 || c === 63) && (next === 32 || next === 9))) {
-        column += 1;
+        column += c === 32 ? 1 : 2;
+        if (c !== 32) i += 1;
         if (column > maxBlock) maxBlock = column;
-        if (c !== 32) {
-          column += 1;
-          i += 1;
-        }
         continue;
       }
       leading = false;
