@@ -21,7 +21,8 @@ export class EndpointError extends Error {
   ) {
     super(message);
     this.name = 'EndpointError';
-    this.$metadata = opts.status !== undefined ? { httpStatusCode: opts.status } : {};
+    // The SDK retries 5xx statuses on its own: the status is shown only when a retry is wanted.
+    this.$metadata = opts.retryable && opts.status !== undefined ? { httpStatusCode: opts.status } : {};
     if (opts.retryable) this.$retryable = {};
   }
 }
@@ -154,52 +155,89 @@ export function forgetEndpoints(): void {
 type Handler = (args: { request: unknown }) => Promise<{ response: unknown }>;
 interface StackClient {
   middlewareStack: {
-    add(mw: (next: Handler) => Handler, opts: { step: 'deserialize'; priority: 'low'; name: string }): void;
+    add(
+      mw: (next: Handler) => Handler,
+      opts: { step: 'deserialize'; priority: 'low' | 'high'; name: string },
+    ): void;
   };
 }
 
-/** Adds the endpoint check to an SDK client (EC2 or SSM). */
+/** Whether `err` is the SDK failing to parse a body (it carries the response but no service fault). */
+const isParseError = (err: unknown): boolean => {
+  const e = err as { $fault?: string; $response?: unknown; message?: string } | undefined;
+  return !!e && e.$fault === undefined && /XML parse error|Deserialization error|JSON/i.test(e.message ?? '');
+};
+
+/**
+ * Adds the endpoint check to an SDK client (EC2 or SSM): next to the HTTP handler, network errors
+ * and bodies that are not the protocol; around the SDK's parser, bodies that do not parse. An
+ * endpoint counts as having answered once a response parsed (a service error included).
+ */
 export function watchEndpoint<C>(client: C, c: EndpointContext): C {
-  (client as unknown as StackClient).middlewareStack.add(
+  const stack = (client as unknown as StackClient).middlewareStack;
+  const failure = (
+    key: string,
+    url: string,
+    p: { problem: EndpointProblem; detail: string },
+    status?: number,
+  ) => {
+    const first = !answered.has(key);
+    const d = describeEndpointProblem(c, url, p, first);
+    const retryable = !first && (p.problem !== 'not-the-api' || (status ?? 0) >= 500);
+    return new EndpointError(d.message, p.problem, d.hint, {
+      retryable,
+      ...(status !== undefined ? { status } : {}),
+    });
+  };
+  const keyOf = (args: { request: unknown }) => {
+    const url = urlOf(args.request as RawRequest | undefined);
+    return { url, key: `${c.service}|${c.region}|${url}` };
+  };
+  stack.add(
     (next: Handler): Handler =>
       async (args) => {
-        const request = args.request as RawRequest | undefined;
-        const url = urlOf(request);
-        const key = `${c.service}|${c.region}|${url}`;
-        const fail = (p: { problem: EndpointProblem; detail: string }, status?: number) => {
-          const first = !answered.has(key);
-          const d = describeEndpointProblem(c, url, p, first);
-          const retryable = !first && (p.problem !== 'not-the-api' || (status ?? 0) >= 500);
-          return new EndpointError(d.message, p.problem, d.hint, {
-            retryable,
-            ...(status !== undefined ? { status } : {}),
-          });
-        };
-        let result: { response: unknown };
+        const { url, key } = keyOf(args);
         try {
-          result = await next(args);
+          const result = await next(args);
+          answered.add(key);
+          return result;
         } catch (err) {
-          if ((err as Error)?.name === 'AbortError') throw err;
-          throw fail(networkProblem(err));
+          if (err instanceof EndpointError || !isParseError(err)) {
+            if ((err as { $fault?: string })?.$fault) answered.add(key);
+            throw err;
+          }
+          const response = (err as { $response?: RawResponse & { hacSummary?: string } }).$response;
+          const detail = `${response?.hacSummary ?? 'a body'} that does not parse`;
+          throw failure(key, url, { problem: 'not-the-api', detail }, response?.statusCode);
         }
-        const response = result.response as RawResponse;
+      },
+    { step: 'deserialize', priority: 'high', name: 'hacEndpointParse' },
+  );
+  stack.add(
+    (next: Handler): Handler =>
+      async (args) => {
+        const { url, key } = keyOf(args);
+        let result: { response: unknown };
         let body: Buffer;
         try {
-          body = await readBody(response.body);
+          result = await next(args);
+          body = await readBody((result.response as RawResponse).body);
         } catch (err) {
           if ((err as Error)?.name === 'AbortError') throw err;
-          throw fail(networkProblem(err));
+          throw failure(key, url, networkProblem(err));
         }
+        const response = result.response as RawResponse & { hacSummary?: string };
         response.body = new Uint8Array(body);
         const text = body.toString('utf8');
-        if (!looksLikeApi(c.service, text)) {
-          const contentType = response.headers['content-type'] ?? response.headers['Content-Type'];
-          throw fail(
-            { problem: 'not-the-api', detail: answerSummary(response.statusCode, contentType, text) },
+        const contentType = response.headers['content-type'] ?? response.headers['Content-Type'];
+        response.hacSummary = answerSummary(response.statusCode, contentType, text);
+        if (!looksLikeApi(c.service, text))
+          throw failure(
+            key,
+            url,
+            { problem: 'not-the-api', detail: response.hacSummary },
             response.statusCode,
           );
-        }
-        answered.add(key);
         return result;
       },
     { step: 'deserialize', priority: 'low', name: 'hacEndpointCheck' },

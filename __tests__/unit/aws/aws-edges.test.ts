@@ -186,7 +186,7 @@ describe('progress on long waits', () => {
       return () => void (stopped = true);
     };
     const states = ['pending', 'pending', 'available'];
-    const client = { send: async () => ({ Images: [{ State: states.shift() }] }) };
+    const client = { send: async (_: never) => ({ Images: [{ State: states.shift() }] }) };
     const lines: string[] = [];
     const out = await withProgress(
       client,
