@@ -16,11 +16,6 @@ export const PID_DIR = path.join(RUN_DIR, 'pids');
 export const LOG_DIR = path.join(RUN_DIR, 'logs');
 export const CONTAINERS_DIR = path.join(CACHE_DIR, 'containers');
 
-/** The shared/ folder that sits beside the repository (or HAC_SHARED_DIR). */
-export const SHARED_DIR = process.env.HAC_SHARED_DIR || path.resolve(REPO_ROOT, '..', 'shared');
-export const GATEWAY_API_DIR =
-  process.env.HAC_GATEWAY_API_DIR || path.join(SHARED_DIR, 'k8s', 'gateway-api-v1.6.1');
-
 function port(name, fallback) {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;

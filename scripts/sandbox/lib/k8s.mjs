@@ -10,7 +10,6 @@ import {
   CLUSTER_DIR,
   CLUSTER_NAME,
   FILES,
-  GATEWAY_API_DIR,
   KWOK_WORKDIR,
   NAMESPACE,
   PORTS,
@@ -19,6 +18,12 @@ import {
   bin,
 } from './config.mjs';
 import { ComponentError } from './services.mjs';
+import {
+  GATEWAY_API_CRDS,
+  GATEWAY_API_MODULE,
+  GATEWAY_API_VERSION,
+  gatewayApiManifests,
+} from './gateway-api.mjs';
 import {
   ensureDir,
   isAlive,
@@ -353,44 +358,36 @@ async function setup() {
     FILES.deployerRbac,
   ]);
   await writeDeployerKubeconfig();
-  if (!fs.existsSync(GATEWAY_API_DIR)) {
-    throw new ComponentError(
-      'k8s',
-      `Gateway API CRDs not found at ${GATEWAY_API_DIR} (set HAC_GATEWAY_API_DIR)`,
-    );
+  await applyGatewayApiCrds();
+  await kubectl(['wait', '--for=condition=Ready', '--timeout=60s', ...NODES.map((n) => `node/${n}`)]);
+}
+
+/** Applies the Gateway API CRDs (standard channel, from the Go module) and waits for them. */
+export async function applyGatewayApiCrds() {
+  let manifests;
+  try {
+    manifests = await gatewayApiManifests();
+  } catch (err) {
+    throw new ComponentError('k8s', `Gateway API CRDs: ${err.message}`);
   }
-  const files = fs
-    .readdirSync(GATEWAY_API_DIR)
-    .filter((f) => /\.ya?ml$/.test(f))
-    .sort();
   await kubectl([
     'apply',
     '--server-side',
     '--force-conflicts',
     '--field-manager=hac-sandbox',
-    ...files.flatMap((f) => ['-f', path.join(GATEWAY_API_DIR, f)]),
+    ...manifests.flatMap((f) => ['-f', f]),
   ]);
-  await kubectl([
-    'wait',
-    '--for=condition=Established',
-    '--timeout=60s',
-    'crd/httproutes.gateway.networking.k8s.io',
-    'crd/gateways.gateway.networking.k8s.io',
-  ]);
-  await kubectl(['wait', '--for=condition=Ready', '--timeout=60s', ...NODES.map((n) => `node/${n}`)]);
+  await kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...GATEWAY_API_CRDS]);
+  return manifests;
 }
 
-/** Changes when the RBAC manifest, the node list or the Gateway API files change. */
+/** Changes when the RBAC manifest, the node list or the Gateway API version change. */
 function setupFingerprint() {
-  const h = createHash('sha256').update(fs.readFileSync(FILES.deployerRbac)).update(nodeManifest());
-  try {
-    for (const f of fs.readdirSync(GATEWAY_API_DIR).sort()) {
-      h.update(f).update(fs.readFileSync(path.join(GATEWAY_API_DIR, f)));
-    }
-  } catch {
-    /* reported by setup() */
-  }
-  return h.digest('hex');
+  return createHash('sha256')
+    .update(fs.readFileSync(FILES.deployerRbac))
+    .update(nodeManifest())
+    .update(`${GATEWAY_API_MODULE}@${GATEWAY_API_VERSION}`)
+    .digest('hex');
 }
 
 async function setupDone() {
