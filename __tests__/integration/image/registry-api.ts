@@ -77,3 +77,78 @@ export async function tagList(repository: string): Promise<string[]> {
   if (!res.ok) throw new Error(`GET ${repository} tags: HTTP ${res.status}`);
   return ((await res.json()) as { tags: string[] | null }).tags?.sort() ?? [];
 }
+
+export interface Index {
+  digest: string;
+  mediaType: string;
+  manifests: {
+    digest: string;
+    mediaType: string;
+    platform?: { os: string; architecture: string };
+    annotations?: Record<string, string>;
+  }[];
+}
+
+const isIndex = (mediaType: string) => /image\.index|manifest\.list/.test(mediaType);
+
+/** The tag's image manifest: the tag itself, or its linux entry when the tag is an index (attestations). */
+export async function imageManifest(repository: string, tag: string): Promise<Manifest> {
+  const m = await manifest(repository, tag);
+  if (!isIndex(m.mediaType)) return m;
+  const idx = m as unknown as Index;
+  const entry = idx.manifests.find((e) => e.platform?.os === 'linux');
+  if (!entry) throw new Error(`${repository}:${tag}: the index has no linux manifest`);
+  return manifest(repository, entry.digest);
+}
+
+/** The index of a tag (throws when the tag is a single manifest). */
+export async function imageIndex(repository: string, tag: string): Promise<Index> {
+  const m = await manifest(repository, tag);
+  if (!isIndex(m.mediaType)) throw new Error(`${repository}:${tag} is a ${m.mediaType}, not an index`);
+  return m as unknown as Index;
+}
+
+/** The in-toto predicate types of the attestation manifests in an index. */
+export async function attestationTypes(repository: string, tag: string): Promise<string[]> {
+  const idx = await imageIndex(repository, tag);
+  const types: string[] = [];
+  for (const e of idx.manifests.filter(
+    (x) => x.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest',
+  )) {
+    const att = (await manifest(repository, e.digest)) as Manifest & {
+      layers: { annotations?: Record<string, string> }[];
+    };
+    for (const l of att.layers) types.push(l.annotations?.['in-toto.io/predicate-type'] ?? '');
+  }
+  return types.sort();
+}
+
+/** Config (labels, history) of the tag's image manifest, following an index. */
+export async function imageConfigOf(
+  repository: string,
+  tag: string,
+): Promise<{ config: { Labels?: Record<string, string> }; history?: { created_by?: string }[] }> {
+  const m = await imageManifest(repository, tag);
+  return JSON.parse((await blob(repository, m.config.digest)).toString('utf8'));
+}
+
+/** Uncompressed layers of the tag's image manifest, following an index. */
+export async function imageLayerTars(repository: string, tag: string): Promise<Buffer[]> {
+  const m = await imageManifest(repository, tag);
+  const out: Buffer[] = [];
+  for (const l of m.layers) {
+    const data = await blob(repository, l.digest);
+    out.push(l.mediaType.includes('gzip') ? zlib.gunzipSync(data) : data);
+  }
+  return out;
+}
+
+/** Tags of a repository, or [] when the registry does not know it (nothing was pushed). */
+export async function tagsOrNone(repository: string): Promise<string[]> {
+  try {
+    return await tagList(repository);
+  } catch (err) {
+    if (/HTTP 404/.test((err as Error).message)) return [];
+    throw err;
+  }
+}
