@@ -38,7 +38,13 @@ export function readBuildFailure(output: string): BuildFailure {
     find(/process "(?:\/bin\/sh -c )?(.+)" did not complete successfully: (exit code: \d+)/) ??
     find(/executor failed running \[(?:\/bin\/sh -c )?(.+)\]: (exit code: \d+)/) ??
     find(/building at STEP "RUN (.+)": (exit status \d+)/);
-  if (run) return { kind: 'run-step', step: `RUN ${run[1]}`, detail: run[2] as string };
+  // buildx quotes the command and escapes its double quotes
+  if (run)
+    return {
+      kind: 'run-step',
+      step: `RUN ${(run[1] as string).replace(/\\"/g, '"')}`,
+      detail: run[2] as string,
+    };
   const base = find(
     /(failed to resolve source metadata for \S+|pull access denied for \S+|(?:initializing source|reading manifest) \S+.*)$/,
   );

@@ -30,7 +30,7 @@ function run(extra: Record<string, string> = {}): Promise<BuildResult> {
     secrets: `token=${SECRET}`,
     labels: 'com.example.team=payments',
     push: 'true',
-    engine: 'auto',
+    engine: 'buildah', // the sandbox also has a Docker daemon: auto would pick it
     ...extra,
   };
   const request = resolveInputs((n) => inputs[n] ?? '', {
