@@ -195,3 +195,25 @@ export {
   type DirectAccess,
   type DirectResult,
 } from './direct.js';
+export {
+  DEFAULT_DEADLINES,
+  DeadlineError,
+  deadlinesFor,
+  type Deadlines,
+  type DeadlineKind,
+} from './deadlines.js';
+export {
+  ForeignAnswerError,
+  foreignAnswer,
+  networkFailure,
+  cannotConnect,
+  unreachableError,
+  type Endpoint,
+  type NetFailure,
+} from './contact.js';
+export { foundStrategy, handoverError, type StrategyMarks } from './handover.js';
+export { progressLine, startProgress, realTicker, PROGRESS_EVERY_MS, type Ticker } from './progress.js';
+export { missingKubeconfig } from './kubeconfig.js';
+export { postHasWork } from './bluegreen/post.js';
+export { RETRY_BUDGET_MS } from './session.js';
+export { failedOutputs as canaryFailedOutputs } from './canary/action.js';

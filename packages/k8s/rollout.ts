@@ -5,10 +5,13 @@ import {
   ActionError,
   TimeoutError,
   backoffDelay,
+  info,
   sleep as realSleep,
   withTimeout,
+  type Clock,
   type Sleep,
 } from '@hac/toolkit';
+import { startProgress, type Ticker } from './progress.js';
 import type { KubeClient } from './client.js';
 import { isTransient } from './errors.js';
 import type { Deployment } from './objects.js';
@@ -90,7 +93,12 @@ export class RolloutError extends ActionError {
 export interface WaitOptions {
   timeoutMs: number;
   namespace?: string;
+  /** Called when the status message changes. */
   onProgress?: (s: RolloutStatus) => void;
+  /** Where the line every ~30 s goes (default: the step log). */
+  log?: (line: string) => void;
+  clock?: Clock;
+  ticker?: Ticker;
   sleep?: Sleep;
   random?: () => number;
 }
@@ -109,6 +117,14 @@ export async function waitForRollout(
   let resourceVersion: string | undefined;
   let result: RolloutStatus | undefined;
   let failures = 0;
+  const stopProgress = startProgress({
+    what: `rollout of Deployment ${name}`,
+    totalMs: opts.timeoutMs,
+    state: () => last?.message ?? 'no status yet',
+    log: opts.log ?? info,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.ticker ? { ticker: opts.ticker } : {}),
+  });
   try {
     while (!result) {
       let end: string;
@@ -161,5 +177,7 @@ export async function waitForRollout(
       );
     }
     throw err;
+  } finally {
+    stopProgress();
   }
 }

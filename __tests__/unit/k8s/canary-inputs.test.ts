@@ -126,7 +126,9 @@ describe('canaryPermissions and the README Role', () => {
     expect(replicas.filter((k) => /httproutes|ingresses|replicasets/.test(k))).toEqual([]);
     expect(replicas).toContain('list horizontalpodautoscalers.autoscaling');
     expect(replicas).toEqual(expect.arrayContaining(['create services.', 'patch services.']));
-    expect(replicas).not.toContain('get services.');
+    // get: the live Service is read for k8s-bluegreen's mark (strategy handover)
+    expect(replicas).toContain('get services.');
+    expect(replicas).not.toContain('delete services.');
     const gw = keys(canaryPermissions('gateway-api', 'deploy'));
     expect(gw).toEqual(
       expect.arrayContaining([

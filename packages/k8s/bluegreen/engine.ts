@@ -13,7 +13,8 @@ import {
 } from '@hac/toolkit';
 import type { GateSpec } from '@hac/probe';
 import type { KubeClient } from '../client.js';
-import type { Service } from '../objects.js';
+import type { Deployment, KubeObject, Service } from '../objects.js';
+import { handoverError } from '../handover.js';
 import { LeaseBusyError, LeaseLock, leaseName, type Lease } from '../lease.js';
 import { checkPermissions } from '../permissions.js';
 import { dryRunAll } from '../preflight.js';
@@ -34,7 +35,7 @@ import {
 } from './plan.js';
 import { planMarkdown } from './report.js';
 import { compactPlan } from './recorded.js';
-import { switchTraffic, undo } from './switch.js';
+import { servingAnnotations, switchTraffic, undo } from './switch.js';
 import {
   PROGRESS_KEY,
   type BlueGreenDeps,
@@ -57,6 +58,10 @@ export class GateFailedError extends ActionError {
   }
 }
 
+/** The blue-green record before this run, if any. */
+const prevRecord = (state: LoadedState) =>
+  state.record?.strategy === 'bluegreen' ? state.record : undefined;
+
 function isColor(v: unknown): v is Color {
   return v === 'blue' || v === 'green';
 }
@@ -66,9 +71,9 @@ async function readLive(
   client: KubeClient,
   w: Workload,
   inputs: BlueGreenInputs,
-): Promise<{ live: LiveState; lease?: Lease; state: LoadedState }> {
+): Promise<{ live: LiveState; lease?: Lease; state: LoadedState; stable?: Deployment }> {
   const svcName = w.service?.metadata.name ?? w.app;
-  const [service, route, lease, state] = await Promise.all([
+  const [service, route, lease, state, stable] = await Promise.all([
     inputs.route === 'service'
       ? client.find<Service>({ apiVersion: 'v1', kind: 'Service', name: svcName })
       : Promise.resolve(undefined),
@@ -81,12 +86,15 @@ async function readLive(
       : Promise.resolve(undefined),
     client.find<Lease>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name: leaseName(w.app) }),
     readState(client, w.app),
+    // k8s-canary's stable Deployment is named like the app (strategy handover).
+    client.find<Deployment>({ apiVersion: 'apps/v1', kind: 'Deployment', name: w.app }),
   ]);
   const recorded = state.record?.strategy === 'bluegreen' ? state.record.activeColor : undefined;
   return {
     live: { service, route, ...(isColor(recorded) ? { recordedColor: recorded } : {}) },
     lease,
     state,
+    ...(stable ? { stable } : {}),
   };
 }
 
@@ -175,7 +183,7 @@ export class BlueGreenRun {
     });
 
     // 2. Preflight: permissions, live state, plan, dry run of every write.
-    const { live, lease, state } = await this.timeline.step(
+    const { live, lease, state, stable } = await this.timeline.step(
       'read cluster state',
       async () => {
         const [, read] = await Promise.all([
@@ -186,6 +194,12 @@ export class BlueGreenRun {
       },
       (r) => `live color: ${(r.live.service?.spec?.selector?.color ?? r.live.recordedColor) || 'none'}`,
     );
+    const other = handoverError(app, 'bluegreen', {
+      ...((live.service ?? live.route) ? { live: (live.service ?? live.route) as KubeObject } : {}),
+      ...(stable ? { stable } : {}),
+      ...(state.record ? { recorded: state.record.strategy } : {}),
+    });
+    if (other) throw other;
     let plan = this.makePlan(workload, live);
     const annotations = this.switchAnnotations(plan, state);
     await this.timeline.step(
@@ -315,6 +329,7 @@ export class BlueGreenRun {
             timeoutMs: inputs.timeoutMs,
             sleep: this.sleep,
             onProgress: (s) => this.log(`rollout: ${s.message}`),
+            log: this.log,
           }),
         (s) => s.message,
       );
@@ -444,7 +459,18 @@ export class BlueGreenRun {
     try {
       await this.timeline.step(
         'rollback',
-        () => undo(client, plan, { [ANNOTATIONS.phase]: 'rolled-back', [ANNOTATIONS.runId]: plan.runId }),
+        () =>
+          undo(
+            client,
+            plan,
+            servingAnnotations({
+              runId: plan.runId,
+              phase: 'rolled-back',
+              color: plan.oldColor,
+              image: prevRecord(state)?.image,
+              previousImage: prevRecord(state)?.previousImage,
+            }),
+          ),
         (r) => r.notes.join('; ') || 'nothing to undo',
       );
       this.save({ stage: 'done' });

@@ -7,7 +7,7 @@ import { LeaseLock, leaseName } from '../lease.js';
 import type { Deployment, Service } from '../objects.js';
 import { checkPermissions } from '../permissions.js';
 import { waitForRollout } from '../rollout.js';
-import { ANNOTATIONS, readState, writeState, type LoadedState, type StateRecord } from '../state.js';
+import { readState, writeState, type LoadedState, type StateRecord } from '../state.js';
 import type { Timeline } from '../timeline.js';
 import { bluegreenPermissions } from './permissions.js';
 import {
@@ -22,7 +22,7 @@ import {
   type SwitchPlan,
 } from './plan.js';
 import { compactPlan, recordedPlan } from './recorded.js';
-import { switchTraffic, undo } from './switch.js';
+import { servingAnnotations, switchTraffic, undo } from './switch.js';
 import {
   PROGRESS_KEY,
   type Progress,
@@ -291,11 +291,17 @@ async function promote(
   await timeline.step(
     'switch traffic',
     () =>
-      switchTraffic(client, live, {
-        [ANNOTATIONS.runId]: inputs.runId,
-        [ANNOTATIONS.color]: plan.newColor,
-        [ANNOTATIONS.phase]: 'switched',
-      }),
+      switchTraffic(
+        client,
+        live,
+        servingAnnotations({
+          runId: inputs.runId,
+          phase: 'switched',
+          color: plan.newColor,
+          image: rec.image,
+          previousImage: rec.previousImage,
+        }),
+      ),
     (n) => `→ ${plan.newColor} (${n} ready pods)`,
   );
   const failed = await runLiveGate(inputs, deps, timeline, gates).catch((e) => errorMessage(e));
@@ -303,7 +309,18 @@ async function promote(
     const rb = client.withSignal(withTimeout(undefined, 120_000, 'rollback'));
     await timeline.step(
       'rollback',
-      () => undo(rb, live),
+      () =>
+        undo(
+          rb,
+          live,
+          servingAnnotations({
+            runId: inputs.runId,
+            phase: 'rolled-back',
+            color: plan.oldColor,
+            image: rec.previousImage,
+            previousImage: rec.image,
+          }),
+        ),
       (r) => r.notes.join('; '),
     );
     await writeState(
@@ -401,7 +418,13 @@ async function rollbackLater(
       switchTraffic(
         client,
         { newSelector: target.newSelector, switch: sw },
-        { [ANNOTATIONS.runId]: inputs.runId, [ANNOTATIONS.color]: to, [ANNOTATIONS.phase]: 'rolled-back' },
+        servingAnnotations({
+          runId: inputs.runId,
+          phase: 'rolled-back',
+          color: to,
+          image: rec.previousImage,
+          previousImage: rec.image,
+        }),
       ),
     (n) => `→ ${to} (${n} ready pods)`,
   );

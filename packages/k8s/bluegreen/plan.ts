@@ -290,7 +290,7 @@ export function planBlueGreen(w: Workload, live: LiveState, p: PlanInputs): Blue
 export function switchPatch(
   sw: SwitchPlan,
   direction: 'forward' | 'back',
-  extraAnnotations: Record<string, string> = {},
+  extraAnnotations: Record<string, string | null> = {},
   withVersion = true,
 ): unknown {
   const meta: Record<string, unknown> = {};

@@ -13,8 +13,8 @@ import {
 import { removeKubeconfigFile } from '../kubeconfig.js';
 import { releaseLease } from '../lease.js';
 import { openSession, type Session } from '../session.js';
-import { ANNOTATIONS, readState, writeState } from '../state.js';
-import { undo } from './switch.js';
+import { readState, writeState } from '../state.js';
+import { servingAnnotations, undo } from './switch.js';
 import { PROGRESS_KEY, type Progress } from './types.js';
 
 export interface PostResult {
@@ -55,13 +55,21 @@ export async function bluegreenPost(
     const client = session.client;
     if (p.stage !== 'done' && p.plan) {
       log(`The main step did not finish (stage ${p.stage}); restoring ${p.app}`);
-      const res = await undo(client, p.plan, {
-        [ANNOTATIONS.phase]: 'rolled-back',
-        [ANNOTATIONS.runId]: p.runId,
-      });
+      // main records state only when it ends: what is recorded is what served before this run.
+      const st = await readState(client, p.app);
+      const res = await undo(
+        client,
+        p.plan,
+        servingAnnotations({
+          runId: p.runId,
+          phase: 'rolled-back',
+          color: p.plan.oldColor,
+          image: st.record?.image,
+          previousImage: st.record?.previousImage,
+        }),
+      );
       out.restored = true;
       out.notes.push(...res.notes);
-      const st = await readState(client, p.app);
       await writeState(
         client,
         {

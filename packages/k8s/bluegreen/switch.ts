@@ -6,7 +6,7 @@ import type { KubeClient } from '../client.js';
 import { NoReadyPodsError, requireReadyPods } from '../endpoints.js';
 import type { Labels, Service } from '../objects.js';
 import { selectorString } from '../selector.js';
-import { MANAGED_BY } from '../state.js';
+import { ANNOTATIONS, MANAGED_BY } from '../state.js';
 
 const MANAGED_LABEL = 'app.kubernetes.io/managed-by';
 import {
@@ -23,11 +23,32 @@ import {
   type SwitchPlan,
 } from './plan.js';
 
+/**
+ * The annotations on the live Service (or HTTPRoute) once it serves `image`: a merge patch, so an
+ * unknown previous image removes the stale one (null) instead of leaving it.
+ */
+export function servingAnnotations(r: {
+  runId: string;
+  phase: string;
+  color?: Color | undefined;
+  image?: string | undefined;
+  previousImage?: string | undefined;
+}): Record<string, string | null> {
+  return {
+    [ANNOTATIONS.runId]: r.runId,
+    [ANNOTATIONS.phase]: r.phase,
+    [ANNOTATIONS.strategy]: 'bluegreen',
+    ...(r.color ? { [ANNOTATIONS.color]: r.color } : {}),
+    [ANNOTATIONS.image]: r.image ?? null,
+    [ANNOTATIONS.previousImage]: r.previousImage ?? null,
+  };
+}
+
 /** Switches traffic to the new color after checking its pods are ready; returns the ready count. */
 export async function switchTraffic(
   client: KubeClient,
   plan: Pick<BlueGreenPlan, 'newSelector' | 'switch'>,
-  annotations: Record<string, string>,
+  annotations: Record<string, string | null>,
 ): Promise<number> {
   const ready = await requireReadyPods(client, plan.newSelector).catch((err) => {
     if (err instanceof NoReadyPodsError) {
@@ -41,7 +62,8 @@ export async function switchTraffic(
   const sw = plan.switch;
   if (sw.create) {
     const svc = structuredClone(sw.create);
-    svc.metadata.annotations = { ...(svc.metadata.annotations ?? {}), ...annotations };
+    const set = Object.entries(annotations).filter((e): e is [string, string] => e[1] !== null);
+    svc.metadata.annotations = { ...(svc.metadata.annotations ?? {}), ...Object.fromEntries(set) };
     await client.apply(svc);
   } else {
     await client.mergePatch(sw.ref, switchPatch(sw, 'forward', annotations));
@@ -87,7 +109,7 @@ export interface UndoResult {
 export async function undo(
   client: KubeClient,
   plan: BlueGreenPlan,
-  annotations: Record<string, string> = {},
+  annotations: Record<string, string | null> = {},
 ): Promise<UndoResult> {
   const res: UndoResult = { switchedBack: false, removedService: false, removedNewColor: false, notes: [] };
   const now = await liveTarget(client, plan.app, plan.switch);

@@ -28,6 +28,7 @@ import {
   hacLabels,
 } from './build.js';
 import { LeaseLock, decideLease, leaseName, releaseLease, type Lease } from '../lease.js';
+import { handoverError } from '../handover.js';
 import { dryRunAll, preflightError, type PlannedWrite } from '../preflight.js';
 import { checkPermissions } from '../permissions.js';
 import { canaryPermissions } from './permissions.js';
@@ -357,9 +358,16 @@ class Run {
     const objects = o.objects ?? [];
     const next = objects.find((x) => x.kind === 'Deployment') as Deployment;
     const others = objects.filter((x) => x !== next);
-    const stable = await this.stable();
+    const svcName = others.find((x) => x.kind === 'Service')?.metadata.name ?? o.service ?? o.name;
+    const [stable, service] = await Promise.all([
+      this.stable(),
+      this.c.find<KubeObject>({ apiVersion: 'v1', kind: 'Service', name: svcName }),
+    ]);
     r.image = mainImage(next);
     r.version = versionOf(next.spec.template);
+    // Before any write, also the first release's: the other strategy's live Service is not ours.
+    const other = handoverError(o.name, 'canary', service ? { live: service } : {});
+    if (other) throw other;
 
     if (!stable) return this.initial(next, others);
 

@@ -25,6 +25,9 @@ export function canaryPermissions(
   if (action === 'deploy') out.push(...p('autoscaling', 'horizontalpodautoscalers', 'list'));
   if (route !== 'replicas') {
     out.push(...p('apps', 'replicasets', 'list'), ...p('', 'services', 'get', 'create', 'patch', 'delete'));
+  } else if (action === 'deploy') {
+    // The live Service is read for k8s-bluegreen's mark (strategy handover) before any write.
+    out.push(...p('', 'services', 'get'));
   }
   if (route === 'gateway-api') out.push(...p('gateway.networking.k8s.io', 'httproutes', 'get', 'patch'));
   if (route === 'ingress-nginx')
