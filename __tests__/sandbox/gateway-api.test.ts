@@ -93,8 +93,6 @@ describe('a clone with no shared/ beside it installs the CRDs on the sandbox', (
     const crd = 'crd/udproutes.gateway.networking.k8s.io';
     kubectl('delete', crd, '--ignore-not-found', '--wait=true');
     const env = { ...process.env, KUBECONFIG: sb.kubeconfig };
-    delete env.HAC_SHARED_DIR;
-    delete env.HAC_GATEWAY_API_DIR;
     const script =
       "const { applyGatewayApiCrds } = await import('./scripts/sandbox/lib/k8s.mjs');" +
       'console.log(JSON.stringify(await applyGatewayApiCrds()));';
