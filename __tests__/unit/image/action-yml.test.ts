@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@jest/globals';
 import { parse } from 'yaml';
-import { Inputs, Outputs, spec } from '@hac/image';
+import { CompatInputs, Inputs, Outputs, spec } from '@hac/image';
 
 const file = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -17,7 +17,7 @@ const action = parse(fs.readFileSync(file, 'utf8')) as {
 };
 
 test('inputs and outputs match the code', () => {
-  expect(Object.keys(action.inputs).sort()).toEqual(Object.values(Inputs).sort());
+  expect(Object.keys(action.inputs).sort()).toEqual(Object.values({ ...Inputs, ...CompatInputs }).sort());
   expect(Object.keys(action.outputs).sort()).toEqual(Object.values(Outputs).sort());
 });
 
@@ -38,6 +38,12 @@ test('build-push-action input names are kept', () => {
     'secret-envs',
     'provenance',
     'sbom',
+    'network',
+    'build-contexts',
+    'secret-files',
+    'ssh',
+    'outputs',
+    'annotations',
     'no-cache',
     'pull',
     'builder',
