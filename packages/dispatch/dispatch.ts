@@ -1,4 +1,4 @@
-import { InputError, type InputProblem } from '@hac/toolkit';
+import { InputError, inputEnvName, type InputProblem } from '@hac/toolkit';
 import type { ActionManifest, Manifest } from './manifest.js';
 
 /**
@@ -15,10 +15,7 @@ export const SELECTOR = 'hac-action';
  */
 export const LEGACY_SELECTOR = 'action';
 
-/** The environment variable the runner uses for an input (what @actions/core's getInput reads). */
-export function inputEnvName(name: string): string {
-  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
-}
+export { inputEnvName };
 
 export interface DispatchPlan {
   action: string;

@@ -20,4 +20,4 @@ export * from './log.js';
 export * from './summary.js';
 export * from './outputs.js';
 export * from './run.js';
-export { runner, formatCommand, keyValueMessage, type AnnotationProperties } from './runner.js';
+export { runner, formatCommand, inputEnvName, keyValueMessage, type AnnotationProperties } from './runner.js';

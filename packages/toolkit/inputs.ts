@@ -1,5 +1,6 @@
 import { parseDuration, formatDuration } from './duration.js';
 import { InputError, type InputProblem } from './errors.js';
+import { inputEnvName } from './runner.js';
 import { maskUrlCredentials, stripUrlCredentials } from './secrets.js';
 import { formatBytes, INLINE_PARSE_LIMIT, parseYamlBounded } from './yaml.js';
 
@@ -331,7 +332,7 @@ export function envInputs(
   mask: (text: string) => void = (text) => maskUrlCredentials(text),
 ): InputSource {
   return (name) => {
-    const value = env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '';
+    const value = env[inputEnvName(name)] ?? '';
     mask(value);
     return value;
   };

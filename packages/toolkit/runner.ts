@@ -3,10 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 
 /**
- * The GitHub Actions runner protocol (workflow commands and environment files), with no
- * dependencies, for everything an action does on its startup path. It matches what
- * @actions/core writes; @actions/core itself is loaded lazily (job summaries), because importing
- * it eagerly costs about 100 ms of cold start (its HTTP client) that most runs never use.
+ * The GitHub Actions runner protocol (workflow commands, environment files and the job summary
+ * file), with no dependencies. It writes the same bytes as @actions/core (a test compares the
+ * two), without loading @actions/core's HTTP client, which costs cold start on every run.
  */
 
 export interface AnnotationProperties {
@@ -21,10 +20,10 @@ export interface AnnotationProperties {
 const escapeData = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 const escapeProperty = (s: string): string => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
-/** Formats `::name key=value::message`, escaped as the runner expects. */
+/** Formats `::name key=value::message`, escaped as the runner expects; empty properties (0 too) are left out. */
 export function formatCommand(name: string, properties: Record<string, unknown>, message: string): string {
   const props = Object.entries(properties)
-    .filter(([, v]) => v !== undefined && v !== '')
+    .filter(([, v]) => Boolean(v))
     .map(([k, v]) => `${k}=${escapeProperty(String(v))}`)
     .join(',');
   return `::${name}${props ? ` ${props}` : ''}::${escapeData(message)}`;
@@ -34,7 +33,7 @@ function issue(name: string, properties: Record<string, unknown>, message: strin
   process.stdout.write(formatCommand(name, properties, message) + os.EOL);
 }
 
-/** `name<<delimiter\nvalue\ndelimiter`, as appended to $GITHUB_OUTPUT, $GITHUB_STATE and $GITHUB_ENV. */
+/** `name<<delimiter\nvalue\ndelimiter`, as appended to $GITHUB_OUTPUT and $GITHUB_STATE. */
 export function keyValueMessage(
   name: string,
   value: string,
@@ -43,6 +42,11 @@ export function keyValueMessage(
   if (name.includes(delimiter) || value.includes(delimiter))
     throw new Error(`unexpected delimiter in ${name}`);
   return `${name}<<${delimiter}${os.EOL}${value}${os.EOL}${delimiter}`;
+}
+
+/** The environment variable the runner sets for an input: INPUT_<NAME>, spaces as underscores. */
+export function inputEnvName(name: string): string {
+  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
 
 function fileCommand(envName: string, name: string, value: string): boolean {
@@ -62,9 +66,6 @@ const toProps = (p: AnnotationProperties = {}) => ({
 });
 
 export const runner = {
-  getInput(name: string): string {
-    return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
-  },
   setOutput(name: string, value: string): void {
     if (!fileCommand('GITHUB_OUTPUT', name, value)) {
       process.stdout.write(os.EOL);
@@ -77,15 +78,8 @@ export const runner = {
   getState(name: string): string {
     return process.env[`STATE_${name}`] ?? '';
   },
-  exportVariable(name: string, value: string): void {
-    process.env[name] = value;
-    if (!fileCommand('GITHUB_ENV', name, value)) issue('set-env', { name }, value);
-  },
   setSecret(secret: string): void {
     issue('add-mask', {}, secret);
-  },
-  isDebug(): boolean {
-    return process.env.RUNNER_DEBUG === '1';
   },
   debug(message: string): void {
     issue('debug', {}, message);
@@ -105,6 +99,16 @@ export const runner = {
   setFailed(message: string): void {
     process.exitCode = 1;
     issue('error', {}, message);
+  },
+  /**
+   * Appends Markdown (and a line end) to $GITHUB_STEP_SUMMARY; returns false when it is not set.
+   * @actions/core's `summary.addRaw(markdown, true).write()` writes the same bytes.
+   */
+  appendSummary(markdown: string): boolean {
+    const file = process.env.GITHUB_STEP_SUMMARY;
+    if (!file) return false;
+    fs.appendFileSync(file, markdown + os.EOL, { encoding: 'utf8' });
+    return true;
   },
   startGroup(name: string): void {
     issue('group', {}, name);

@@ -51,17 +51,11 @@ export class Summary {
   /**
    * Appends to $GITHUB_STEP_SUMMARY (a no-op outside a runner), redacting registered secrets.
    * When HAC_SUMMARY_FILE is set (local pipeline runs, where no UI renders summaries), the same
-   * Markdown is appended there too.
+   * Markdown is appended there too. Async for callers that await it; the writes are synchronous.
    */
   async write(): Promise<void> {
     const text = redact(this.toString());
     if (process.env.HAC_SUMMARY_FILE) fs.appendFileSync(process.env.HAC_SUMMARY_FILE, `${text}\n`);
-    if (!process.env.GITHUB_STEP_SUMMARY) {
-      runner.debug('GITHUB_STEP_SUMMARY is not set; summary not written');
-      return;
-    }
-    // @actions/core is loaded only here, so that it costs nothing on the startup path.
-    const core = await import('@actions/core');
-    await core.summary.addRaw(text, true).write();
+    if (!runner.appendSummary(text)) runner.debug('GITHUB_STEP_SUMMARY is not set; summary not written');
   }
 }

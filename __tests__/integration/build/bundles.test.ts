@@ -95,7 +95,7 @@ describe('a bundle built by scripts/build.mjs', () => {
 
   test("licenses.txt has a notice for every package in the bundle's module list", () => {
     const inMaps = packagesInMaps(path.join(dir, 'fixture'));
-    expect([...inMaps]).toEqual(expect.arrayContaining(['yaml', '@actions/core', '@actions/http-client']));
+    expect([...inMaps]).toEqual(expect.arrayContaining(['yaml']));
     const listed = notices(path.join(dir, 'fixture', 'licenses.txt'));
     // sourcemap-register.cjs is ncc's bundle of source-map-support, source-map and buffer-from.
     const expected = [...inMaps, 'source-map-support', 'source-map', 'buffer-from'];

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globa
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { formatCommand, keyValueMessage, runner } from '@hac/toolkit';
+import { envInputs, formatCommand, inputEnvName, keyValueMessage, runner } from '@hac/toolkit';
 
 // The runner protocol, as documented for workflow commands and environment files.
 describe('formatCommand', () => {
@@ -20,13 +20,27 @@ describe('formatCommand', () => {
   ])('%s %j %j', (name, props, msg, want) => expect(formatCommand(name, props, msg)).toBe(want));
 });
 
+describe('inputEnvName', () => {
+  test.each([
+    ['load-requests', 'INPUT_LOAD-REQUESTS'],
+    ['my input', 'INPUT_MY_INPUT'],
+    ['hac-action', 'INPUT_HAC-ACTION'],
+    ['a  b', 'INPUT_A__B'],
+  ])('%j -> %s', (name, want) => expect(inputEnvName(name)).toBe(want));
+
+  test('envInputs reads the same variables, untrimmed', () => {
+    const read = envInputs({ 'INPUT_LOAD-REQUESTS': ' 100 ', INPUT_MY_INPUT: 'v' }, () => {});
+    expect([read('load-requests'), read('my input'), read('absent')]).toEqual([' 100 ', 'v', '']);
+  });
+});
+
 describe('environment files', () => {
   let dir: string;
   const saved = { ...process.env };
   let write: ReturnType<typeof jest.spyOn>;
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-runner-'));
-    for (const f of ['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_ENV']) {
+    for (const f of ['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_STEP_SUMMARY']) {
       process.env[f] = path.join(dir, f);
       fs.writeFileSync(process.env[f] as string, '');
     }
@@ -38,23 +52,27 @@ describe('environment files', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('outputs, state and variables use the heredoc file format with a unique delimiter', () => {
+  test('outputs and state use the heredoc file format with a unique delimiter', () => {
     runner.setOutput('report', '{"a":1}\nsecond line');
     runner.saveState('phase', 'switched');
-    runner.exportVariable('HAC_X', 'y');
     const out = fs.readFileSync(process.env.GITHUB_OUTPUT as string, 'utf8');
     expect(out).toMatch(/^report<<(ghadelimiter_[0-9a-f-]+)\n\{"a":1\}\nsecond line\n\1\n$/);
     expect(fs.readFileSync(process.env.GITHUB_STATE as string, 'utf8')).toContain('phase<<ghadelimiter_');
-    expect(process.env.HAC_X).toBe('y');
   });
 
-  test('inputs and state are read from the INPUT_ and STATE_ variables', () => {
-    process.env['INPUT_LOAD-REQUESTS'] = ' 100 ';
-    process.env.INPUT_MY_INPUT = 'v';
+  test('state is read from the STATE_ variables', () => {
     process.env.STATE_phase = 'p';
-    expect(runner.getInput('load-requests')).toBe('100');
-    expect(runner.getInput('my input')).toBe('v');
-    expect(runner.getState('phase')).toBe('p');
+    expect([runner.getState('phase'), runner.getState('absent')]).toEqual(['p', '']);
+  });
+
+  test('a summary is appended to GITHUB_STEP_SUMMARY with a line end; without it nothing is written', () => {
+    const file = process.env.GITHUB_STEP_SUMMARY as string;
+    expect(runner.appendSummary('## one')).toBe(true);
+    expect(runner.appendSummary('| a |\n| --- |')).toBe(true);
+    expect(fs.readFileSync(file, 'utf8')).toBe('## one\n| a |\n| --- |\n');
+    delete process.env.GITHUB_STEP_SUMMARY;
+    expect(runner.appendSummary('lost')).toBe(false);
+    expect(fs.readFileSync(file, 'utf8')).not.toContain('lost');
   });
 
   test('setFailed sets the exit code and writes an error command', () => {
