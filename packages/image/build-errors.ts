@@ -46,7 +46,7 @@ export function readBuildFailure(output: string): BuildFailure {
       detail: run[2] as string,
     };
   const base = find(
-    /(failed to resolve source metadata for \S+|pull access denied for \S+|(?:initializing source|reading manifest) \S+.*)$/,
+    /(failed to resolve source metadata for \S+|pull access denied for \S+|(?:initializing source|reading manifest) \S+)/,
   );
   if (base) return { kind: 'base-image', detail: base[1] as string };
   const ctx = find(/(failed to compute cache key: .+|"\/?[^"]+": not found|no such file or directory.*)$/);
