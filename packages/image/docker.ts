@@ -64,7 +64,10 @@ export function buildxArgs(o: DockerBuildOptions, files: BuildFiles): string[] {
   if (o.pull) args.push('--pull');
   if (o.push) args.push('--push');
   if (o.load) args.push('--load');
-  args.push('--iidfile', files.iidfile, '--metadata-file', files.metadataFile, o.context);
+  // buildx refuses an image ID file with the local and tar exporters (no image is made).
+  if (!o.outputs.some((out) => out.type === 'local' || out.type === 'tar'))
+    args.push('--iidfile', files.iidfile);
+  args.push('--metadata-file', files.metadataFile, o.context);
   return args;
 }
 
