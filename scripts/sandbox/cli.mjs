@@ -112,7 +112,7 @@ function runInherit(cmd, args, opts = {}) {
   });
 }
 
-const PREREQ_COMMANDS = ['buildah', 'docker-registry', 'prometheus', 'busybox', 'skopeo'];
+const PREREQ_COMMANDS = ['buildah', 'docker-registry', 'prometheus', 'busybox', 'skopeo', 'dockerd', 'runc'];
 
 async function ensurePrereqs() {
   const missing = PREREQ_COMMANDS.filter(
