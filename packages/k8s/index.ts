@@ -137,7 +137,6 @@ export {
   type GateRunner,
   type GateTiming,
 } from './gates.js';
-export { Timeline, type TimelineEntry } from './timeline.js';
 export {
   commonInputs,
   validateCommon,

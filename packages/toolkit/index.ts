@@ -18,6 +18,7 @@ export * from './retry.js';
 export * from './secrets.js';
 export * from './log.js';
 export * from './summary.js';
+export * from './timeline.js';
 export * from './outputs.js';
 export * from './run.js';
 export { runner, formatCommand, inputEnvName, keyValueMessage, type AnnotationProperties } from './runner.js';

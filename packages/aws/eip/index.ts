@@ -76,4 +76,3 @@ export {
 export { recoverSwap, type RecoveryReport } from './recover.js';
 export { swapSummary } from './summary.js';
 export { swapEipMain, swapEipPost, type SwapActionOptions } from './action.js';
-export { Timeline, type TimelineEntry } from './timeline.js';

@@ -1,4 +1,4 @@
-import { Summary, formatDuration } from '@hac/toolkit';
+import { RESULT_MARKS, Summary, formatDuration } from '@hac/toolkit';
 import { gateSummary } from '@hac/probe';
 import type { SwapReport } from './swap.js';
 
@@ -31,12 +31,7 @@ export function swapSummary(r: SwapReport): Summary {
   if (r.plan.length) s.heading('Plan', 3).list(r.plan);
   s.heading('Timeline', 3).table(
     ['At', 'Step', '', 'Detail'],
-    r.timeline.map((e) => [
-      `+${formatDuration(e.atMs)}`,
-      e.step,
-      { ok: '✓', failed: '✗', skipped: '–', info: '•' }[e.status],
-      e.detail,
-    ]),
+    r.timeline.map((e) => [`+${formatDuration(e.at)}`, e.step, RESULT_MARKS[e.result], e.detail ?? '']),
   );
   if (r.gates.pre) s.details('Pre-swap gate (new instance)', gateSummary(r.gates.pre).toString());
   if (r.gates.post)

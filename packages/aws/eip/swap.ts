@@ -8,11 +8,14 @@ import {
   errorMessage,
   formatDuration,
   sleep as realSleep,
+  markLine,
   systemClock,
+  Timeline,
   withTimeout,
   type Clock,
   type Sleep,
   type StateStore,
+  type TimelineEntry,
 } from '@hac/toolkit';
 import type { GateConfig, SwapConfig, Target } from './config.js';
 import { gateChecks } from './config.js';
@@ -50,7 +53,6 @@ import {
 } from './plan.js';
 import type { ProgressOptions } from '../progress.js';
 import type { TemplateVars } from './template.js';
-import { Timeline, type TimelineEntry } from './timeline.js';
 
 export type GateRunner = (spec: GateSpec, deps: GateDeps) => Promise<GateReport>;
 
@@ -177,7 +179,7 @@ class SwapRun {
     this.clock = deps.clock ?? systemClock;
     this.sleep = deps.sleep ?? realSleep;
     this.log = deps.log ?? (() => undefined);
-    this.timeline = new Timeline(this.clock, this.log);
+    this.timeline = new Timeline(this.clock, this.log, markLine);
     this.report = {
       result: 'failed',
       dryRun: config.dryRun,

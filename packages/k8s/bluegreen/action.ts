@@ -12,7 +12,6 @@ import {
 } from '@hac/toolkit';
 import { defaultGateRunner, type GateRunner } from '../gates.js';
 import { openSession, type Session } from '../session.js';
-import { Timeline } from '../timeline.js';
 import { BlueGreenRun } from './engine.js';
 import { readBlueGreenInputs, Outputs } from './inputs.js';
 import { runSummary } from './report.js';
@@ -95,5 +94,3 @@ export async function bluegreenAction(deps: ActionDeps = {}): Promise<BlueGreenR
   if (result.failure) throw result.failure;
   return result;
 }
-
-export type { Timeline };

@@ -9,6 +9,7 @@ import {
   formatDuration,
   sleep as realSleep,
   systemClock,
+  Timeline,
   withTimeout,
 } from '@hac/toolkit';
 import type { GateSpec } from '@hac/probe';
@@ -20,7 +21,6 @@ import { checkPermissions } from '../permissions.js';
 import { dryRunAll } from '../preflight.js';
 import { waitForRollout } from '../rollout.js';
 import { ANNOTATIONS, readState, writeState, type LoadedState, type StateRecord } from '../state.js';
-import { Timeline } from '../timeline.js';
 import { resolveWorkload, type Workload } from '../workload.js';
 import { bluegreenPermissions } from './permissions.js';
 import {

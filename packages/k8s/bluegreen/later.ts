@@ -1,6 +1,13 @@
 // Actions in a later job, from recorded state only (no manifests): promote a previewing color,
 // abort it, or roll back to the previous color.
-import { ActionError, errorMessage, systemClock, sleep as realSleep, withTimeout } from '@hac/toolkit';
+import {
+  ActionError,
+  errorMessage,
+  systemClock,
+  sleep as realSleep,
+  withTimeout,
+  type Timeline,
+} from '@hac/toolkit';
 import type { KubeClient } from '../client.js';
 import { gateMarkdown } from '../gates.js';
 import { LeaseLock, leaseName } from '../lease.js';
@@ -8,7 +15,6 @@ import type { Deployment, Service } from '../objects.js';
 import { checkPermissions } from '../permissions.js';
 import { waitForRollout } from '../rollout.js';
 import { readState, writeState, type LoadedState, type StateRecord } from '../state.js';
-import type { Timeline } from '../timeline.js';
 import { bluegreenPermissions } from './permissions.js';
 import {
   COLOR_LABEL,

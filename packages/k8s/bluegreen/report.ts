@@ -1,8 +1,7 @@
 // The job summary of a blue-green run: verdict, outputs, timeline, gates, and the plan of a dry run.
-import { Summary, formatDuration } from '@hac/toolkit';
+import { Summary, formatDuration, type Timeline } from '@hac/toolkit';
 import { describeObject } from '../objects.js';
 import { describeWrite } from '../preflight.js';
-import type { Timeline } from '../timeline.js';
 import { plannedWrites, renderSwitch, type BlueGreenPlan } from './plan.js';
 import type { BlueGreenResult } from './types.js';
 
