@@ -15,10 +15,25 @@ export interface Endpoint {
 }
 
 export type NetFailure =
-  'refused' | 'dns' | 'unreachable' | 'tls' | 'connect-timeout' | 'response-timeout' | 'watch-idle' | 'reset';
+  | 'refused'
+  | 'dns'
+  | 'unreachable'
+  | 'tls'
+  | 'connect-timeout'
+  | 'response-timeout'
+  | 'watch-idle'
+  | 'reset'
+  | 'bad-port';
 
 /** Failures that mean "this endpoint cannot be reached as configured". */
-const CANNOT_CONNECT = new Set<NetFailure>(['refused', 'dns', 'unreachable', 'tls', 'connect-timeout']);
+const CANNOT_CONNECT = new Set<NetFailure>([
+  'refused',
+  'dns',
+  'unreachable',
+  'tls',
+  'connect-timeout',
+  'bad-port',
+]);
 
 const BY_CODE: [RegExp, NetFailure][] = [
   [/^ECONNREFUSED$/, 'refused'],
@@ -49,9 +64,22 @@ function codes(err: unknown): string[] {
 export function networkFailure(err: unknown): NetFailure | undefined {
   const found = codes(err);
   for (const [re, kind] of BY_CODE) if (found.some((c) => re.test(c))) return kind;
-  const message = String((err as { message?: unknown })?.message ?? '');
+  const message = rootMessage(err);
+  // undici's fetch refuses the Fetch standard's "bad ports" (1, 7, 9, ...) before connecting.
+  if (message === 'bad port') return 'bad-port';
   if (/socket hang up|other side closed/i.test(message)) return 'reset';
   return undefined;
+}
+
+/** The message of the innermost cause (undici's "fetch failed" says nothing). */
+function rootMessage(err: unknown): string {
+  let e: unknown = err;
+  for (let depth = 0; depth < 5; depth++) {
+    const cause = (e as { cause?: unknown })?.cause;
+    if (!cause || typeof cause !== 'object') break;
+    e = cause;
+  }
+  return String((e as { message?: unknown })?.message ?? '');
 }
 
 /** Whether a failure on first contact ends the run at once. */
@@ -85,7 +113,7 @@ function describe(f: NetFailure, err: unknown): string {
     case 'unreachable':
       return 'there is no route to its host';
     case 'tls':
-      return `the TLS handshake failed (${(err as Error)?.message ?? 'certificate not accepted'})`;
+      return `the TLS handshake failed (${rootMessage(err) || 'certificate not accepted'})`;
     case 'connect-timeout':
       return `no connection could be opened in time${limit('connect')}`;
     case 'response-timeout':
@@ -94,6 +122,8 @@ function describe(f: NetFailure, err: unknown): string {
       return `a watch sent nothing for too long${limit('watch-idle')}`;
     case 'reset':
       return 'the connection was reset';
+    case 'bad-port':
+      return 'its port is one that fetch never connects to (a "bad port" of the Fetch standard)';
   }
 }
 

@@ -62,6 +62,9 @@ export async function bluegreenAction(deps: ActionDeps = {}): Promise<BlueGreenR
       userAgent: 'hac/k8s-bluegreen',
       requestTimeoutMs: inputs.requestTimeoutMs,
       retryDeadlineMs: inputs.timeoutMs,
+    }).catch((err: unknown) => {
+      setOutputs({ [Outputs.verdict]: 'failed' }, deps.setOutput);
+      throw err;
     }));
   inputs.workload.namespace = session.namespace;
   const run = new BlueGreenRun(inputs, {

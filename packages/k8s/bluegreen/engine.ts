@@ -179,6 +179,7 @@ export class BlueGreenRun {
       app,
       runId: inputs.runId,
       ...(inputs.requestTimeoutMs ? { requestTimeoutMs: inputs.requestTimeoutMs } : {}),
+      timeoutMs: inputs.timeoutMs,
       stage: 'started',
     });
 

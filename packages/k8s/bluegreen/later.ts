@@ -170,6 +170,7 @@ export async function laterAction(
     runId: inputs.runId,
     lease: leaseName(app),
     ...(inputs.requestTimeoutMs ? { requestTimeoutMs: inputs.requestTimeoutMs } : {}),
+    timeoutMs: inputs.timeoutMs,
     stage: 'done',
   };
   deps.progress.save(PROGRESS_KEY, progress);

@@ -50,6 +50,7 @@ export async function bluegreenPost(
         namespace: p.namespace,
         signal: opts.signal ?? cancellationSignal(),
         ...(p.requestTimeoutMs ? { requestTimeoutMs: p.requestTimeoutMs } : {}),
+        ...(p.timeoutMs ? { retryDeadlineMs: p.timeoutMs } : {}),
         userAgent: 'hac/k8s-bluegreen-post',
       }));
     const client = session.client;

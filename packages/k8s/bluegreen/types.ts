@@ -79,6 +79,8 @@ export interface Progress {
   lease?: string;
   /** The request-timeout input (post's requests carry the same deadlines). */
   requestTimeoutMs?: number;
+  /** The timeout input: bounds post's retries as it bounds main's. */
+  timeoutMs?: number;
   stage: 'started' | 'deploying' | 'switched' | 'done';
   plan?: BlueGreenPlan;
 }
