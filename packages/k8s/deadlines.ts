@@ -2,6 +2,7 @@
 // response deadline (from the request to the end of its body) and, for watches, an idle deadline
 // (no byte for that long). A passed deadline is a DeadlineError, which the client retries like a
 // reset connection, within its retry budget.
+import { abortReason } from '@hac/toolkit';
 
 export interface Deadlines {
   /** TCP connect plus TLS handshake. */
@@ -122,6 +123,8 @@ export async function guarded<T>(
   try {
     return await fn(ac, response);
   } catch (err) {
+    // Cancellation (SIGINT/SIGTERM) surfaces as its own reason, not as a transport AbortError.
+    if (signal?.aborted) throw abortReason(signal);
     throw deadlineOf(ac) ?? err;
   } finally {
     response.clear();
