@@ -1,6 +1,9 @@
 // Cancellation for every SDK call: a view of a client whose every send carries an abort signal,
 // so that waiters, helpers and retries all end when the job is cancelled (or a cleanup deadline passes).
-import type { SendingClient } from './waiters.js';
+/** Any SDK v3 client (EC2, SSM). */
+export interface SendingClient {
+  send: (command: never) => Promise<unknown>;
+}
 
 type Send = (command: unknown, options?: { abortSignal?: AbortSignal }) => Promise<unknown>;
 

@@ -3,7 +3,7 @@
 // poll saw, the time elapsed and the time left.
 import { formatDuration, systemClock, type Clock } from '@hac/toolkit';
 import { awsErrorCode } from './errors.js';
-import type { SendingClient } from './waiters.js';
+import type { SendingClient } from './abort.js';
 
 /** Calls `fn` every `ms` until the returned function is called. */
 export type Ticker = (fn: () => void, ms: number) => () => void;

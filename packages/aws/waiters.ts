@@ -1,10 +1,8 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { SendingClient } from './abort.js';
 import { withProgress, type WaitProgress } from './progress.js';
 
-/** Any SDK v3 client (EC2, SSM). */
-export interface SendingClient {
-  send: (command: never) => Promise<unknown>;
-}
+export type { SendingClient };
 
 /** What the SDK's waitUntil* functions take as their first argument. */
 export interface WaiterParams<C = EC2Client> {

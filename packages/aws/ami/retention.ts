@@ -9,15 +9,9 @@ import {
 import { awsCall } from '../errors.js';
 import { TAG_PURPOSE } from '../tags.js';
 import { deregisterWithSnapshots } from './resources.js';
-import { PURPOSE, TAG_FAMILY } from './types.js';
+import { PURPOSE, TAG_FAMILY, type RetentionPlan } from './types.js';
 
-export interface RetentionPlan {
-  kept: string[];
-  deregister: string[];
-  /** Older than the newest N but in use: kept, with the reason. */
-  skipped: { imageId: string; reason: string }[];
-  deleted: { imageId: string; snapshotIds: string[] }[];
-}
+export type { RetentionPlan };
 
 /**
  * Pure: which images of a family to keep and which to deregister. The newest `keep` (by

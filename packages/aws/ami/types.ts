@@ -62,6 +62,15 @@ export interface RegionImage {
   snapshotIds: string[];
 }
 
+/** What retention did (or, in a dry run, would do) to the older images of a family in one region. */
+export interface RetentionPlan {
+  kept: string[];
+  deregister: string[];
+  /** Older than the newest N but in use: kept, with the reason. */
+  skipped: { imageId: string; reason: string }[];
+  deleted: { imageId: string; snapshotIds: string[] }[];
+}
+
 export interface BuildResult {
   name: string;
   region: string;
@@ -70,7 +79,7 @@ export interface BuildResult {
   /** region -> image */
   images: Record<string, RegionImage>;
   baseImageId: string;
-  retention: Record<string, import('./retention.js').RetentionPlan>;
+  retention: Record<string, RetentionPlan>;
   /** Resources left behind by a cleanup that failed (the post step sweeps them again). */
   cleanupErrors: string[];
   /** Retention failures (the image itself is fine). */

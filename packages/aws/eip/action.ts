@@ -1,47 +1,11 @@
 // The swap-eip action's main and post steps, parameterised so that tests can run them whole.
 // Only input checking is loaded up front; the AWS SDK is imported after the inputs are valid.
-import {
-  cancellationSignal,
-  envInputs,
-  info,
-  runnerState,
-  warning,
-  type InputSource,
-  type StateStore,
-} from '@hac/toolkit';
+import { cancellationSignal, envInputs, info, runnerState, warning } from '@hac/toolkit';
 import { readSwapConfig } from './config.js';
 import { nothingToUndo, State } from './names.js';
-import type { SwapDeps, SwapReport, SwapState } from './swap.js';
+import type { SwapActionOptions } from './options.js';
 import type { RecoveryReport } from './recover.js';
-
-export interface SwapActionOptions {
-  source?: InputSource;
-  env?: NodeJS.ProcessEnv;
-  state?: StateStore;
-  signal?: AbortSignal;
-  setOutput?: (name: string, value: string) => void;
-  /** Writes the job summary (default: append to $GITHUB_STEP_SUMMARY). */
-  writeSummary?: (markdown: string) => Promise<void>;
-  log?: (line: string) => void;
-  warn?: (line: string) => void;
-  /** Explicit credentials (tests); by default the SDK's default provider chain. */
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Test seams passed to the engine. */
-  deps?: Partial<
-    Pick<
-      SwapDeps,
-      | 'gate'
-      | 'waiterDelays'
-      | 'progress'
-      | 'lock'
-      | 'clock'
-      | 'sleep'
-      | 'nonce'
-      | 'cleanupTimeoutMs'
-      | 'runId'
-    >
-  >;
-}
+import type { SwapReport, SwapState } from './swap.js';
 
 /** main: read and check the inputs, then swap. */
 export async function swapEipMain(opts: SwapActionOptions = {}): Promise<SwapReport> {

@@ -75,4 +75,5 @@ export {
 } from './swap.js';
 export { recoverSwap, type RecoveryReport } from './recover.js';
 export { swapSummary } from './summary.js';
-export { swapEipMain, swapEipPost, type SwapActionOptions } from './action.js';
+export { swapEipMain, swapEipPost } from './action.js';
+export type { SwapActionOptions } from './options.js';

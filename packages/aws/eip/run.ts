@@ -3,7 +3,7 @@ import { ActionError, setOutputs } from '@hac/toolkit';
 import { createEc2Client, resolveEndpoint, resolveRegion } from '../client.js';
 import { defaultRunId } from '../tags.js';
 import type { SwapConfig } from './config.js';
-import type { SwapActionOptions } from './action.js';
+import type { SwapActionOptions } from './options.js';
 import { nothingToUndo, Outputs } from './names.js';
 import { recoverSwap, type RecoveryReport } from './recover.js';
 import { swapSummary } from './summary.js';
