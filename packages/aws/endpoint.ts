@@ -54,15 +54,16 @@ export function networkProblem(err: unknown): { problem: EndpointProblem; detail
   const e = (err ?? {}) as { name?: string; code?: string; message?: string };
   const code = e.code ?? '';
   const message = e.message ?? String(err);
+  // Node's handler renames ECONNRESET, ECONNREFUSED and EPIPE to TimeoutError: the code decides first.
   if (code === 'ECONNREFUSED') return { problem: 'refused', detail: code };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { problem: 'dns', detail: code };
+  if (code === 'ECONNRESET' || code === 'EPIPE') return { problem: 'reset', detail: code };
   if (e.name === 'TimeoutError' && /establish a connection/.test(message))
     return { problem: 'connect-timeout', detail: 'connect timeout' };
   if (e.name === 'TimeoutError' || code === 'ETIMEDOUT')
     return { problem: 'response-timeout', detail: 'request timeout' };
   if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code)) return { problem: 'tls', detail: code };
-  if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(message))
-    return { problem: 'reset', detail: code || 'socket hang up' };
+  if (/socket hang up/i.test(message)) return { problem: 'reset', detail: 'socket hang up' };
   return { problem: 'network', detail: code || e.name || 'network error' };
 }
 

@@ -45,6 +45,13 @@ describe('endpoint problems', () => {
     ],
     [Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }), 'tls'],
     [Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'reset'],
+    // The SDK's handler names a reset connection TimeoutError; it is not a timeout.
+    [Object.assign(new Error('read ECONNRESET'), { name: 'TimeoutError', code: 'ECONNRESET' }), 'reset'],
+    [
+      Object.assign(new Error('connect ECONNREFUSED'), { name: 'TimeoutError', code: 'ECONNREFUSED' }),
+      'refused',
+    ],
+    [new Error('socket hang up'), 'reset'],
     [new Error('something else'), 'network'],
   ])('networkProblem %#', (err, problem) => expect(networkProblem(err).problem).toBe(problem));
 
