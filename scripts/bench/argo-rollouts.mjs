@@ -67,9 +67,11 @@ const freePort = () =>
 async function startController(a, ns, kubeconfig) {
   const [hz, metrics] = [await freePort(), await freePort()];
   const args = ['--kubeconfig', kubeconfig, '--namespaced', '--namespace', ns, '--leader-elect=false'];
-  args.push('--healthzPort', String(hz), '--metricsport', String(metrics));
+  args.push('--healthzPort', String(hz), '--metricsPort', String(metrics));
   const log = fs.openSync(path.join(a.work, 'controller.log'), 'w');
-  const child = spawn(BIN, args, { stdio: ['ignore', log, log] });
+  // POD_NAMESPACE: where the controller looks for its argo-rollouts-config ConfigMap (none: defaults)
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, POD_NAMESPACE: ns };
+  const child = spawn(BIN, args, { stdio: ['ignore', log, log], env });
   for (let i = 0; i < 100; i++) {
     const ok = await fetch(`http://127.0.0.1:${hz}/healthz`).then(
       (r) => r.ok,
@@ -83,7 +85,7 @@ async function startController(a, ns, kubeconfig) {
 }
 
 /** Resolves when the Rollout is Healthy on a new pod hash with all replicas updated and available. */
-function watchPromoted(a, ns) {
+function watchPromoted(a, ns, minGen = 0) {
   const tpl =
     '{.metadata.generation} {.status.observedGeneration} {.status.phase} {.status.currentPodHash} {.status.stableRS} {.status.updatedReplicas} {.status.availableReplicas}{"\\n"}';
   const c = spawn(a.kubectlBin, [
@@ -110,7 +112,15 @@ function watchPromoted(a, ns) {
       for (const line of lines) {
         first();
         const [gen, obs, phase, hash, stable, upd, avail] = line.trim().split(' ');
-        if (armed && gen === obs && phase === 'Healthy' && hash === stable && upd === '4' && avail === '4') {
+        if (
+          armed &&
+          Number(gen) > minGen &&
+          gen === obs &&
+          phase === 'Healthy' &&
+          hash === stable &&
+          upd === '4' &&
+          avail === '4'
+        ) {
           c.kill();
           resolve(performance.now());
         }
@@ -121,7 +131,8 @@ function watchPromoted(a, ns) {
 }
 
 async function argoRound(a, i) {
-  const watch = await watchPromoted(a, a.ns);
+  const gen = Number(a.kc(['-n', a.ns, 'get', 'rollout', 'web', '-o', 'jsonpath={.metadata.generation}']));
+  const watch = await watchPromoted(a, a.ns, gen);
   const mark = auditMark(a.audit);
   const t0 = performance.now();
   watch.arm();
@@ -223,7 +234,18 @@ async function setup(repoRoot, distDir) {
     '--field-manager=hac-bench',
     ...crds.flatMap((f) => ['-f', path.join(CRDS, f)]),
   ]);
-  kc(['wait', '--for=condition=Established', '--timeout=60s', 'crd/rollouts.argoproj.io']);
+  for (let i = 0; ; i++) {
+    // right after create the CRD has no conditions yet, which kubectl wait rejects
+    const st = kc([
+      'get',
+      'crd/rollouts.argoproj.io',
+      '-o',
+      'jsonpath={.status.conditions[?(@.type=="Established")].status}',
+    ]);
+    if (st.trim() === 'True') break;
+    if (i > 100) throw new Error('crd/rollouts.argoproj.io is not Established after 20 s');
+    await sleep(200);
+  }
   a.ns = `ba-${stamp}-argo`;
   a.controller = (
     await a.context('argo', { sa: 'rollouts-controller', rules: controllerRules, clusterRules })

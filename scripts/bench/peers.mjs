@@ -64,7 +64,7 @@ async function measure(base, tool, scenario, label) {
 async function failure(base, tool, scenario, label) {
   const ctx = await base.context(label);
   const b = await tool.baseline(ctx, scenario);
-  if (b.code !== 0) return { tool: tool.name, scenario, error: 'baseline failed' };
+  if (b.code !== 0) return { tool: tool.name, scenario, error: `baseline failed:\n${tailOf(b.out)}` };
   const watch = await watchReadyEndpoints({
     kubectl: base.kubectlBin,
     kubeconfig: base.env.KUBECONFIG,
@@ -138,22 +138,25 @@ export async function run({ repoRoot, distDir = path.join(repoRoot, 'dist') }) {
   const base = setup(repoRoot, distDir);
   const tools = [hac, kubectl, ...(base.k8sDeployDir ? [k8sDeploy] : [])];
   const key = { hac: 'hac', 'kubectl script': 'kubectl', 'Azure/k8s-deploy': 'k8sDeploy' };
+  const short = { hac: 'h', 'kubectl script': 'c', 'Azure/k8s-deploy': 'a' }; // namespace labels
   try {
     const runs = [];
     const nodeMs = [];
     for (let r = 0; r < ROUNDS; r++) {
-      nodeMs.push((await timedNode(['-e', '0'], { PATH: process.env.PATH })).ms);
+      for (let k = 0; k < 5; k++) nodeMs.push((await timedNode(['-e', '0'], { PATH: process.env.PATH })).ms);
       for (const scenario of SCENARIOS)
         for (let i = 0; i < tools.length; i++) {
           const t = tools[(i + r) % tools.length];
           console.error(`bench: peers round ${r + 1}/${ROUNDS} ${scenario} ${t.name}`);
-          runs.push(await measure(base, t, scenario, `${r}${scenario[0]}${key[t.name][0]}`));
+          const res = await measure(base, t, scenario, `${r}${scenario[0]}${short[t.name]}`);
+          if (res.error) console.error(`bench: peers ${t.name} ${scenario}: ${res.error}`);
+          runs.push(res);
         }
     }
     const failures = [];
     for (const scenario of SCENARIOS)
       for (const tool of tools)
-        failures.push(await failure(base, tool, scenario, `f${scenario[0]}${key[tool.name][0]}`));
+        failures.push(await failure(base, tool, scenario, `f${scenario[0]}${short[tool.name]}`));
     const rttCtx = await base.context('rtt');
     const m = { bg: {}, canary: {} };
     for (const tool of tools) {

@@ -1,11 +1,7 @@
 // Markdown of the Argo Rollouts comparison; pure.
-const ms = (x) => `${Math.round(x)} ms`;
+import { verbs } from './report.mjs';
 
-const verbs = (v = {}) =>
-  Object.entries(v)
-    .sort((a, b) => b[1] - a[1])
-    .map(([k, n]) => `${k} ×${n}`)
-    .join(', ');
+const ms = (x) => `${Math.round(x)} ms`;
 
 export function argoMarkdown(d) {
   const { argo, hac, idle } = d;

@@ -57,7 +57,8 @@ function failureTable(failures) {
   ].join('\n');
 }
 
-const verbs = (v = {}) =>
+/** "verb resource ×n, ...", most frequent first. */
+export const verbs = (v = {}) =>
   Object.entries(v)
     .sort((a, b) => b[1] - a[1])
     .map(([k, n]) => `${k} ×${n}`)

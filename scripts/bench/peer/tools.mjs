@@ -161,7 +161,7 @@ async function kubectlScript(ctx, commands) {
   return { code, mainMs: ms, postMs: 0, wallMs: ms, waitMs, out };
 }
 
-const rollout = (name) => [['rollout', 'status', `deployment/${name}`, '--timeout=60s']];
+const rollout = (name) => [[['rollout', 'status', `deployment/${name}`, '--timeout=60s']]];
 
 export const kubectl = {
   name: 'kubectl script',
@@ -176,7 +176,7 @@ export const kubectl = {
   },
   release(ctx, scenario, { fail = false } = {}) {
     const timeout = fail ? [`--timeout=${FAIL_TIMEOUT}`] : ['--timeout=60s'];
-    const status = (name) => [['rollout', 'status', `deployment/${name}`, ...timeout]];
+    const status = (name) => [[['rollout', 'status', `deployment/${name}`, ...timeout]]];
     if (scenario === 'blue-green') {
       const green = colorDeployment({
         color: 'green',
