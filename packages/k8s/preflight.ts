@@ -2,7 +2,7 @@
 import { ActionError } from '@hac/toolkit';
 import type { KubeClient, ObjectRef } from './client.js';
 import { UnknownKindError } from './client.js';
-import { ApiError } from './errors.js';
+import { ApiError, isTransient } from './errors.js';
 import { describeObject, type KubeObject } from './objects.js';
 
 export type PlannedWrite =
@@ -40,9 +40,13 @@ export function preflightError(w: PlannedWrite, err: unknown, namespace: string)
         'Fix the manifest or input named above; a dry run (dryRun=All) found it before any write.',
       );
     }
+    // Only a transient answer (429, 5xx) is worth running again; any other 4xx will fail the same way.
+    const answer = [err.status, err.reason].filter(Boolean).join(' ');
     return new ActionError(
       `Preflight: ${describeWrite(w)} failed in a dry run: ${err.detail}. Nothing was changed.`,
-      'Check the cluster and the manifests, then re-run.',
+      isTransient(err)
+        ? 'The apiserver was unavailable or overloaded; check its health (kubectl get --raw /readyz), then re-run.'
+        : `Fix the object or the cluster setup named above (HTTP ${answer} is permanent: running again will not help).`,
     );
   }
   return err instanceof Error ? err : new Error(String(err));

@@ -4,7 +4,10 @@
 import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import {
+  ApiError,
   KubeClient,
+  preflightError,
+  unreachableError,
   deadlinesFor,
   foreignAnswer,
   foundStrategy,
@@ -229,4 +232,46 @@ describe('post step: anything to do?', () => {
     ['main may hold the Lease', { ...base, stage: 'started' as const, lease: 'hac-web' }, true],
     ['main was deploying', { ...base, stage: 'deploying' as const, plan: {} as any }, true],
   ])('%s', (_n, p, want) => expect(postHasWork(p)).toBe(want));
+});
+
+describe('hints match the kind of error', () => {
+  const w = { op: 'delete' as const, ref: { apiVersion: 'v1', kind: 'Service', name: 'web' } };
+  const api = (status: number, reason: string, message: string) =>
+    new ApiError(status, 'DELETE', '/api/v1/namespaces/ns/services/web', {
+      status: 'Failure',
+      reason,
+      message,
+      code: status,
+    });
+  test.each([
+    ['403', api(403, 'Forbidden', 'forbidden'), false],
+    ['404', api(404, 'NotFound', 'services "web" not found'), false],
+    ['409', api(409, 'Conflict', 'conflict'), false],
+    ['422', api(422, 'Invalid', 'invalid'), false],
+    ['400', api(400, 'BadRequest', 'bad'), false],
+    ['500', api(500, 'InternalError', 'etcd down'), true],
+    ['429', api(429, 'TooManyRequests', 'slow down'), true],
+  ])('preflight %s: re-run only when transient', (_n, err, rerun) => {
+    const hint = (preflightError(w, err, 'ns') as { hint?: string }).hint ?? '';
+    expect(/re-run/i.test(hint)).toBe(rerun);
+  });
+  test.each([
+    ['refused', 'ECONNREFUSED'],
+    ['tls', 'DEPTH_ZERO_SELF_SIGNED_CERT'],
+    ['response deadline', 'HAC_RESPONSE_TIMEOUT'],
+  ])('unreachable (%s): the hint says what to check, never re-run', (_n, code) => {
+    const err = coded(code);
+    const e = unreachableError(
+      { server: 'https://k', context: 'c', contacted: false },
+      err,
+      networkFailure(err)!,
+      {
+        what: 'GET /x',
+        attempts: 1,
+        elapsedMs: 0,
+      },
+    );
+    expect(e.hint).not.toMatch(/re-run/i);
+    expect(e.message).toMatch(/^Cannot reach the Kubernetes API of context "c" at https:\/\/k: /);
+  });
 });

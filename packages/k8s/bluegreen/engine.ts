@@ -281,7 +281,7 @@ export class BlueGreenRun {
       if (err instanceof PlanError)
         throw new ActionError(
           `${err.message}. Nothing was changed.`,
-          'Fix the route/Service setup or the inputs, then re-run.',
+          'Fix the route/Service setup or the inputs named above.',
         );
       throw err;
     }
