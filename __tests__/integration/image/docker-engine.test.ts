@@ -120,7 +120,7 @@ describe('cache-from / cache-to', () => {
     expect(second.logs.join('\n')).toMatch(/importing cache manifest from/);
     expect(second.result.cachedSteps).toBeGreaterThanOrEqual(4);
     expect(second.result.cachedSteps).toBeGreaterThan(first.result.cachedSteps);
-    expect(second.result.buildMs).toBeLessThan(first.result.buildMs);
+    // Times are measured in the bench (docs/BENCHMARKS.md), never asserted; printed here for the log.
     process.stdout.write(
       `docker cache: first ${first.result.buildMs} ms, second ${second.result.buildMs} ms (${second.result.cachedSteps} cached)\n`,
     );
