@@ -21,7 +21,7 @@ import {
   sleep,
 } from './peer/cluster.mjs';
 import { appManifest, service, toYaml } from './peer/manifests.mjs';
-import { runAction } from './peer/runner.mjs';
+import { runAction, snapshotBundle } from './peer/runner.mjs';
 
 const ROUNDS = Number(process.env.HAC_BENCH_ARGO_ROUNDS ?? 3);
 const VERSION = process.env.HAC_ARGO_ROLLOUTS_VERSION ?? 'v1.10.2';
@@ -217,10 +217,7 @@ async function setup(repoRoot, distDir) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-bench-argo-'));
   const stamp = Date.now().toString(36);
   const a = { env, kc, kcAsync, kubectlBin: bin, work, audit: env.HAC_K8S_AUDIT_LOG, namespaces: [] };
-  a.bundle = {
-    main: path.join(distDir, 'k8s-canary', 'index.js'),
-    post: path.join(distDir, 'k8s-canary', 'post.js'),
-  };
+  a.bundle = await snapshotBundle(distDir, 'k8s-canary', work);
   a.context = async (label, opts = {}) => {
     const ns = `ba-${stamp}-${label}`;
     if (!a.namespaces.includes(ns)) a.namespaces.push(ns);

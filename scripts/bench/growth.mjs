@@ -18,7 +18,7 @@ import {
 } from './peer/cluster.mjs';
 import { concurrencyMarkdown, growthMarkdown, growthSvg } from './peer/growth-report.mjs';
 import { appManifest, canaryDeployment, canarySplit } from './peer/manifests.mjs';
-import { runAction } from './peer/runner.mjs';
+import { runAction, snapshotBundle } from './peer/runner.mjs';
 
 const REPLICAS = (process.env.HAC_BENCH_GROWTH_REPLICAS ?? '4,40,400,1000').split(',').map(Number);
 const STEPS = (process.env.HAC_BENCH_GROWTH_STEPS ?? '2,5,10,20').split(',').map(Number);
@@ -198,16 +198,14 @@ async function concurrent(g) {
   };
 }
 
-function setup(repoRoot, distDir) {
+async function setup(repoRoot, distDir) {
   const env = sandboxEnv(repoRoot);
   const { kc, kcAsync } = kubectlFor(env);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-bench-growth-'));
   const prefix = `bg-${Date.now().toString(36)}`;
   const made = new Set();
-  const main = path.join(distDir, 'k8s-canary', 'index.js');
-  if (!fs.existsSync(main)) throw new Error(`${main} is missing: build the bundles first (npm run build)`);
   const g = { env, kc, work, prefix, audit: env.HAC_K8S_AUDIT_LOG, made };
-  g.bundle = { main, post: path.join(distDir, 'k8s-canary', 'post.js') };
+  g.bundle = await snapshotBundle(distDir, 'k8s-canary', work);
   g.context = async (label, { sa } = {}) => {
     const ns = `${prefix}-${label}`;
     made.add(ns);
@@ -222,7 +220,7 @@ function setup(repoRoot, distDir) {
 }
 
 export async function run({ repoRoot, distDir = path.join(repoRoot, 'dist') }) {
-  const g = setup(repoRoot, distDir);
+  const g = await setup(repoRoot, distDir);
   g.kc(
     ['apply', '-f', '-'],
     benchNodes()

@@ -20,20 +20,15 @@ import {
   sleep,
 } from './peer/cluster.mjs';
 import { watchReadyEndpoints } from './peer/endpoints.mjs';
+import { watchRollout } from './peer/rollout-watch.mjs';
 import { image } from './peer/manifests.mjs';
 import { peersMarkdown } from './peer/report.mjs';
 import { targetRows } from './peer/targets.mjs';
-import { timedNode } from './peer/runner.mjs';
+import { snapshotBundle, timedNode } from './peer/runner.mjs';
 import { REPLICAS, findK8sDeploy, hac, k8sDeploy, kubectl } from './peer/tools.mjs';
 
 const ROUNDS = Number(process.env.HAC_BENCH_PEER_ROUNDS ?? 3);
 const SCENARIOS = ['blue-green', 'canary'];
-
-function bundlePair(distDir, action) {
-  const main = path.join(distDir, action, 'index.js');
-  if (!fs.existsSync(main)) throw new Error(`${main} is missing: build the bundles first (npm run build)`);
-  return { main, post: path.join(distDir, action, 'post.js') };
-}
 
 const tailOf = (s) => s.split('\n').slice(-15).join('\n');
 
@@ -41,9 +36,24 @@ async function measure(base, tool, scenario, label) {
   const ctx = await base.context(label);
   const b = await tool.baseline(ctx, scenario);
   if (b.code !== 0) return { tool: tool.name, scenario, error: `baseline failed:\n${tailOf(b.out)}` };
+  // canary: when the stable Deployment is rolled out on v2, against when the promote returned
+  const watch =
+    scenario === 'canary'
+      ? await watchRollout({
+          kubectl: base.kubectlBin,
+          kubeconfig: base.env.KUBECONFIG,
+          ns: ctx.id.ns,
+          name: 'web',
+          image: image('v2'),
+          replicas: REPLICAS,
+        })
+      : undefined;
   const mark = auditMark(base.audit);
   const r = await tool.release(ctx, scenario);
+  const returnedAt = performance.now();
   const state = await endState(base.kc, ctx.id.ns, image('v2'), REPLICAS);
+  const doneAt = await watch?.doneBy(30_000);
+  if (watch) state.rolloutLagMs = doneAt === undefined ? Infinity : doneAt - returnedAt;
   const req = await auditCount(base.audit, mark, [ctx.id.user]);
   return {
     tool: tool.name,
@@ -93,6 +103,9 @@ function medians(runs, tool, scenario) {
     correct: xs.every((r) => r.correct),
     atReturn: xs.every((r) => r.atReturn),
     settleMs: m('settleMs'),
+    rolloutLagMs: xs.some((r) => r.rolloutLagMs !== undefined)
+      ? Math.max(...xs.map((r) => r.rolloutLagMs ?? -Infinity))
+      : undefined,
     verbs: xs.at(-1).verbs,
   };
 }
@@ -110,7 +123,7 @@ function coldStarts(distDir) {
   return out;
 }
 
-function setup(repoRoot, distDir) {
+async function setup(repoRoot, distDir) {
   const env = sandboxEnv(repoRoot);
   const { bin, kc, kcAsync } = kubectlFor(env);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-bench-peers-'));
@@ -122,7 +135,10 @@ function setup(repoRoot, distDir) {
     kubectlBin: bin,
     audit: env.HAC_K8S_AUDIT_LOG,
     namespaces,
-    bundles: { bluegreen: bundlePair(distDir, 'k8s-bluegreen'), canary: bundlePair(distDir, 'k8s-canary') },
+    bundles: {
+      bluegreen: await snapshotBundle(distDir, 'k8s-bluegreen', work),
+      canary: await snapshotBundle(distDir, 'k8s-canary', work),
+    },
     k8sDeployDir: findK8sDeploy(repoRoot),
   };
   base.context = async (label) => {
@@ -135,7 +151,7 @@ function setup(repoRoot, distDir) {
 }
 
 export async function run({ repoRoot, distDir = path.join(repoRoot, 'dist') }) {
-  const base = setup(repoRoot, distDir);
+  const base = await setup(repoRoot, distDir);
   const tools = [hac, kubectl, ...(base.k8sDeployDir ? [k8sDeploy] : [])];
   const key = { hac: 'hac', 'kubectl script': 'kubectl', 'Azure/k8s-deploy': 'k8sDeploy' };
   const short = { hac: 'h', 'kubectl script': 'c', 'Azure/k8s-deploy': 'a' }; // namespace labels

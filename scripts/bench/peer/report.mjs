@@ -34,12 +34,18 @@ function correctnessTable(m) {
       ['kubectl script', s.kubectl],
     ]) {
       if (!t) continue;
-      const settle = t.atReturn ? 'already done' : `no: done ${ms(t.settleMs)} later`;
-      rows.push(`| ${scenario} | ${tool} | ${t.correct ? 'yes' : 'NO'} (${t.n} runs) | ${settle} |`);
+      const settle = t.atReturn ? 'yes' : `no: correct ${ms(t.settleMs)} later`;
+      const lag =
+        t.rolloutLagMs === undefined
+          ? ''
+          : t.rolloutLagMs > 0
+            ? `**returned ${ms(t.rolloutLagMs)} before** stable was rolled out (worst run)`
+            : `returned ${ms(-t.rolloutLagMs)} after stable was rolled out (worst run)`;
+      rows.push(`| ${scenario} | ${tool} | ${t.correct ? 'yes' : 'NO'} (${t.n} runs) | ${settle} | ${lag} |`);
     }
   return [
-    '| scenario | tool | end state correct | rollout done when the tool returned |',
-    '| --- | --- | --- | --- |',
+    '| scenario | tool | end state correct | correct at the first check after return | promote vs the stable rollout (kubectl watch) |',
+    '| --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
 }

@@ -73,3 +73,19 @@ export async function runAction({ main, post, inputs, workDir, extraEnv = {} }) 
     out: m.out + p.out,
   };
 }
+
+/**
+ * Copies dist/<action>/ to a temporary directory and returns { main, post } there, so that a
+ * rebuild of dist/ during the run cannot pull the bundle from under it.
+ */
+export async function snapshotBundle(distDir, action, tmpDir) {
+  const src = path.join(distDir, action);
+  // a rebuild of dist/ in progress: wait for it (up to 3 minutes)
+  for (let i = 0; i < 180 && !fs.existsSync(path.join(src, 'post.js')); i++)
+    await new Promise((r) => setTimeout(r, 1000));
+  if (!fs.existsSync(path.join(src, 'index.js')))
+    throw new Error(`${path.join(src, 'index.js')} is missing: build the bundles first (npm run build)`);
+  const dst = path.join(tmpDir, `dist-${action}`);
+  fs.cpSync(src, dst, { recursive: true });
+  return { main: path.join(dst, 'index.js'), post: path.join(dst, 'post.js') };
+}
