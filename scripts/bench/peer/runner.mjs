@@ -53,7 +53,8 @@ export function timedNode(script, env, node = process.execPath) {
  */
 export async function runAction({ main, post, inputs, workDir, extraEnv = {} }) {
   const runner = fs.mkdtempSync(path.join(workDir, 'runner-'));
-  const env = stepEnv(inputs, runner, extraEnv);
+  // the manifests live under workDir, which stands for the job's workspace
+  const env = stepEnv(inputs, runner, { GITHUB_WORKSPACE: workDir, ...extraEnv });
   const m = await timedNode(main, env);
   let p = { code: undefined, ms: 0, out: '' };
   if (post && fs.existsSync(post)) {
@@ -80,12 +81,30 @@ export async function runAction({ main, post, inputs, workDir, extraEnv = {} }) 
  */
 export async function snapshotBundle(distDir, action, tmpDir) {
   const src = path.join(distDir, action);
-  // a rebuild of dist/ in progress: wait for it (up to 3 minutes)
-  for (let i = 0; i < 180 && !fs.existsSync(path.join(src, 'post.js')); i++)
-    await new Promise((r) => setTimeout(r, 1000));
+  // a rebuild of dist/ in progress: wait until the folder has both entries and stops changing (≤ 3 min)
+  let last = '';
+  for (let i = 0; i < 90; i++) {
+    const now = fs.existsSync(path.join(src, 'post.js')) ? listing(src) : '';
+    if (now && now === last) break;
+    last = now;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
   if (!fs.existsSync(path.join(src, 'index.js')))
     throw new Error(`${path.join(src, 'index.js')} is missing: build the bundles first (npm run build)`);
   const dst = path.join(tmpDir, `dist-${action}`);
   fs.cpSync(src, dst, { recursive: true });
   return { main: path.join(dst, 'index.js'), post: path.join(dst, 'post.js') };
+}
+
+/** Names and sizes of every file below `dir`, as one string. */
+function listing(dir) {
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => {
+      const p = path.join(e.parentPath, e.name);
+      return `${p}:${fs.statSync(p).size}`;
+    })
+    .sort()
+    .join('\n');
 }
