@@ -89,13 +89,21 @@ export async function build(
 ) {
   fs.rmSync(outDir, { recursive: true, force: true });
   const modulesOf = new Map();
-  for (const e of list) {
-    const started = Date.now();
-    const { size, modules } = await buildEntry(e, outDir);
-    modulesOf.set(e.name, [...(modulesOf.get(e.name) ?? []), ...modules]);
-    log(
-      `built ${path.relative(repoRoot, path.join(outDir, e.out))} (${size} bytes, ${Date.now() - started} ms)`,
-    );
+  // ncc names sources and assets relative to the working directory: build from the repository
+  // root wherever the command was started, so that the output does not depend on it.
+  const cwd = process.cwd();
+  process.chdir(repoRoot);
+  try {
+    for (const e of list) {
+      const started = Date.now();
+      const { size, modules } = await buildEntry(e, outDir);
+      modulesOf.set(e.name, [...(modulesOf.get(e.name) ?? []), ...modules]);
+      log(
+        `built ${path.relative(repoRoot, path.join(outDir, e.out))} (${size} bytes, ${Date.now() - started} ms)`,
+      );
+    }
+  } finally {
+    process.chdir(cwd);
   }
   for (const [name, modules] of modulesOf) {
     fs.writeFileSync(path.join(outDir, name, 'licenses.txt'), formatNotices(packagesOf(modules)));

@@ -70,8 +70,9 @@ describe('a bundle built by scripts/build.mjs', () => {
     ];
     const script = `import { build } from ${JSON.stringify(pathToFileURL(path.join(root, 'scripts/build.mjs')).href)};
       await build(${JSON.stringify(dir)}, { log: () => {}, list: ${JSON.stringify(list)} });`;
+    // Started outside the repository: the output must not depend on the working directory.
     const res = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: root,
+      cwd: os.tmpdir(),
       encoding: 'utf8',
     });
     expect(res.stderr).toBe('');
@@ -91,6 +92,20 @@ describe('a bundle built by scripts/build.mjs', () => {
     expect(second).toContain(
       `packages/probe/checks.ts:${lineOf('packages/probe/checks.ts', '`no checks given')}:`,
     );
+  });
+
+  test('map sources are relative to the bundle as it sits in dist/<action>/', () => {
+    const map = JSON.parse(fs.readFileSync(path.join(dir, 'fixture', 'index.js.map'), 'utf8')) as {
+      sources: string[];
+      sourcesContent?: unknown;
+    };
+    expect(map.sources).toEqual(
+      expect.arrayContaining([
+        '../../packages/toolkit/duration.ts',
+        '../../__tests__/fixtures/bundle/throws.ts',
+      ]),
+    );
+    expect(map.sourcesContent).toBeUndefined();
   });
 
   test("licenses.txt has a notice for every package in the bundle's module list", () => {
