@@ -68,6 +68,7 @@ describe('docker-build-push through the root', () => {
           'auto-tags': 'false',
           push: 'true',
           'insecure-registries': sb.registry,
+          'allow-paths-outside-workspace': 'true',
         },
         sandboxProcessEnv(sb),
       );
