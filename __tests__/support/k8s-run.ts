@@ -24,6 +24,8 @@ export async function runBlueGreen(
     kubeconfig?: string;
     signal?: AbortSignal;
     progress?: StateStore & { dump(): Record<string, unknown> };
+    /** The action opens its own session from KUBECONFIG, as on a runner (no kubeconfig input). */
+    ownSession?: boolean;
   } = {},
 ): Promise<BlueGreenRunResult> {
   const outputs: Record<string, string> = {};
@@ -43,7 +45,9 @@ export async function runBlueGreen(
   const signal = opts.signal ?? controller.signal;
   let session;
   let kubeconfigText = opts.kubeconfig;
-  if (kubeconfigText === undefined) {
+  if (opts.ownSession) {
+    // openSession in the action reads KUBECONFIG.
+  } else if (kubeconfigText === undefined) {
     session = await openSession({
       kubeconfigPath: sb.kubeconfig,
       namespace: all.namespace || namespace,

@@ -1,0 +1,189 @@
+// The k8s fault matrix, blue-green: a clean run through the fault proxy counts the requests of a
+// release; then each release is run with one fault at one request index (a reset before the
+// response, a reset mid-body or mid-watch, a 500, a 429 with Retry-After, at every index; 10 s of
+// latency at sampled indices, bounded by request-timeout), followed by the post step as the runner
+// would. After every run, checked with kubectl and an EndpointSlice watcher: the live Service never
+// had 0 ready endpoints; the app serves one version only, old or new; the Service's annotations and
+// the state ConfigMap name what serves; the Lease is free; every DELETE or scale-to-zero the proxy
+// saw targets an object this run created or hac's own for this app; and the user's own Deployment
+// and Service (one more per run) are untouched.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { memoryState } from '@hac/toolkit';
+import { bluegreenPost } from '@hac/k8s';
+import {
+  createNamespace,
+  deleteNamespace,
+  k8sSandbox,
+  kubectl,
+  watchInvariant,
+  type InvariantWatcher,
+} from '../../support/k8s.js';
+import { startK8sFaultProxy, type K8sFault, type K8sFaultProxy } from '../../support/k8s-fault-proxy.js';
+import {
+  applyBystander,
+  bystanderProblems,
+  destructiveCalls,
+  foreignTargets,
+  matrixDeployer,
+  newTally,
+  metaByPath,
+  namespaceObjects,
+  tallyLine,
+} from '../../support/k8s-matrix.js';
+import { manifests, runBlueGreen } from '../../support/k8s-run.js';
+import type { SandboxEnv } from '../../support/sandbox.js';
+
+const APP = 'mx';
+const REG = 'registry.example/mx';
+const tally = newTally();
+let sb: SandboxEnv;
+let ns: string;
+let dir: string;
+let proxy: K8sFaultProxy;
+let watcher: InvariantWatcher;
+let serving = '';
+let release = 0;
+let cleanCount = 0;
+const bystanders: string[] = [];
+
+beforeAll(async () => {
+  sb = k8sSandbox();
+  ns = createNamespace(sb, 'hac-mxbg');
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-mxbg-'));
+  proxy = await startK8sFaultProxy(sb.deployerKubeconfig);
+  process.env.KUBECONFIG = proxy.kubeconfig(matrixDeployer(sb, ns, dir));
+}, 60_000);
+
+afterAll(async () => {
+  await watcher?.stop();
+  await proxy?.close();
+  console.log(tallyLine('k8s-bluegreen', tally));
+  deleteNamespace(sb, ns);
+});
+
+const image = (d: any): string => d?.spec.template.spec.containers[0].image ?? '';
+
+const find = (items: any[], kind: string, name: string) =>
+  items.find((o) => o.kind === kind && o.metadata.name === name);
+
+/** What the live Service serves, from kubectl's objects: one color, one image, ready pods of it only. */
+function served(items: any[]): { color: string; image: string; problems: string[] } {
+  const svc = find(items, 'Service', APP);
+  const color = svc.spec.selector.color as string;
+  const img = image(find(items, 'Deployment', `${APP}-${color}`));
+  const problems: string[] = [];
+  const pods = items.filter(
+    (o) => o.kind === 'Pod' && o.metadata.labels?.app === APP && o.metadata.labels?.color === color,
+  );
+  const other = pods.filter((p) => p.spec.containers[0].image !== img && !p.metadata.deletionTimestamp);
+  if (other.length) problems.push(`mixed: ${other.length} pod(s) of ${color} not on ${img}`);
+  const ann = svc.metadata.annotations ?? {};
+  if (ann['hac.dev/image'] !== img || ann['hac.dev/color'] !== color)
+    problems.push(
+      `Service annotations say ${ann['hac.dev/color']}/${ann['hac.dev/image']}, serving ${color}/${img}`,
+    );
+  const state = JSON.parse(find(items, 'ConfigMap', `hac-${APP}-state`)?.data.state ?? '{}');
+  if (state.image !== img || state.activeColor !== color)
+    problems.push(`state ConfigMap says ${state.activeColor}/${state.image}, serving ${color}/${img}`);
+  const holder = find(items, 'Lease', `hac-${APP}`)?.spec.holderIdentity;
+  if (holder) problems.push(`Lease hac-${APP} still held by ${holder}`);
+  return { color, image: img, problems };
+}
+
+function manifestFile(img: string): string {
+  const f = path.join(dir, `${img.replace(/\W/g, '_')}.yaml`);
+  fs.writeFileSync(f, manifests(APP, img, { replicas: 2 }));
+  return f;
+}
+
+/** One release through the proxy (fault planned by the caller), then post, then every check. */
+async function releaseOnce(label: string): Promise<{ verdict: string; count: number }> {
+  const next = `${REG}:${++release}`;
+  const user = `user-${release}`;
+  applyBystander(sb, ns, user);
+  bystanders.push(user);
+  const before = metaByPath(namespaceObjects(sb, ns));
+  const progress = memoryState();
+  const r = await runBlueGreen(
+    sb,
+    ns,
+    { manifests: manifestFile(next), 'request-timeout': '2s' },
+    { ownSession: true, progress },
+  );
+  await bluegreenPost(progress, { log: () => undefined }).catch((err: Error) =>
+    tally.violations.push(`${label}: post failed: ${err.message}`),
+  );
+  const count = proxy.requests.length;
+  const calls = destructiveCalls(proxy.requests);
+  tally.destructive += calls.length;
+  const items = namespaceObjects(sb, ns);
+  const now = served(items);
+  const problems = [
+    ...now.problems,
+    ...foreignTargets(calls, before, metaByPath(items), APP),
+    ...bystanderProblems(items, bystanders),
+  ];
+  if (now.image !== next && now.image !== serving)
+    problems.push(`serves ${now.image}: neither ${serving} nor ${next}`);
+  const verdict = r.outputs.verdict ?? '';
+  if (verdict === 'promoted' && now.image !== next) problems.push(`verdict promoted but serves ${now.image}`);
+  if (r.outputs['active-color'] && r.outputs['active-color'] !== now.color)
+    problems.push(`output active-color ${r.outputs['active-color']}, serving ${now.color}`);
+  for (const p of problems) tally.violations.push(`${label}: ${p}`);
+  if (now.image === next) tally.completed++;
+  else if (verdict === 'rolled-back') tally.rolledBack++;
+  else tally.failedCleanly++;
+  serving = now.image;
+  return { verdict, count };
+}
+
+describe('k8s-bluegreen fault matrix', () => {
+  test('clean runs: first deploy, then a release whose requests are counted', async () => {
+    proxy.reset();
+    await releaseOnce('first deploy');
+    watcher = watchInvariant(sb, ns, APP);
+    await watcher.waitReady(2, 30_000);
+    proxy.reset();
+    const r = await releaseOnce('clean');
+    cleanCount = r.count;
+    console.log(
+      `clean release: ${cleanCount} requests\n${proxy.requests.map((q) => `${q.index} ${q.method} ${q.url}`).join('\n')}`,
+    );
+    expect(r.verdict).toBe('promoted');
+    expect(cleanCount).toBeGreaterThan(5);
+    expect(tally.violations).toEqual([]);
+  }, 60_000);
+
+  const atEvery = (fault: K8sFault, sample?: (i: number, n: number) => boolean) => async () => {
+    expect(cleanCount).toBeGreaterThan(0);
+    const before = tally.violations.length;
+    for (let i = 1; i <= cleanCount; i++) {
+      if (sample && !sample(i, cleanCount)) continue;
+      proxy.reset();
+      proxy.failAt(i, fault);
+      await releaseOnce(`${fault} at #${i}`);
+      if (proxy.requests.some((q) => q.fault === fault)) tally.faults++;
+    }
+    expect(tally.violations.slice(before)).toEqual([]);
+  };
+
+  test('a reset before the response at every request index', atEvery('reset-before'), 240_000);
+  test('a reset mid-body (mid-watch on a watch) at every request index', atEvery('reset-mid'), 240_000);
+  test('a 500 at every request index', atEvery('500'), 240_000);
+  test('a 429 with Retry-After at every request index', atEvery('429'), 240_000);
+  test(
+    '10 s of latency (request-timeout 2s) at sampled indices: the first, every fourth, the last',
+    atEvery('latency', (i, n) => i === 1 || i === n || i % 4 === 0),
+    240_000,
+  );
+
+  test('the live Service never had 0 ready endpoints', async () => {
+    const w = await watcher.stop();
+    if (w.violations.length) tally.violations.push(`${w.violations.length} moments with 0 ready endpoints`);
+    expect(w.violations).toEqual([]);
+    expect(kubectl(sb, ['-n', ns, 'get', 'service', APP]).status).toBe(0);
+  });
+});

@@ -1,0 +1,165 @@
+// Support for the k8s fault matrix: a least-privilege deployer from the READMEs' Roles, the
+// destructive calls found in the fault proxy's log and their ownership check against what kubectl
+// showed before the run, a user's unrelated Deployment and Service that must stay untouched, and
+// the tally the matrix prints.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { deployerWithRules, kubectl, kubectlApply } from './k8s.js';
+import type { ProxiedRequest } from './k8s-fault-proxy.js';
+import { REPO_ROOT, type SandboxEnv } from './sandbox.js';
+
+/** The "Minimal RBAC Role" rules of both k8s actions' READMEs. */
+export function readmeRoleRules(): unknown[] {
+  return ['k8s-bluegreen', 'k8s-canary'].flatMap((action) => {
+    const md = fs.readFileSync(path.join(REPO_ROOT, 'actions', action, 'README.md'), 'utf8');
+    const block = /## Minimal RBAC Role\s+[^`]*```yaml\n([\s\S]*?)```/.exec(md)?.[1];
+    if (!block) throw new Error(`actions/${action}/README.md has no Minimal RBAC Role YAML block`);
+    return (parse(block) as { rules: unknown[] }).rules;
+  });
+}
+
+/** A deployer ServiceAccount bound to the READMEs' Roles in `ns`; returns its kubeconfig path. */
+export function matrixDeployer(sb: SandboxEnv, ns: string, dir: string, name = 'deployer'): string {
+  const file = path.join(dir, `kubeconfig-${name}`);
+  fs.writeFileSync(file, deployerWithRules(sb, ns, name, readmeRoleRules()), { mode: 0o600 });
+  return file;
+}
+
+export interface ObjectMeta {
+  name: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: { kind: string; name: string }[];
+}
+
+const RESOURCES: Record<string, string> = {
+  Deployment: 'deployments',
+  ReplicaSet: 'replicasets',
+  Service: 'services',
+  ConfigMap: 'configmaps',
+  Lease: 'leases',
+  Pod: 'pods',
+};
+
+/** The namespace's objects of the kinds the matrix checks, in one kubectl call. */
+export function namespaceObjects(sb: SandboxEnv, ns: string): any[] {
+  const kinds = 'deployments,replicasets,services,configmaps,leases,pods';
+  return (JSON.parse(kubectl(sb, ['-n', ns, 'get', kinds, '-o', 'json']).stdout) as { items: any[] }).items;
+}
+
+/** Metadata by `resource/name` (resource as in the API path). */
+export function metaByPath(items: any[]): Map<string, ObjectMeta> {
+  return new Map(items.map((o) => [`${RESOURCES[o.kind]}/${o.metadata.name}`, o.metadata as ObjectMeta]));
+}
+
+export interface DestructiveCall {
+  index: number;
+  what: 'delete' | 'scale-to-zero';
+  target: string;
+}
+
+/** DELETEs and writes setting replicas to 0, from the proxy's log. */
+export function destructiveCalls(log: ProxiedRequest[]): DestructiveCall[] {
+  const out: DestructiveCall[] = [];
+  for (const r of log) {
+    const m = /\/namespaces\/[^/]+\/([a-z]+)\/([^/?]+)/.exec(r.url);
+    if (!m) continue;
+    const target = `${m[1]}/${decodeURIComponent(m[2] ?? '')}`;
+    if (r.method === 'DELETE') out.push({ index: r.index, what: 'delete', target });
+    else if (/PATCH|PUT/.test(r.method) && /"replicas"\s*:\s*0\b/.test(r.body))
+      out.push({ index: r.index, what: 'scale-to-zero', target });
+  }
+  return out;
+}
+
+/** Whether hac marks this object as belonging to `app`: hac.dev annotations, or the app's label set by hac. */
+export function isOurs(meta: ObjectMeta, app: string): boolean {
+  const hac = Object.keys({ ...meta.annotations, ...meta.labels }).some((k) => k.startsWith('hac.dev/'));
+  const named = meta.name === app || meta.name.startsWith(`${app}-`);
+  const owned = (meta.ownerReferences ?? []).some((o) => o.name === app || o.name.startsWith(`${app}-`));
+  return (hac && named) || owned;
+}
+
+/** Every destructive call that targets an object neither created by this run nor marked as hac's for `app`. */
+export function foreignTargets(
+  calls: DestructiveCall[],
+  before: Map<string, ObjectMeta>,
+  after: Map<string, ObjectMeta>,
+  app: string,
+): string[] {
+  return calls.flatMap((c) => {
+    const meta = before.get(c.target) ?? after.get(c.target);
+    if (!before.has(c.target) && !after.has(c.target)) return []; // created and removed by this run
+    if (meta && isOurs(meta, app)) return [];
+    return [`#${c.index} ${c.what} ${c.target}: not created by this run and not marked as hac's for ${app}`];
+  });
+}
+
+/** A user's own Deployment and Service, unrelated to hac, in the app's namespace. */
+export function applyBystander(sb: SandboxEnv, ns: string, name: string): void {
+  kubectlApply(
+    sb,
+    ns,
+    `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, labels: {team: users}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec: {containers: [{name: main, image: registry.example/user:1}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ${name}, labels: {team: users}}
+spec: {selector: {app: ${name}}, ports: [{port: 80}]}
+`,
+  );
+}
+
+/** What is wrong with the user's objects `names` (missing, scaled, changed spec); empty when untouched. */
+export function bystanderProblems(items: any[], names: string[]): string[] {
+  return names.flatMap((n) => {
+    const dep = items.find((o) => o.kind === 'Deployment' && o.metadata.name === n);
+    const svc = items.find((o) => o.kind === 'Service' && o.metadata.name === n);
+    const problems: string[] = [];
+    if (!dep) problems.push(`Deployment ${n} is gone`);
+    else if (dep.spec.replicas !== 1 || dep.metadata.generation !== 1)
+      problems.push(
+        `Deployment ${n} changed (replicas ${dep.spec.replicas}, generation ${dep.metadata.generation})`,
+      );
+    if (!svc) problems.push(`Service ${n} is gone`);
+    else if (Object.keys(svc.metadata.annotations ?? {}).some((k) => k.startsWith('hac.dev/')))
+      problems.push(`Service ${n} got hac annotations`);
+    return problems;
+  });
+}
+
+export interface MatrixTally {
+  faults: number;
+  completed: number;
+  rolledBack: number;
+  failedCleanly: number;
+  destructive: number;
+  violations: string[];
+}
+
+export const newTally = (): MatrixTally => ({
+  faults: 0,
+  completed: 0,
+  rolledBack: 0,
+  failedCleanly: 0,
+  destructive: 0,
+  violations: [],
+});
+
+export function tallyLine(name: string, t: MatrixTally): string {
+  return (
+    `${name} fault matrix: ${t.faults} faults injected, ${t.completed} runs completed, ` +
+    `${t.rolledBack} rolled back, ${t.failedCleanly} failed before changing traffic, ` +
+    `${t.destructive} destructive calls checked, ${t.violations.length} violations` +
+    (t.violations.length ? `\n  ${t.violations.join('\n  ')}` : '')
+  );
+}
