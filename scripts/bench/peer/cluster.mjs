@@ -14,8 +14,13 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export function kubectlFor(env) {
   const bin = env.HAC_KUBECTL || 'kubectl';
   const kc = (args, input, kubeconfig = env.KUBECONFIG) => {
-    const r = spawnSync(bin, ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', input });
-    if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr.trim()}`);
+    // maxBuffer: the pods of a 1000-replica app are several MB of JSON
+    const r = spawnSync(bin, ['--kubeconfig', kubeconfig, ...args], {
+      encoding: 'utf8',
+      input,
+      maxBuffer: 1 << 28,
+    });
+    if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.error?.message ?? r.stderr.trim()}`);
     return r.stdout;
   };
   const kcAsync = (args, input, kubeconfig = env.KUBECONFIG) =>
