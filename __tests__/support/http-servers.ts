@@ -11,6 +11,8 @@
 //   /version            round-robin: "version 2.0" on every `ratio.every`-th request from the `ratio.offset`, else "version 1.0"
 //   /echo-headers       the request headers as JSON (a server that would leak credentials)
 //   /auth               200 only with the expected Authorization header, else 401
+//   /silent             accepts the request, never answers;  /stall-body  200 + part of the body, then stalls
+//   /html               200 text/html (a web page where an API was expected)
 //   anything else       404
 import http from 'node:http';
 import https from 'node:https';
@@ -18,7 +20,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 
 export interface TestServerOptions {
   tls?: boolean;
@@ -119,6 +121,15 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       res.on('close', () => clearTimeout(t));
       return;
     }
+    // Accepts the request and never answers (no status line).
+    if (p === '/silent') return;
+    // Sends the status line and part of the body, then stalls.
+    if (p === '/stall-body') {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 1000 });
+      res.write('partial');
+      return;
+    }
+    if (p === '/html') return send(200, '<!doctype html><html><body>Welcome</body></html>', 'text/html');
     if (p === '/flap') {
       const n = counts.get('/flap') ?? 0;
       return n <= (opts.flapFailures ?? 3) ? send(503, 'warming up') : send(200, 'recovered');
@@ -181,4 +192,29 @@ export async function closedPort(): Promise<number> {
   const port = (srv.address() as net.AddressInfo).port;
   await new Promise<void>((resolve) => srv.close(() => resolve()));
   return port;
+}
+
+/**
+ * A port on 127.0.0.1 whose connections never complete: a listener with a full accept queue
+ * (backlog 0, one connection parked in it), so the kernel drops every further SYN. Real TCP, no mock.
+ */
+export async function unconnectablePort(): Promise<{ port: number; close: () => Promise<void> }> {
+  const script =
+    'import socket,sys\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\n' +
+    'print(s.getsockname()[1],flush=True)\nsys.stdin.read()\n';
+  const child = spawn('python3', ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
+  });
+  const parked = net.connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => parked.once('connect', resolve).once('error', reject));
+  return {
+    port,
+    close: async () => {
+      parked.destroy();
+      child.stdin.end();
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
 }

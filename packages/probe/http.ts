@@ -1,10 +1,12 @@
 import http from 'node:http';
 import https from 'node:https';
-import { TimeoutError, withTimeout } from '@hac/toolkit';
+import { stripUrlCredentials, TimeoutError, withTimeout } from '@hac/toolkit';
 import type { Auth, Check, TlsSpec } from './types.js';
 import { isSensitiveHeader } from './headers.js';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** The TCP (and TLS) handshake must end within this, or within the check's timeout if shorter. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 export const MAX_REDIRECTS = 10;
 /** Bodies longer than this are cut; body checks then see the first part only. */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -60,15 +62,49 @@ export function exchange(
   headers: Record<string, string>,
   body: string | undefined,
   signal: AbortSignal,
+  connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
+  stage: { connected: boolean } = { connected: false },
 ): Promise<Raw> {
   return new Promise((resolve, reject) => {
-    const mod = url.protocol === 'https:' ? https : http;
+    const secure = url.protocol === 'https:';
+    const mod = secure ? https : http;
     const req = mod.request(url, { method, headers, agent: transport.agent(url), signal }, (res) => {
       resolve({ status: res.statusCode ?? 0, headers: res.headers, res });
+    });
+    req.on('socket', (socket) => {
+      // A reused keep-alive socket is connected already; a new one must connect within the deadline.
+      stage.connected = !socket.connecting;
+      if (stage.connected) return;
+      const timer = setTimeout(
+        () => req.destroy(new ConnectTimeout(url, connectTimeoutMs)),
+        connectTimeoutMs,
+      );
+      timer.unref?.();
+      socket.once(secure ? 'secureConnect' : 'connect', () => {
+        stage.connected = true;
+        clearTimeout(timer);
+      });
+      socket.once('close', () => clearTimeout(timer));
     });
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** A URL for messages: credentials masked, query kept (it names what was asked). */
+export function shownUrl(url: URL | string): string {
+  return stripUrlCredentials(String(url));
+}
+
+/** The connection was not established within the connect timeout. */
+export class ConnectTimeout extends Error {
+  constructor(url: URL, ms: number) {
+    super(
+      `could not connect to ${url.origin} within the ${ms}ms connect timeout ` +
+        '(check the host and port, and that no firewall drops the packets)',
+    );
+    this.name = 'ConnectTimeout';
+  }
 }
 
 /** Whether a 3xx response should be followed, and how (RFC 9110: 303, and 301/302 after POST, become GET). */
@@ -118,10 +154,13 @@ export async function send(
   transport: Transport,
   check: Check,
   auth: Auth | undefined,
-  opts: { signal?: AbortSignal; readBody?: boolean } = {},
+  opts: { signal?: AbortSignal; readBody?: boolean; connectTimeoutMs?: number } = {},
 ): Promise<Outcome> {
   const timeoutMs = check.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const connectMs = Math.min(opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, timeoutMs);
   const signal = withTimeout(opts.signal, timeoutMs, 'request');
+  let status: number | undefined;
+  const stage = { connected: false };
   const started = performance.now();
   let url = new URL(check.url);
   let method = check.method ?? 'GET';
@@ -130,7 +169,10 @@ export async function send(
   const follow = check.followRedirects ?? true;
   try {
     for (let hop = 0; ; hop++) {
-      const raw = await exchange(transport, url, method, headers, body, signal);
+      status = undefined;
+      stage.connected = false;
+      const raw = await exchange(transport, url, method, headers, body, signal, connectMs, stage);
+      status = raw.status;
       const next = follow ? redirectTarget(raw, url, method) : undefined;
       if (next) {
         raw.res.resume();
@@ -161,10 +203,25 @@ export async function send(
   } catch (err) {
     if (opts.signal?.aborted) throw opts.signal.reason;
     const latencyMs = performance.now() - started;
-    if (signal.aborted)
-      return { ok: false, error: `no response within the ${timeoutMs}ms timeout`, latencyMs };
+    if (signal.aborted && !stage.connected)
+      return { ok: false, error: new ConnectTimeout(url, timeoutMs).message, latencyMs };
+    if (signal.aborted) return { ok: false, error: deadlineMessage(url, timeoutMs, status), latencyMs };
     return { ok: false, error: describeError(err), latencyMs };
   }
+}
+
+/** Which deadline passed: no response headers at all, or headers and then a body that stalled. */
+export function deadlineMessage(url: URL, timeoutMs: number, status: number | undefined): string {
+  const where = shownUrl(url);
+  if (status === undefined)
+    return (
+      `no response within the ${timeoutMs}ms timeout from ${where} (the response deadline: ` +
+      'the server accepted the connection but sent no status line; check that it is not hung or overloaded, or raise timeout)'
+    );
+  return (
+    `the body did not end within the ${timeoutMs}ms timeout from ${where} (the response deadline: ` +
+    `status ${status} came, then the body stalled; check the server or proxy, or raise timeout)`
+  );
 }
 
 function withoutCredentials(headers: Record<string, string>): Record<string, string> {
@@ -224,7 +281,7 @@ const TLS_CODES = new Set([
 
 /** One line for a transport error: what happened, and for TLS what to do. */
 export function describeError(err: unknown): string {
-  if (err instanceof TimeoutError) return err.message;
+  if (err instanceof TimeoutError || err instanceof ConnectTimeout) return err.message;
   const e = err as { code?: string; message?: string };
   const code = e?.code;
   const message = e?.message ?? String(err);

@@ -6,6 +6,7 @@ import {
   LARGE_BODY_END,
   startTestServer,
   type TestServer,
+  unconnectablePort,
 } from '../../support/http-servers.js';
 
 /** Real requests, virtual time: sleeping advances the clock instantly. */
@@ -284,6 +285,71 @@ describe('auth and secrets', () => {
       ],
     });
     expect(JSON.stringify(r)).not.toContain('k3y-value-123');
+  });
+});
+
+describe('deadlines', () => {
+  // URLs of checks cannot carry credentials (refused by validation); basic auth must not leak either.
+  const auth = { username: 'deploy', password: 's3cr3t-pw' };
+  const one = async (url: string, timeoutMs: number) => {
+    const started = Date.now();
+    const r = await gate({ checks: [{ name: 'probe', url, timeoutMs }], auth });
+    return { r, reason: r.checks[0]?.reason ?? '', elapsed: Date.now() - started };
+  };
+
+  test('a server that accepts and never answers fails at the response deadline, naming the URL', async () => {
+    const { r, reason, elapsed } = await one(plain.url('/silent'), 300);
+    expect(r.passed).toBe(false);
+    expect(reason).toContain('no response within the 300ms timeout');
+    expect(reason).toContain(`from ${plain.url('/silent')} `);
+    expect(reason).toContain('sent no status line');
+    expect(JSON.stringify(r)).not.toContain('s3cr3t-pw');
+    expect(elapsed).toBeLessThan(300 + 1500);
+  });
+
+  test('headers then a stalled body fails at the response deadline, saying the body stalled', async () => {
+    const { reason, elapsed } = await one(plain.url('/stall-body'), 300);
+    expect(reason).toContain('the body did not end within the 300ms timeout');
+    expect(reason).toContain('status 200 came, then the body stalled');
+    expect(reason).not.toContain('s3cr3t-pw');
+    expect(elapsed).toBeLessThan(300 + 1500);
+  });
+
+  test('a body check on a stalled body fails the same way', async () => {
+    const r = await gate({ checks: [{ url: plain.url('/stall-body'), contains: 'x', timeoutMs: 300 }] });
+    expect(r.checks[0]?.reason).toContain('the body did not end within the 300ms timeout');
+  });
+
+  test('a port that never completes the handshake fails at the connect timeout', async () => {
+    const hole = await unconnectablePort();
+    try {
+      const { reason, elapsed } = await one(`http://127.0.0.1:${hole.port}/x`, 400);
+      expect(reason).toContain(
+        `could not connect to http://127.0.0.1:${hole.port} within the 400ms connect timeout`,
+      );
+      expect(reason).toContain('check the host and port');
+      expect(elapsed).toBeLessThan(400 + 1500);
+    } finally {
+      await hole.close();
+    }
+  });
+
+  test('the connect timeout defaults to 5s, below a longer check timeout', async () => {
+    const hole = await unconnectablePort();
+    try {
+      const { reason, elapsed } = await one(`http://127.0.0.1:${hole.port}/x`, 60_000);
+      expect(reason).toContain('within the 5000ms connect timeout');
+      expect(elapsed).toBeGreaterThanOrEqual(4900);
+      expect(elapsed).toBeLessThan(7000);
+    } finally {
+      await hole.close();
+    }
+  }, 15_000);
+
+  test('a closed port fails at once with connection refused', async () => {
+    const { reason, elapsed } = await one(`http://127.0.0.1:${await closedPort()}/x`, 10_000);
+    expect(reason).toBe('expected a response, got connection refused');
+    expect(elapsed).toBeLessThan(1000);
   });
 });
 
