@@ -77,7 +77,8 @@ export async function bluegreenAction(deps: ActionDeps = {}): Promise<BlueGreenR
   const writeSummary = deps.writeSummary ?? ((s: Summary) => s.write());
   let result: BlueGreenResult;
   try {
-    result = await run.run();
+    // The count after run() returns includes the final Lease release.
+    result = { ...(await run.run()), requests: session.transport.count };
   } catch (err) {
     result = {
       verdict: 'failed',

@@ -20,6 +20,8 @@ import { PROGRESS_KEY, type Progress } from './types.js';
 export interface PostResult {
   restored: boolean;
   notes: string[];
+  /** API requests the post step made (set when it had work; main's `api-requests` output cannot include them). */
+  requests?: number;
 }
 
 /** Whether main's saved progress leaves post anything to do (else: no network, no client). */
@@ -98,6 +100,8 @@ export async function bluegreenPost(
     }
     if (p.lease && (await releaseLease(client, p.lease, p.runId)))
       out.notes.push(`released Lease ${p.lease}`);
+    out.requests = session.transport.count;
+    log(`k8s-bluegreen post: ${out.requests} API requests (not in main's api-requests output)`);
   } catch (err) {
     warning(`k8s-bluegreen post step could not restore ${p.app}: ${errorMessage(err)}`, {
       title: 'hac: next step',

@@ -202,8 +202,12 @@ export async function runCanaryPost(
       name: s.name,
     });
     const rec = readRecord(stable);
+    const counted = (note: string) => {
+      log(`k8s-canary post: ${session.transport.count} API requests (not in main's api-requests output)`);
+      return note;
+    };
     if (!rec || !isActive(rec) || rec.runId !== s.runId)
-      return 'no canary of this run is live; nothing to restore';
+      return counted('no canary of this run is live; nothing to restore');
     log(`Main did not finish: aborting the canary of ${s.name} (run ${s.runId}, ${rec.weight}% of traffic).`);
     await runCanary(
       {
@@ -219,7 +223,7 @@ export async function runCanaryPost(
       },
       { client: session.client, runGate: deps.runGate ?? defaultGateRunner, log },
     );
-    return 'aborted the canary main left';
+    return counted('aborted the canary main left');
   } finally {
     removeKubeconfigFile(kubeconfigPath);
   }
