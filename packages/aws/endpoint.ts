@@ -1,8 +1,9 @@
 // What an AWS endpoint did when a request failed, in words a user can act on: which endpoint and
 // region, refused or silent or not the API at all, which deadline passed and what to check.
 // A middleware next to the HTTP handler sees every attempt: until an endpoint has answered like
-// the API once, its failures end the call at once (first contact fails fast); after that, the
-// SDK's retries apply as usual (an endpoint that answered before may be restarting).
+// the API once, its failures end the call at once (first contact fails fast), except a reset
+// connection, which the network causes; after that, the SDK's retries apply as usual (an endpoint
+// that answered before may be restarting).
 import { formatDuration } from '@hac/toolkit';
 
 export type EndpointProblem =
@@ -182,7 +183,8 @@ export function watchEndpoint<C>(client: C, c: EndpointContext): C {
     p: { problem: EndpointProblem; detail: string },
     status?: number,
   ) => {
-    const first = !answered.has(key);
+    // A reset after the connection was accepted is the network's doing: retried even on first contact.
+    const first = !answered.has(key) && p.problem !== 'reset';
     const d = describeEndpointProblem(c, url, p, first);
     const retryable = !first && (p.problem !== 'not-the-api' || (status ?? 0) >= 500);
     return new EndpointError(d.message, p.problem, d.hint, {

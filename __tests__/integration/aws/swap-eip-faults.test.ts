@@ -6,6 +6,7 @@
 // EIP points, no lock left, zero leaked instances.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { FaultKind } from '../../support/fault-proxy.js';
+import { forgetEndpoints } from '../../../packages/aws/endpoint.js';
 import {
   allocate,
   fixture,
@@ -113,6 +114,8 @@ describe.each([
     f.sb.proxy.clearLog();
     const persistent = kind === '500' || kind === 'drop';
     f.sb.proxy.fail({ action, kind, occurrence, times: persistent ? ATTEMPTS : 1 });
+    // Each run is a new step: its first request is first contact (no retry unless EC2 answered).
+    forgetEndpoints();
     const r = await runMain(f, inputs);
     expect(f.sb.proxy.requests.some((q) => q.fault === kind && q.action === action)).toBe(true);
 
@@ -126,6 +129,7 @@ describe.each([
       expect(r.error?.message).toMatch(
         kind === '500' ? /InternalError/ : /socket hang up|ECONNRESET|EPIPE|aborted/i,
       );
+      // Dropped connections and EC2's own 500s are retried, even on the first request.
       expect(r.error?.message).toContain(`after ${ATTEMPTS} attempts`);
       expect(r.error?.hint).toBeTruthy();
       expect(r.outputs.result).toMatch(/failed|rolled-back/);
