@@ -29,6 +29,7 @@ import { pinned } from './reference.js';
 import { insecureRegistriesFromConf } from './registries-conf.js';
 import { describeBuildFailure, readBuildFailure } from './build-errors.js';
 import { compatBuildahProblems } from './compat-args.js';
+import { preflightRegistries, preflightTargets } from './registry-preflight.js';
 
 export const State = {
   engine: 'engine',
@@ -56,6 +57,8 @@ export interface BuildDeps {
   confInsecure?: string[];
   /** Where temporary files go (default RUNNER_TEMP or the OS temp dir). */
   tempRoot?: string;
+  /** Checks the registries before building (default: GET /v2/ of each, with deadlines). */
+  preflight?: typeof preflightRegistries;
 }
 
 export interface PushRecord {
@@ -146,6 +149,9 @@ export async function buildAndPush(req: BuildRequest, deps: BuildDeps): Promise<
     engine === 'buildah' ? (deps.confInsecure ?? insecureRegistriesFromConf(deps.env)) : [];
   const tlsFor = (registry: string) =>
     req.tlsVerify && !req.insecureRegistries.includes(registry) && !confInsecure.includes(registry);
+  await (deps.preflight ?? preflightRegistries)(req, { engine, tlsFor, signal: deps.signal });
+  const checked = preflightTargets(req).map((t) => t.registry);
+  if (checked.length > 0) deps.log.info(`Registries answered: ${checked.join(', ')}`);
   deps.state.save(State.engine, engine);
   deps.state.save(State.logout, req.logout);
   const loggedIn: string[] = [];

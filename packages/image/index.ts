@@ -78,6 +78,16 @@ export {
 } from './build.js';
 export { logoutFromState } from './post.js';
 export {
+  preflightRegistries,
+  preflightTargets,
+  checkRegistry,
+  getV2,
+  isRegistryAnswer,
+  REGISTRY_CONNECT_TIMEOUT_MS,
+  REGISTRY_RESPONSE_TIMEOUT_MS,
+  type RegistryTarget,
+} from './registry-preflight.js';
+export {
   parseInsecureRegistries,
   insecureRegistriesFromConf,
   registriesConfFiles,

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { memoryState } from '@hac/toolkit';
-import { buildAndPush, exec, resolveInputs, type BuildResult } from '@hac/image';
+import { buildAndPush, exec, resolveInputs, type BuildDeps, type BuildResult } from '@hac/image';
 import type { SandboxEnv } from '../../support/sandbox.js';
 import { eventContext } from '../../unit/image/events.js';
 
@@ -29,6 +29,7 @@ export async function runEngine(
   engine: EngineName,
   inputs: Record<string, string>,
   event: [string, string] = ['push', 'push-tag-v1.2.3.json'],
+  over: Partial<BuildDeps> = {},
 ): Promise<Run> {
   const all = { ...engineInputs(sb, engine), ...inputs };
   const argv: string[][] = [];
@@ -48,6 +49,7 @@ export async function runEngine(
       throw new Error('no ECR in this test');
     },
     mask: () => undefined,
+    ...over,
   });
   return { result, argv, logs };
 }

@@ -38,6 +38,8 @@ async function attempt(
     },
     mask: () => undefined,
     tempRoot,
+    // No registry behind the fake CLI; the preflight has its own test (integration/image/registry-preflight).
+    preflight: async () => undefined,
   });
 }
 

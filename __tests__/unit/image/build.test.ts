@@ -71,6 +71,8 @@ function deps(exec: ReturnType<typeof scripted>) {
       sleep: async (ms: number) => void delays.push(ms),
       random: () => 0.5,
       confInsecure: [] as string[],
+      // No registry behind the scripted CLIs; the preflight has its own test (integration/image/registry-preflight).
+      preflight: async () => undefined,
     },
   };
 }
