@@ -6,6 +6,7 @@ import { buildahLoginArgs, buildahLogoutArgs } from './buildah.js';
 import { dockerLoginArgs, dockerLogoutArgs } from './docker.js';
 import { classify, tail } from './failures.js';
 import { ActionError } from '@hac/toolkit';
+import { REGISTRY_CONNECT_TIMEOUT_MS, REGISTRY_RESPONSE_TIMEOUT_MS } from './registry-preflight.js';
 
 export interface Credentials {
   username: string;
@@ -18,7 +19,18 @@ export type EcrTokenProvider = (region: string, accountId: string) => Promise<Cr
 /** The real provider: @aws-sdk/client-ecr GetAuthorizationToken; loaded only when an ECR host is used. */
 export const ecrToken: EcrTokenProvider = async (region, accountId) => {
   const { ECRClient, GetAuthorizationTokenCommand } = await import('@aws-sdk/client-ecr');
-  const client = new ECRClient({ region });
+  // The same deadlines as the registry preflight; two attempts, so a silent endpoint fails in about 20s.
+  const client = new ECRClient({
+    region,
+    maxAttempts: 2,
+    requestHandler: {
+      connectionTimeout: REGISTRY_CONNECT_TIMEOUT_MS,
+      requestTimeout: REGISTRY_RESPONSE_TIMEOUT_MS,
+      // Without this the SDK only warns when the deadline passes, and keeps waiting.
+      throwOnRequestTimeout: true,
+      socketTimeout: REGISTRY_RESPONSE_TIMEOUT_MS,
+    },
+  });
   try {
     const out = await client.send(new GetAuthorizationTokenCommand({ registryIds: [accountId] }));
     const token = out.authorizationData?.[0]?.authorizationToken;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { ActionError } from '@hac/toolkit';
 import {
   checkRegistry,
+  ecrToken,
   exec,
   getV2,
   isRegistryAnswer,
@@ -167,6 +168,26 @@ describe('deadlines and answers', () => {
       await checkRegistry({ registry: sb.registry, uses: ['push'] }, { engine: 'docker', tlsVerify: true }),
     ).toBe(undefined);
   });
+
+  test('the ECR token request has the same deadlines: a silent endpoint fails after two 10s attempts', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: `http://${hosts.silent}`,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+    });
+    try {
+      const started = Date.now();
+      await expect(ecrToken('us-east-1', '123456789012')).rejects.toThrow();
+      const elapsed = Date.now() - started;
+      expect(elapsed).toBeGreaterThanOrEqual(19_000);
+      expect(elapsed).toBeLessThan(25_000);
+    } finally {
+      for (const k of ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'])
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+    }
+  }, 40_000);
 
   test('an abort ends a pending check with the signal reason', async () => {
     const ctl = new AbortController();
