@@ -2,11 +2,12 @@
 // destructive calls found in the fault proxy's log and their ownership check against what kubectl
 // showed before the run, a user's unrelated Deployment and Service that must stay untouched, and
 // the tally the matrix prints.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { deployerWithRules, kubectl, kubectlApply } from './k8s.js';
-import type { ProxiedRequest } from './k8s-fault-proxy.js';
+import { deployerWithRules, kubectlApply } from './k8s.js';
+import type { K8sFault, K8sFaultProxy, ProxiedRequest } from './k8s-fault-proxy.js';
 import { REPO_ROOT, type SandboxEnv } from './sandbox.js';
 
 /** The "Minimal RBAC Role" rules of both k8s actions' READMEs. */
@@ -45,7 +46,13 @@ const RESOURCES: Record<string, string> = {
 /** The namespace's objects of the kinds the matrix checks, in one kubectl call. */
 export function namespaceObjects(sb: SandboxEnv, ns: string): any[] {
   const kinds = 'deployments,replicasets,services,configmaps,leases,pods';
-  return (JSON.parse(kubectl(sb, ['-n', ns, 'get', kinds, '-o', 'json']).stdout) as { items: any[] }).items;
+  const res = spawnSync(sb.kubectl, ['--kubeconfig', sb.kubeconfig, '-n', ns, 'get', kinds, '-o', 'json'], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024, // a namespace after a hundred runs is well over the 1 MB default
+    timeout: 60_000,
+  });
+  if (res.status !== 0) throw new Error(`kubectl get ${kinds} in ${ns}: ${res.stderr || String(res.error)}`);
+  return (JSON.parse(res.stdout) as { items: any[] }).items;
 }
 
 /** Metadata by `resource/name` (resource as in the API path). */
@@ -73,9 +80,14 @@ export function destructiveCalls(log: ProxiedRequest[]): DestructiveCall[] {
   return out;
 }
 
-/** Whether hac marks this object as belonging to `app`: hac.dev annotations, or the app's label set by hac. */
+/**
+ * Whether hac marks this object as belonging to `app`: named for the app and carrying hac.dev
+ * annotations or labels, or hac's managed-by label; or owned by such an object.
+ */
 export function isOurs(meta: ObjectMeta, app: string): boolean {
-  const hac = Object.keys({ ...meta.annotations, ...meta.labels }).some((k) => k.startsWith('hac.dev/'));
+  const hac =
+    Object.keys({ ...meta.annotations, ...meta.labels }).some((k) => k.startsWith('hac.dev/')) ||
+    meta.labels?.['app.kubernetes.io/managed-by'] === 'hac';
   const named = meta.name === app || meta.name.startsWith(`${app}-`);
   const owned = (meta.ownerReferences ?? []).some((o) => o.name === app || o.name.startsWith(`${app}-`));
   return (hac && named) || owned;
@@ -144,6 +156,8 @@ export interface MatrixTally {
   failedCleanly: number;
   destructive: number;
   violations: string[];
+  /** The slowest runs of the sweep. */
+  slowest: { label: string; ms: number }[];
 }
 
 export const newTally = (): MatrixTally => ({
@@ -153,6 +167,7 @@ export const newTally = (): MatrixTally => ({
   failedCleanly: 0,
   destructive: 0,
   violations: [],
+  slowest: [],
 });
 
 export function tallyLine(name: string, t: MatrixTally): string {
@@ -160,6 +175,33 @@ export function tallyLine(name: string, t: MatrixTally): string {
     `${name} fault matrix: ${t.faults} faults injected, ${t.completed} runs completed, ` +
     `${t.rolledBack} rolled back, ${t.failedCleanly} failed before changing traffic, ` +
     `${t.destructive} destructive calls checked, ${t.violations.length} violations` +
+    `\n  slowest runs: ${t.slowest.map((s) => `${s.label} ${s.ms} ms`).join(', ')}` +
     (t.violations.length ? `\n  ${t.violations.join('\n  ')}` : '')
   );
 }
+
+/** Runs `release` once per request index (1..count, or the sampled ones) with `fault` planned at that index. */
+export async function sweep(
+  proxy: K8sFaultProxy,
+  count: number,
+  fault: K8sFault,
+  release: (label: string) => Promise<unknown>,
+  tally: MatrixTally,
+  sample: (i: number, n: number) => boolean = () => true,
+): Promise<string[]> {
+  const before = tally.violations.length;
+  for (let i = 1; i <= count; i++) {
+    if (!sample(i, count)) continue;
+    proxy.reset();
+    proxy.failAt(i, fault);
+    const start = Date.now();
+    await release(`${fault} at #${i}`);
+    tally.slowest.push({ label: `${fault} at #${i}`, ms: Date.now() - start });
+    tally.slowest = tally.slowest.sort((a, b) => b.ms - a.ms).slice(0, 5);
+    if (proxy.requests.some((q) => q.fault === fault)) tally.faults++;
+  }
+  return tally.violations.slice(before);
+}
+
+/** The latency sample: the first index, every fourth, the last. */
+export const latencySample = (i: number, n: number): boolean => i === 1 || i === n || i % 4 === 0;

@@ -27,10 +27,12 @@ import {
   bystanderProblems,
   destructiveCalls,
   foreignTargets,
+  latencySample,
   matrixDeployer,
   newTally,
   metaByPath,
   namespaceObjects,
+  sweep,
   tallyLine,
 } from '../../support/k8s-matrix.js';
 import { manifests, runBlueGreen } from '../../support/k8s-run.js';
@@ -159,15 +161,7 @@ describe('k8s-bluegreen fault matrix', () => {
 
   const atEvery = (fault: K8sFault, sample?: (i: number, n: number) => boolean) => async () => {
     expect(cleanCount).toBeGreaterThan(0);
-    const before = tally.violations.length;
-    for (let i = 1; i <= cleanCount; i++) {
-      if (sample && !sample(i, cleanCount)) continue;
-      proxy.reset();
-      proxy.failAt(i, fault);
-      await releaseOnce(`${fault} at #${i}`);
-      if (proxy.requests.some((q) => q.fault === fault)) tally.faults++;
-    }
-    expect(tally.violations.slice(before)).toEqual([]);
+    expect(await sweep(proxy, cleanCount, fault, releaseOnce, tally, sample)).toEqual([]);
   };
 
   test('a reset before the response at every request index', atEvery('reset-before'), 240_000);
@@ -176,7 +170,7 @@ describe('k8s-bluegreen fault matrix', () => {
   test('a 429 with Retry-After at every request index', atEvery('429'), 240_000);
   test(
     '10 s of latency (request-timeout 2s) at sampled indices: the first, every fourth, the last',
-    atEvery('latency', (i, n) => i === 1 || i === n || i % 4 === 0),
+    atEvery('latency', latencySample),
     240_000,
   );
 

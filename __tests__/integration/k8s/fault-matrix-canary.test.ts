@@ -1,0 +1,192 @@
+// The k8s fault matrix, 3-step canary (25, 50, 100; replicas route, no pauses): a clean release
+// through the fault proxy counts the requests; then each release runs with one fault at one request
+// index (reset before the response, reset mid-body or mid-watch, 500, 429 with Retry-After at every
+// index; 10 s of latency at sampled indices, bounded by request-timeout), followed by the post step.
+// After every run, checked with kubectl and an EndpointSlice watcher: the live Service never had 0
+// ready endpoints; every pod of the app runs one version, old or new, and no canary is left; the
+// hac.dev/canary record names what serves; the Lease is free; every DELETE or scale-to-zero the
+// proxy saw targets an object this run created or hac's own for this app; and the user's own
+// Deployment and Service (one more per run) are untouched.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { memoryState } from '@hac/toolkit';
+import { runCanaryAction, runCanaryPost } from '@hac/k8s';
+import {
+  createNamespace,
+  deleteNamespace,
+  k8sSandbox,
+  kubectl,
+  kubectlApply,
+  watchInvariant,
+  webYaml,
+  type InvariantWatcher,
+} from '../../support/k8s.js';
+import { startK8sFaultProxy, type K8sFault, type K8sFaultProxy } from '../../support/k8s-fault-proxy.js';
+import {
+  applyBystander,
+  bystanderProblems,
+  destructiveCalls,
+  foreignTargets,
+  latencySample,
+  matrixDeployer,
+  metaByPath,
+  namespaceObjects,
+  newTally,
+  sweep,
+  tallyLine,
+} from '../../support/k8s-matrix.js';
+import type { SandboxEnv } from '../../support/sandbox.js';
+
+const REPLICAS = 2;
+const tally = newTally();
+let sb: SandboxEnv;
+let ns: string;
+let dir: string;
+let repo: string;
+let proxy: K8sFaultProxy;
+let watcher: InvariantWatcher;
+let serving = '';
+let release = 1;
+let cleanCount = 0;
+const bystanders: string[] = [];
+
+beforeAll(async () => {
+  sb = k8sSandbox();
+  repo = sb.baseImage.replace(/:.*$/, '');
+  ns = createNamespace(sb, 'hac-mxcn');
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-mxcn-'));
+  serving = `${repo}:v1`;
+  kubectlApply(sb, ns, webYaml({ image: serving, version: 'v1', replicas: REPLICAS, service: true }));
+  kubectl(sb, ['-n', ns, 'rollout', 'status', 'deployment/web', '--timeout=60s']);
+  watcher = watchInvariant(sb, ns, 'web');
+  await watcher.waitReady(REPLICAS, 30_000);
+  proxy = await startK8sFaultProxy(sb.deployerKubeconfig);
+  process.env.KUBECONFIG = proxy.kubeconfig(matrixDeployer(sb, ns, dir));
+}, 90_000);
+
+afterAll(async () => {
+  await watcher?.stop();
+  await proxy?.close();
+  console.log(tallyLine('k8s-canary', tally));
+  deleteNamespace(sb, ns);
+});
+
+const image = (d: any): string => d?.spec.template.spec.containers[0].image ?? '';
+
+/** What serves, from kubectl's objects: one image on every live pod, no canary, a true record, a free Lease. */
+function served(items: any[]): { image: string; problems: string[] } {
+  const web = items.find((o) => o.kind === 'Deployment' && o.metadata.name === 'web');
+  const img = image(web);
+  const problems: string[] = [];
+  const pods = items.filter(
+    (o) => o.kind === 'Pod' && o.metadata.labels?.app === 'web' && !o.metadata.deletionTimestamp,
+  );
+  const other = pods.filter((p) => p.spec.containers[0].image !== img);
+  if (other.length) problems.push(`mixed: ${other.length} pod(s) not on ${img}`);
+  const canary = items.find((o) => o.kind === 'Deployment' && o.metadata.name === 'web-canary');
+  if (canary && canary.spec.replicas !== 0)
+    problems.push(`web-canary left with ${canary.spec.replicas} replicas`);
+  if (web.spec.replicas !== REPLICAS) problems.push(`web at ${web.spec.replicas} replicas, not ${REPLICAS}`);
+  const rec = JSON.parse(web.metadata.annotations?.['hac.dev/canary'] ?? 'null');
+  const recorded = rec?.phase === 'aborted' ? rec.previousImage : rec?.image;
+  if (rec && (!['promoted', 'aborted'].includes(rec.phase) || recorded !== img))
+    problems.push(`record says ${rec.phase} ${rec.image} (previous ${rec.previousImage}), serving ${img}`);
+  const holder = items.find((o) => o.kind === 'Lease' && o.metadata.name === 'hac-web')?.spec.holderIdentity;
+  if (holder) problems.push(`Lease hac-web still held by ${holder}`);
+  return { image: img, problems };
+}
+
+/** One release through the proxy (fault planned by the caller), then post, then every check. */
+async function releaseOnce(label: string): Promise<{ verdict: string; count: number }> {
+  const version = `v${++release}`;
+  const next = `${repo}:${version}`;
+  const user = `user-${release}`;
+  applyBystander(sb, ns, user);
+  bystanders.push(user);
+  const file = path.join(dir, `web-${version}.yaml`);
+  fs.writeFileSync(file, webYaml({ image: next, version, replicas: REPLICAS }));
+  const before = metaByPath(namespaceObjects(sb, ns));
+  const inputs: Record<string, string> = {
+    'allow-paths-outside-workspace': 'true',
+    namespace: ns,
+    manifests: file,
+    steps: '25,50,100',
+    'gate-wait': '0',
+    timeout: '60s',
+    'request-timeout': '2s',
+    'run-id': `mx-${release}`,
+  };
+  const outputs: Record<string, string> = {};
+  const state = memoryState();
+  const error = await runCanaryAction({
+    source: (n) => inputs[n] ?? '',
+    state,
+    signal: new AbortController().signal,
+    setOutput: (k, v) => void (outputs[k] = v),
+    writeSummary: async () => undefined,
+    log: () => undefined,
+  }).then(
+    () => undefined,
+    (err: Error) => err,
+  );
+  await runCanaryPost({ state, log: () => undefined }).catch((err: Error) =>
+    tally.violations.push(`${label}: post failed: ${err.message}`),
+  );
+  const count = proxy.requests.length;
+  const calls = destructiveCalls(proxy.requests);
+  tally.destructive += calls.length;
+  const items = namespaceObjects(sb, ns);
+  const now = served(items);
+  const problems = [
+    ...now.problems,
+    ...foreignTargets(calls, before, metaByPath(items), 'web'),
+    ...bystanderProblems(items, bystanders),
+  ];
+  if (now.image !== next && now.image !== serving)
+    problems.push(`serves ${now.image}: neither ${serving} nor ${next}`);
+  const verdict = outputs.verdict ?? '';
+  if (verdict === 'promoted' && now.image !== next) problems.push(`verdict promoted but serves ${now.image}`);
+  if (verdict !== 'promoted' && now.image === next)
+    problems.push(`verdict ${verdict} but serves the new ${next}`);
+  if (!error && verdict !== 'promoted') problems.push(`no error but verdict ${verdict}`);
+  for (const p of problems)
+    tally.violations.push(`${label}: ${p}${error ? ` (error: ${error.message})` : ''}`);
+  if (now.image === next) tally.completed++;
+  else if (verdict === 'rolled-back') tally.rolledBack++;
+  else tally.failedCleanly++;
+  serving = now.image;
+  return { verdict, count };
+}
+
+describe('k8s-canary fault matrix', () => {
+  test('a clean release: its requests are counted', async () => {
+    proxy.reset();
+    const r = await releaseOnce('clean');
+    cleanCount = r.count;
+    console.log(
+      `clean release: ${cleanCount} requests\n${proxy.requests.map((q) => `${q.index} ${q.method} ${q.url}`).join('\n')}`,
+    );
+    expect(r.verdict).toBe('promoted');
+    expect(cleanCount).toBeGreaterThan(5);
+    expect(tally.violations).toEqual([]);
+  }, 60_000);
+
+  const atEvery = (fault: K8sFault, sample?: (i: number, n: number) => boolean) => async () => {
+    expect(cleanCount).toBeGreaterThan(0);
+    expect(await sweep(proxy, cleanCount, fault, releaseOnce, tally, sample)).toEqual([]);
+  };
+
+  test('a reset before the response at every request index', atEvery('reset-before'), 240_000);
+  test('a reset mid-body (mid-watch on a watch) at every request index', atEvery('reset-mid'), 240_000);
+  test('a 500 at every request index', atEvery('500'), 240_000);
+  test('a 429 with Retry-After at every request index', atEvery('429'), 240_000);
+  test('10 s of latency (request-timeout 2s) at sampled indices', atEvery('latency', latencySample), 240_000);
+
+  test('the live Service never had 0 ready endpoints', async () => {
+    const w = await watcher.stop();
+    if (w.violations.length) tally.violations.push(`${w.violations.length} moments with 0 ready endpoints`);
+    expect(w.violations).toEqual([]);
+  });
+});
