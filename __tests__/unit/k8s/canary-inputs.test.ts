@@ -158,3 +158,31 @@ describe('canaryPermissions and the README Role', () => {
     ).toEqual([]);
   });
 });
+
+describe('prometheus-token is a credential', () => {
+  test.each([
+    ['CRLF (header injection)', 'sEcr3t\r\nX-Injected: 1'],
+    ['LF', 'sEcr3t\nsecond'],
+    ['NUL', 'sEcr3t\u0000x'],
+    ['ESC', 'sEcr3t\u001b[31m'],
+  ])('%s is an input error naming prometheus-token, the value redacted', (_what, token) => {
+    let err: unknown;
+    try {
+      read({ app: 'web', image: DIGEST, 'prometheus-token': token });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InputError);
+    const msg = (err as Error).message;
+    expect(msg).toMatch(/input "prometheus-token"/);
+    expect(msg).toContain('without control characters');
+    expect(msg).toContain('got "***"');
+    expect(msg).not.toContain('sEcr3t');
+  });
+
+  test('surrounding whitespace is trimmed', () => {
+    expect(read({ app: 'web', image: DIGEST, 'prometheus-token': '  t0ken  \n' })['prometheus-token']).toBe(
+      't0ken',
+    );
+  });
+});

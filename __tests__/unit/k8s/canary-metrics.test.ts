@@ -6,8 +6,10 @@ import {
   renderQuery,
   evaluateMetric,
   queryPrometheus,
+  runMetrics,
   type MetricSpec,
 } from '../../../packages/k8s/canary/metrics.js';
+import { closedPort, unconnectablePort } from '../../support/http-servers.js';
 
 describe('parseMetrics', () => {
   test('a full list', () => {
@@ -138,6 +140,100 @@ describe('queryPrometheus', () => {
     } finally {
       await s.close();
     }
+  });
+
+  async function raw(handler: http.RequestListener) {
+    let hits = 0;
+    const srv = http.createServer((req, res) => (hits++, handler(req, res)));
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+    const close = () => (srv.closeAllConnections(), new Promise((r) => srv.close(r)));
+    return { url, hits: () => hits, close };
+  }
+
+  test('a server that accepts and never answers fails at the response deadline, naming the URL and what to check', async () => {
+    const s = await raw(() => undefined);
+    try {
+      const started = Date.now();
+      const err = (await queryPrometheus('up', {
+        url: s.url,
+        timeoutMs: 300,
+        attempts: 2,
+        sleep: async () => {},
+      }).catch((e: unknown) => e)) as Error;
+      expect(err.message).toContain(`Prometheus at ${s.url} is unreachable`);
+      expect(err.message).toContain(`no response within the 300ms timeout from ${s.url}/api/v1/query`);
+      expect(err.message).toContain('check prometheus-url');
+      expect(s.hits()).toBe(2);
+      expect(Date.now() - started).toBeLessThan(2 * 300 + 1500);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('headers then a stalled body fails at the response deadline', async () => {
+    const s = await raw((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': 500 });
+      res.write('{"status":"succ');
+    });
+    try {
+      await expect(queryPrometheus('up', { url: s.url, timeoutMs: 300, attempts: 1 })).rejects.toThrow(
+        /the body did not end within the 300ms timeout .*status 200 came, then the body stalled/,
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a port whose handshake never completes fails at the connect timeout', async () => {
+    const hole = await unconnectablePort();
+    try {
+      const url = `http://127.0.0.1:${hole.port}`;
+      await expect(queryPrometheus('up', { url, connectTimeoutMs: 300, attempts: 1 })).rejects.toThrow(
+        `could not connect to ${url} within the 300ms connect timeout`,
+      );
+    } finally {
+      await hole.close();
+    }
+  });
+
+  test('an HTML page fails at once (no retry) saying it is not the Prometheus API', async () => {
+    const s = await raw((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><html><body>Grafana login</body></html>');
+    });
+    try {
+      const err = (await queryPrometheus('up', { url: s.url, sleep: async () => {} }).catch(
+        (e: unknown) => e,
+      )) as Error;
+      expect(err.message).toMatch(
+        new RegExp(`^${s.url} did not answer as the Prometheus API: HTTP 200 text/html`),
+      );
+      expect(err.message).toContain('Grafana login');
+      expect(err.message).toContain('check prometheus-url');
+      expect(s.hits()).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('an unreachable Prometheus fails the metric of a step, never a silent pass', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const results = await runMetrics(
+      [{ name: 'errors', query: 'up', max: 1, onEmpty: 'fail', onNaN: 'fail' }],
+      {},
+      {
+        url,
+        attempts: 1,
+      },
+    );
+    expect(results).toEqual([
+      expect.objectContaining({
+        name: 'errors',
+        passed: false,
+        reason: expect.stringContaining('connection refused'),
+      }),
+    ]);
   });
 
   test('an unreachable server is retried, then reported', async () => {

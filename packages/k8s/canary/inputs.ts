@@ -28,7 +28,7 @@ export const canaryInputs = {
     pattern: /^https?:\/\/[^\s@]+$/,
     expected: 'an http:// or https:// URL of Prometheus without credentials',
   }),
-  'prometheus-token': input.string({ secret: true, expected: 'a bearer token' }),
+  'prometheus-token': input.credential({ expected: 'a bearer token' }),
   version: input.string({
     pattern: LABEL_VALUE,
     expected:

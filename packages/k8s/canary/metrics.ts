@@ -4,6 +4,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { retry, type Sleep } from '@hac/toolkit';
+import { createTransport, send } from '@hac/probe';
 
 export type OnMissing = 'fail' | 'pass';
 
@@ -166,62 +167,93 @@ export class PrometheusError extends Error {
 export interface PromClientOptions {
   url: string;
   headers?: Record<string, string>;
+  /** Response deadline of each request (default PROMETHEUS_TIMEOUT_MS). */
   timeoutMs?: number;
+  /** Connect timeout of each request (default PROMETHEUS_CONNECT_TIMEOUT_MS, capped by timeoutMs). */
+  connectTimeoutMs?: number;
   attempts?: number;
   signal?: AbortSignal;
   sleep?: Sleep;
-  fetch?: typeof fetch;
 }
 
-/** Runs one instant query, retrying network errors, 429 and 5xx. A 400 (bad PromQL) fails at once. */
+export const PROMETHEUS_CONNECT_TIMEOUT_MS = 5_000;
+export const PROMETHEUS_TIMEOUT_MS = 10_000;
+const CHECK_URL =
+  'check prometheus-url (the base URL of the Prometheus server), that it runs, and that this runner can reach it';
+
+/** The data of an answer, or why it is not one (a web page, a proxy error, a Prometheus error). */
+export function readAnswer(
+  query: string,
+  origin: string,
+  status: number,
+  type: string,
+  text: string,
+): PromData {
+  let body: { status?: string; data?: PromData; error?: string; errorType?: string } | undefined;
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    /* not JSON: reported below */
+  }
+  if (status >= 200 && status < 300 && body?.status === 'success' && body.data) return body.data;
+  const busy = status === 429 || status >= 500;
+  if (body?.error)
+    throw new PrometheusError(
+      `Prometheus rejected "${query}": ${body.errorType ?? 'error'}: ${body.error}`,
+      busy,
+    );
+  if (!body || typeof body !== 'object' || /html/i.test(type))
+    throw new PrometheusError(
+      `${origin} did not answer as the Prometheus API: HTTP ${status} ${type || 'with no content type'} ` +
+        `${JSON.stringify(text.replace(/\s+/g, ' ').slice(0, 80))}; ${CHECK_URL}`,
+      busy,
+    );
+  throw new PrometheusError(`Prometheus rejected "${query}": HTTP ${status} ${text.slice(0, 200)}`, busy);
+}
+
+/**
+ * Runs one instant query, retrying network errors, 429 and 5xx. A 400 (bad PromQL) or an answer
+ * that is not the Prometheus API fails at once. Each request has a connect timeout and a response deadline.
+ */
 export async function queryPrometheus(query: string, opts: PromClientOptions): Promise<PromData> {
-  const doFetch = opts.fetch ?? fetch;
   const url = new URL('api/v1/query', opts.url.endsWith('/') ? opts.url : `${opts.url}/`);
-  return retry(
-    async () => {
-      const signal = opts.signal
-        ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs ?? 10_000)])
-        : AbortSignal.timeout(opts.timeoutMs ?? 10_000);
-      let res: Response;
-      try {
-        res = await doFetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', ...(opts.headers ?? {}) },
-          body: new URLSearchParams({ query }).toString(),
-          signal,
+  const transport = createTransport();
+  const check = {
+    url: url.href,
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(opts.headers ?? {}) },
+    body: new URLSearchParams({ query }).toString(),
+    timeoutMs: opts.timeoutMs ?? PROMETHEUS_TIMEOUT_MS,
+  };
+  const connectTimeoutMs = opts.connectTimeoutMs ?? PROMETHEUS_CONNECT_TIMEOUT_MS;
+  try {
+    return await retry(
+      async () => {
+        const out = await send(transport, check, undefined, {
+          signal: opts.signal,
+          readBody: true,
+          connectTimeoutMs,
         });
-      } catch (err) {
-        if (opts.signal?.aborted) throw err;
-        throw new PrometheusError(
-          `Prometheus at ${url.origin} is unreachable: ${(err as Error).message}`,
-          true,
-        );
-      }
-      const text = await res.text();
-      let body: { status?: string; data?: PromData; error?: string; errorType?: string } = {};
-      try {
-        body = JSON.parse(text);
-      } catch {
-        /* not JSON: reported below */
-      }
-      if (res.ok && body.status === 'success' && body.data) return body.data;
-      const why = body.error
-        ? `${body.errorType ?? 'error'}: ${body.error}`
-        : `HTTP ${res.status} ${text.slice(0, 200)}`;
-      throw new PrometheusError(
-        `Prometheus rejected "${query}": ${why}`,
-        res.status === 429 || res.status >= 500,
-      );
-    },
-    {
-      attempts: opts.attempts ?? 4,
-      baseMs: 250,
-      maxDelayMs: 2000,
-      retryable: (e) => e instanceof PrometheusError && e.retryable,
-      signal: opts.signal,
-      sleep: opts.sleep,
-    },
-  );
+        if (!out.ok)
+          throw new PrometheusError(
+            `Prometheus at ${url.origin} is unreachable: ${out.error}; ${CHECK_URL}`,
+            true,
+          );
+        const type = String(out.headers['content-type'] ?? '');
+        return readAnswer(query, url.origin, out.status, type, out.body ?? '');
+      },
+      {
+        attempts: opts.attempts ?? 4,
+        baseMs: 250,
+        maxDelayMs: 2000,
+        retryable: (e) => e instanceof PrometheusError && e.retryable,
+        signal: opts.signal,
+        sleep: opts.sleep,
+      },
+    );
+  } finally {
+    transport.close();
+  }
 }
 
 /** Runs every metric of a step. */
