@@ -102,7 +102,9 @@ export function tags(): Field<Record<string, string>> {
 
 /** `name=value` lines (newline-separated; values may contain commas and '=') into a record; names must match `name`. */
 export function keyValues(name: RegExp): Field<Record<string, string>> {
-  const expected = `name=value lines, names matching ${name}`;
+  // Values reach packer as arguments or environment variables, which cannot carry NUL; other
+  // control characters (tab, CR inside a value) pass through unchanged.
+  const expected = `name=value lines, names matching ${name}, values without NUL characters`;
   return input.map(
     input.string({ trim: true, expected }),
     (raw) => {
@@ -115,6 +117,7 @@ export function keyValues(name: RegExp): Field<Record<string, string>> {
         if (i <= 0) throw new Error('bad pair');
         const k = line.slice(0, i).trim();
         if (!name.test(k)) throw new Error('bad name');
+        if (line.includes('\0')) throw new Error('NUL in a value');
         out[k] = line.slice(i + 1);
       }
       return out;

@@ -279,7 +279,11 @@ export function resolveInputs(source: InputSource, opts: ResolveOptions): BuildR
     const secrets: { id: string; value: string }[] = [];
     for (const line of v.secrets) {
       const kv = keyValue(line, SECRET_ID);
-      if (kv && kv.value !== '') {
+      if (kv && kv.value.includes('\0')) {
+        // The value reaches the builder as an environment variable, which cannot carry NUL.
+        mask(kv.value);
+        problems.add(Inputs.secrets, `${kv.key}=***`, `${SECRET_FORM}, the value without NUL characters`);
+      } else if (kv && kv.value !== '') {
         mask(kv.value);
         secrets.push({ id: kv.key, value: kv.value });
       } else problems.add(Inputs.secrets, kv ? `${kv.key}=` : line.replace(/=.*/, '=***'), SECRET_FORM);

@@ -324,6 +324,22 @@ describe('build-ami bad inputs: one clear InputError, zero AWS requests', () => 
     expect(error?.message).not.toContain('hunter2');
   });
 
+  test('a NUL in a secret var value is an input error, the value redacted; a tab passes through', async () => {
+    const { error } = await attempt({
+      engine: 'packer',
+      template: 't.pkr.hcl',
+      'secret-vars': 'token=hun\u0000ter2',
+    });
+    expect(error?.message).toContain('input "secret-vars": got "***"');
+    expect(error?.message).toContain('values without NUL characters');
+    expect(error?.message).not.toContain('ter2');
+    const read = getInputs(
+      (n) => ({ engine: 'packer', template: 't.pkr.hcl', 'secret-vars': 'token=a\tb' })[n] ?? '',
+      { env: sb.env, cwd: dir },
+    );
+    expect(JSON.stringify(read)).toContain('"token":"a\\tb"');
+  });
+
   test('several problems are listed together', async () => {
     const { error } = await attempt({ ...good(), 'base-ami': 'ami-1', keep: '0', timeout: 'soon' });
     expect((error as InputError).problems.map((p) => p.input).sort()).toEqual([

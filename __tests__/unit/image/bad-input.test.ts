@@ -142,6 +142,12 @@ describe('bad input fails before anything is built', () => {
       /password has a line break or other control character/,
     ],
     [
+      'a secret value with NUL',
+      { secrets: 'token=s3cr-nul-456\u0000x' },
+      'secrets',
+      /got "\*\*\*".*without NUL characters/,
+    ],
+    [
       'a registry URL with credentials',
       { registry: 'https://bot:pw-in-url-123@ghcr.io', username: 'bot', password: 'pw' },
       'username',
@@ -152,9 +158,19 @@ describe('bad input fails before anything is built', () => {
     expect(err).toBeInstanceOf(InputError);
     expect(err.problems.map((p) => p.input)).toEqual([inputName]);
     expect(err.message).toMatch(message);
-    for (const leak of ['root:x', 'pw-lf-123', 'pw-in-url-123', 'X: 1'])
+    for (const leak of ['root:x', 'pw-lf-123', 'pw-in-url-123', 'X: 1', 's3cr-nul-456'])
       expect(err.message).not.toContain(leak);
     expect(bin.calls()).toEqual([]);
+  });
+
+  test('a secret value may hold tabs, CR and other control characters (an environment variable carries them)', () => {
+    const request = resolveInputs((n) => ({ ...ok, secrets: 'token=a\tb\rc\u001bd' })[n] ?? '', {
+      git: eventContext('push', 'push-main.json'),
+      now,
+      cwd: fixtures,
+      env,
+    });
+    expect(request.secrets).toEqual([{ id: 'token', value: 'a\tb\rc\u001bd' }]);
   });
 
   test('a Dockerfile that is a symlink out of the workspace is refused; the opt-out allows it', () => {
