@@ -151,6 +151,8 @@ export function bystanderProblems(items: any[], names: string[]): string[] {
 
 export interface MatrixTally {
   faults: number;
+  /** Faults that hit a watch request. */
+  watchFaults: number;
   completed: number;
   rolledBack: number;
   failedCleanly: number;
@@ -162,6 +164,7 @@ export interface MatrixTally {
 
 export const newTally = (): MatrixTally => ({
   faults: 0,
+  watchFaults: 0,
   completed: 0,
   rolledBack: 0,
   failedCleanly: 0,
@@ -172,7 +175,7 @@ export const newTally = (): MatrixTally => ({
 
 export function tallyLine(name: string, t: MatrixTally): string {
   return (
-    `${name} fault matrix: ${t.faults} faults injected, ${t.completed} runs completed, ` +
+    `${name} fault matrix: ${t.faults} faults injected (${t.watchFaults} on a watch), ${t.completed} runs completed, ` +
     `${t.rolledBack} rolled back, ${t.failedCleanly} failed before changing traffic, ` +
     `${t.destructive} destructive calls checked, ${t.violations.length} violations` +
     `\n  slowest runs: ${t.slowest.map((s) => `${s.label} ${s.ms} ms`).join(', ')}` +
@@ -198,7 +201,9 @@ export async function sweep(
     await release(`${fault} at #${i}`);
     tally.slowest.push({ label: `${fault} at #${i}`, ms: Date.now() - start });
     tally.slowest = tally.slowest.sort((a, b) => b.ms - a.ms).slice(0, 5);
-    if (proxy.requests.some((q) => q.fault === fault)) tally.faults++;
+    const hit = proxy.requests.find((q) => q.fault === fault);
+    if (hit) tally.faults++;
+    if (hit?.watch) tally.watchFaults++;
   }
   return tally.violations.slice(before);
 }

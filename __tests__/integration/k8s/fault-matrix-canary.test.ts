@@ -179,7 +179,11 @@ describe('k8s-canary fault matrix', () => {
   };
 
   test('a reset before the response at every request index', atEvery('reset-before'), 240_000);
-  test('a reset mid-body (mid-watch on a watch) at every request index', atEvery('reset-mid'), 240_000);
+  test('a reset mid-body (mid-watch on a watch) at every request index', async () => {
+    const watches = tally.watchFaults;
+    await atEvery('reset-mid')();
+    expect(tally.watchFaults).toBeGreaterThan(watches);
+  }, 240_000);
   test('a 500 at every request index', atEvery('500'), 240_000);
   test('a 429 with Retry-After at every request index', atEvery('429'), 240_000);
   test('10 s of latency (request-timeout 2s) at sampled indices', atEvery('latency', latencySample), 240_000);
