@@ -209,6 +209,7 @@ export function getInputs(source: InputSource, ctx: Context = {}): BuildAmiInput
         problems.add(b, raw(b).trim(), `not both "${a}" and "${b}": give one of them`);
     };
     /** The text of an inline input, or of the workspace file its *-file twin names. */
+    const unreadable = new Set<string>();
     const inlineOrFile = (inline: string, fileInput: string): string => {
       if (!given(fileInput)) return given(inline) ? raw(inline) : '';
       if (failed.has(fileInput)) return '';
@@ -216,6 +217,7 @@ export function getInputs(source: InputSource, ctx: Context = {}): BuildAmiInput
         return readWorkspaceFile(raw(fileInput).trim(), where).text;
       } catch (err) {
         problems.add(fileInput, raw(fileInput).trim(), (err as Error).message);
+        unreadable.add(fileInput);
         return '';
       }
     };
@@ -261,7 +263,12 @@ export function getInputs(source: InputSource, ctx: Context = {}): BuildAmiInput
             'no "commands" parameter when "ssm-commands" or "ssm-commands-file" gives the script',
           );
         if (ssmDocument === RUN_SHELL_SCRIPT) {
-          if (!ssmScript.trim() && !('commands' in params) && !failed.has(Inputs.ssmCommandsFile))
+          if (
+            !ssmScript.trim() &&
+            !('commands' in params) &&
+            !failed.has(Inputs.ssmCommandsFile) &&
+            !unreadable.has(Inputs.ssmCommandsFile)
+          )
             problems.add(
               Inputs.ssmCommands,
               '',
@@ -284,7 +291,7 @@ export function getInputs(source: InputSource, ctx: Context = {}): BuildAmiInput
         );
       userData = inlineOrFile(Inputs.userData, Inputs.userDataFile);
       if (!userData.trim()) {
-        if (!ssm)
+        if (!ssm && !failed.has(Inputs.userDataFile) && !unreadable.has(Inputs.userDataFile))
           problems.add(
             Inputs.userData,
             '',

@@ -1,6 +1,6 @@
 // File inputs stay inside the workspace: every path or glob match resolves (symlinks included)
-// under GITHUB_WORKSPACE, or the working directory when it is unset, unless the user opts out with
-// `allow-paths-outside-workspace: true`. Errors name the path and what was expected, never content.
+// under GITHUB_WORKSPACE (or the working directory when it is unset) or the runner's RUNNER_TEMP,
+// unless the user opts out with `allow-paths-outside-workspace: true`. Errors name the path and what was expected, never content.
 import fs from 'node:fs';
 import path from 'node:path';
 import { boolean } from './inputs.js';
@@ -53,6 +53,15 @@ function within(p: string, root: string): boolean {
 }
 
 /**
+ * Where file inputs may live: the workspace, and the runner's per-job temporary directory
+ * (RUNNER_TEMP), which a step before may use for generated files and the runner empties after the job.
+ */
+function allowedRoots(root: string, opts: WorkspaceOptions): string[] {
+  const temp = (opts.env ?? process.env).RUNNER_TEMP;
+  return temp ? [root, path.resolve(temp)] : [root];
+}
+
+/**
  * Resolves a path input against the workspace and returns it absolute. Throws WorkspacePathError
  * when it (after following symlinks) leaves the workspace and the user has not opted out.
  */
@@ -61,10 +70,11 @@ export function workspacePath(value: string, opts: WorkspaceOptions = {}): strin
   const abs = path.resolve(opts.base ?? root, value);
   if (opts.allowOutside) return abs;
   const real = realOrLexical(abs);
-  if (within(real, realOrLexical(root)) || within(real, root)) return abs;
+  if (allowedRoots(root, opts).some((r) => within(real, realOrLexical(r)) || within(real, r))) return abs;
   const via = real !== abs ? ` (through a symlink to ${real})` : '';
+  const temp = (opts.env ?? process.env).RUNNER_TEMP;
   throw new WorkspacePathError(
-    `a path inside the workspace ${root}; "${value}" resolves outside it${via} (set ${ALLOW_OUTSIDE_WORKSPACE}: true to allow that)`,
+    `a path inside the workspace ${root}${temp ? ` or RUNNER_TEMP ${temp}` : ''}; "${value}" resolves outside it${via} (set ${ALLOW_OUTSIDE_WORKSPACE}: true to allow that)`,
     abs,
   );
 }

@@ -295,6 +295,18 @@ describe('build-ami bad inputs: one clear InputError, zero AWS requests', () => 
     expect(writes).toEqual([]);
   });
 
+  test.each([
+    ['user-data-file', { 'user-data': '', 'user-data-file': '/etc/os-release' }],
+    ['user-data-file', { 'user-data': '', 'user-data-file': 'missing.sh' }],
+    ['ssm-commands-file', { ...ssm(), 'ssm-commands': '', 'ssm-commands-file': '/etc/hostname' }],
+  ])(
+    'one mistake, one error: an unreadable %s is not also reported as a missing script',
+    async (name, over) => {
+      const { error } = await attempt({ ...good(), ...over });
+      expect((error as InputError).problems.map((p) => p.input)).toEqual([name]);
+    },
+  );
+
   test('allow-paths-outside-workspace: true reads a user-data-file outside it', () => {
     const read = (allow: string) =>
       getInputs(

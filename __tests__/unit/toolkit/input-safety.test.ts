@@ -44,6 +44,20 @@ describe('workspacePath', () => {
     },
   );
 
+  test('the runner’s RUNNER_TEMP is allowed too, but not a symlink out of it', () => {
+    const temp = path.join(top, 'runner-temp');
+    fs.mkdirSync(temp, { recursive: true });
+    fs.writeFileSync(path.join(temp, 'user-data.sh'), '#!/bin/sh\n');
+    fs.symlinkSync(path.join(top, 'secret.txt'), path.join(temp, 'out.txt'));
+    const env = { RUNNER_TEMP: temp };
+    const file = path.join(temp, 'user-data.sh');
+    expect(workspacePath(file, { root: ws, env })).toBe(file);
+    expect(() => workspacePath(file, { root: ws, env: {} })).toThrow(/resolves outside it/);
+    expect(() => workspacePath(path.join(temp, 'out.txt'), { root: ws, env })).toThrow(
+      /or RUNNER_TEMP .*through a symlink/,
+    );
+  });
+
   test('the root falls back to GITHUB_WORKSPACE, then the working directory', () => {
     expect(() => workspacePath('sub/a.txt', { env: { GITHUB_WORKSPACE: ws } })).not.toThrow();
     expect(() => workspacePath(path.join(ws, 'sub'), { env: {} })).toThrow(/outside/);
