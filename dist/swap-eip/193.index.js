@@ -13,3 +13,4 @@ e.exports=function(){var e={AmazonBot:"amazonbot","Amazon Silk":"amazon_silk","A
   	* MIT License | (c) Denis Demchenko 2015-2026
   	*/
 function(e,t){for(var s=0;s<t.length;s++){var n=t[s];n.enumerable=n.enumerable||!1,n.configurable=!0,"value"in n&&(n.writable=!0),Object.defineProperty(e,p(n.key),n)}}(i,r),Object.defineProperty(i,"prototype",{writable:!1}),i;var i,r}();return m.parse,m.getParser,m}()}};
+//# sourceMappingURL=193.index.js.map
