@@ -4,6 +4,7 @@
 // the tally the matrix prints.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { expect, test } from '@jest/globals';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { deployerWithRules, kubectlApply } from './k8s.js';
@@ -210,3 +211,78 @@ export async function sweep(
 
 /** The latency sample: the first index, every fourth, the last. */
 export const latencySample = (i: number, n: number): boolean => i === 1 || i === n || i % 4 === 0;
+
+export interface MatrixContext {
+  proxy: () => K8sFaultProxy;
+  /** Requests of the clean release (set by the suite's first test). */
+  cleanCount: () => number;
+  release: (label: string) => Promise<unknown>;
+  tally: MatrixTally;
+  /** Indices that get 10 s of latency (default: every one). */
+  latency?: (i: number, n: number) => boolean;
+}
+
+/** Registers the sweeps: reset before the response, reset mid-body (a watch among them), 500, 429, latency. */
+export function sweepTests(c: MatrixContext): void {
+  const atEvery = (fault: K8sFault, sample?: (i: number, n: number) => boolean) => async () => {
+    expect(c.cleanCount()).toBeGreaterThan(0);
+    expect(await sweep(c.proxy(), c.cleanCount(), fault, c.release, c.tally, sample)).toEqual([]);
+  };
+  const every = 'at every request index';
+  test(`a reset before the response ${every}`, atEvery('reset-before'), 240_000);
+  test(`a reset mid-body (mid-watch on a watch) ${every}`, async () => {
+    const watches = c.tally.watchFaults;
+    await atEvery('reset-mid')();
+    expect(c.tally.watchFaults).toBeGreaterThan(watches);
+  }, 240_000);
+  test(`a 500 ${every}`, atEvery('500'), 240_000);
+  test(`a 429 with Retry-After ${every}`, atEvery('429'), 240_000);
+  test(
+    `10 s of latency (request-timeout 2s) ${c.latency ? 'at sampled indices: the first, every fourth, the last' : every}`,
+    atEvery('latency', c.latency),
+    240_000,
+  );
+}
+
+export interface Judged {
+  sb: SandboxEnv;
+  ns: string;
+  app: string;
+  label: string;
+  proxy: K8sFaultProxy;
+  tally: MatrixTally;
+  /** kubectl's view before the run (metaByPath). */
+  before: Map<string, ObjectMeta>;
+  bystanders: string[];
+  /** The image that served before the run, and the one it released. */
+  previous: string;
+  next: string;
+  verdict: string;
+  /** The strategy's own view of what serves (and what is wrong with it), from kubectl's objects. */
+  served: (items: any[]) => { image: string; problems: string[] };
+  /** More checks, given what serves. */
+  more?: (image: string) => string[];
+}
+
+/** Checks one run of the matrix with kubectl and the proxy's log, tallies it; returns the image that serves. */
+export function judgeRelease(j: Judged): string {
+  const calls = destructiveCalls(j.proxy.requests);
+  j.tally.destructive += calls.length;
+  const items = namespaceObjects(j.sb, j.ns);
+  const now = j.served(items);
+  const problems = [
+    ...now.problems,
+    ...foreignTargets(calls, j.before, metaByPath(items), j.app),
+    ...bystanderProblems(items, j.bystanders),
+    ...(j.more?.(now.image) ?? []),
+  ];
+  if (now.image !== j.next && now.image !== j.previous)
+    problems.push(`serves ${now.image}: neither ${j.previous} nor ${j.next}`);
+  if (j.verdict === 'promoted' && now.image !== j.next)
+    problems.push(`verdict promoted but serves ${now.image}`);
+  for (const p of problems) j.tally.violations.push(`${j.label}: ${p}`);
+  if (now.image === j.next) j.tally.completed++;
+  else if (j.verdict === 'rolled-back') j.tally.rolledBack++;
+  else j.tally.failedCleanly++;
+  return now.image;
+}

@@ -21,17 +21,15 @@ import {
   watchInvariant,
   type InvariantWatcher,
 } from '../../support/k8s.js';
-import { startK8sFaultProxy, type K8sFault, type K8sFaultProxy } from '../../support/k8s-fault-proxy.js';
+import { startK8sFaultProxy, type K8sFaultProxy } from '../../support/k8s-fault-proxy.js';
 import {
   applyBystander,
-  bystanderProblems,
-  destructiveCalls,
-  foreignTargets,
+  judgeRelease,
   matrixDeployer,
   newTally,
   metaByPath,
   namespaceObjects,
-  sweep,
+  sweepTests,
   tallyLine,
 } from '../../support/k8s-matrix.js';
 import { manifests, runBlueGreen } from '../../support/k8s-run.js';
@@ -118,26 +116,20 @@ async function releaseOnce(label: string): Promise<{ verdict: string; count: num
     tally.violations.push(`${label}: post failed: ${err.message}`),
   );
   const count = proxy.requests.length;
-  const calls = destructiveCalls(proxy.requests);
-  tally.destructive += calls.length;
-  const items = namespaceObjects(sb, ns);
-  const now = served(items);
-  const problems = [
-    ...now.problems,
-    ...foreignTargets(calls, before, metaByPath(items), APP),
-    ...bystanderProblems(items, bystanders),
-  ];
-  if (now.image !== next && now.image !== serving)
-    problems.push(`serves ${now.image}: neither ${serving} nor ${next}`);
   const verdict = r.outputs.verdict ?? '';
-  if (verdict === 'promoted' && now.image !== next) problems.push(`verdict promoted but serves ${now.image}`);
-  if (r.outputs['active-color'] && r.outputs['active-color'] !== now.color)
-    problems.push(`output active-color ${r.outputs['active-color']}, serving ${now.color}`);
-  for (const p of problems) tally.violations.push(`${label}: ${p}`);
-  if (now.image === next) tally.completed++;
-  else if (verdict === 'rolled-back') tally.rolledBack++;
-  else tally.failedCleanly++;
-  serving = now.image;
+  let color = '';
+  serving = judgeRelease({
+    ...{ sb, ns, app: APP, label, proxy, tally, before, bystanders, previous: serving, next, verdict },
+    served: (items) => {
+      const now = served(items);
+      color = now.color;
+      return now;
+    },
+    more: () =>
+      r.outputs['active-color'] && r.outputs['active-color'] !== color
+        ? [`output active-color ${r.outputs['active-color']}, serving ${color}`]
+        : [],
+  });
   return { verdict, count };
 }
 
@@ -158,20 +150,7 @@ describe('k8s-bluegreen fault matrix', () => {
     expect(tally.violations).toEqual([]);
   }, 60_000);
 
-  const atEvery = (fault: K8sFault, sample?: (i: number, n: number) => boolean) => async () => {
-    expect(cleanCount).toBeGreaterThan(0);
-    expect(await sweep(proxy, cleanCount, fault, releaseOnce, tally, sample)).toEqual([]);
-  };
-
-  test('a reset before the response at every request index', atEvery('reset-before'), 240_000);
-  test('a reset mid-body (mid-watch on a watch) at every request index', async () => {
-    const watches = tally.watchFaults;
-    await atEvery('reset-mid')();
-    expect(tally.watchFaults).toBeGreaterThan(watches);
-  }, 240_000);
-  test('a 500 at every request index', atEvery('500'), 240_000);
-  test('a 429 with Retry-After at every request index', atEvery('429'), 240_000);
-  test('10 s of latency (request-timeout 2s) at every request index', atEvery('latency'), 240_000);
+  sweepTests({ proxy: () => proxy, cleanCount: () => cleanCount, release: releaseOnce, tally });
 
   test('the live Service never had 0 ready endpoints', async () => {
     const w = await watcher.stop();

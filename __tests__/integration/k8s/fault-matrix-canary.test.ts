@@ -23,18 +23,16 @@ import {
   webYaml,
   type InvariantWatcher,
 } from '../../support/k8s.js';
-import { startK8sFaultProxy, type K8sFault, type K8sFaultProxy } from '../../support/k8s-fault-proxy.js';
+import { startK8sFaultProxy, type K8sFaultProxy } from '../../support/k8s-fault-proxy.js';
 import {
   applyBystander,
-  bystanderProblems,
-  destructiveCalls,
-  foreignTargets,
   latencySample,
+  judgeRelease,
   matrixDeployer,
   metaByPath,
   namespaceObjects,
   newTally,
-  sweep,
+  sweepTests,
   tallyLine,
 } from '../../support/k8s-matrix.js';
 import type { SandboxEnv } from '../../support/sandbox.js';
@@ -135,28 +133,16 @@ async function releaseOnce(label: string): Promise<{ verdict: string; count: num
     tally.violations.push(`${label}: post failed: ${err.message}`),
   );
   const count = proxy.requests.length;
-  const calls = destructiveCalls(proxy.requests);
-  tally.destructive += calls.length;
-  const items = namespaceObjects(sb, ns);
-  const now = served(items);
-  const problems = [
-    ...now.problems,
-    ...foreignTargets(calls, before, metaByPath(items), 'web'),
-    ...bystanderProblems(items, bystanders),
-  ];
-  if (now.image !== next && now.image !== serving)
-    problems.push(`serves ${now.image}: neither ${serving} nor ${next}`);
   const verdict = outputs.verdict ?? '';
-  if (verdict === 'promoted' && now.image !== next) problems.push(`verdict promoted but serves ${now.image}`);
-  if (verdict !== 'promoted' && now.image === next)
-    problems.push(`verdict ${verdict} but serves the new ${next}`);
-  if (!error && verdict !== 'promoted') problems.push(`no error but verdict ${verdict}`);
-  for (const p of problems)
-    tally.violations.push(`${label}: ${p}${error ? ` (error: ${error.message})` : ''}`);
-  if (now.image === next) tally.completed++;
-  else if (verdict === 'rolled-back') tally.rolledBack++;
-  else tally.failedCleanly++;
-  serving = now.image;
+  serving = judgeRelease({
+    ...{ sb, ns, app: 'web', label, proxy, tally, before, bystanders, previous: serving, next, verdict },
+    served,
+    more: (img) =>
+      [
+        ...(verdict !== 'promoted' && img === next ? [`verdict ${verdict} but serves the new ${next}`] : []),
+        ...(!error && verdict !== 'promoted' ? [`no error but verdict ${verdict}`] : []),
+      ].map((p) => (error ? `${p} (error: ${error.message})` : p)),
+  });
   return { verdict, count };
 }
 
@@ -173,20 +159,13 @@ describe('k8s-canary fault matrix', () => {
     expect(tally.violations).toEqual([]);
   }, 60_000);
 
-  const atEvery = (fault: K8sFault, sample?: (i: number, n: number) => boolean) => async () => {
-    expect(cleanCount).toBeGreaterThan(0);
-    expect(await sweep(proxy, cleanCount, fault, releaseOnce, tally, sample)).toEqual([]);
-  };
-
-  test('a reset before the response at every request index', atEvery('reset-before'), 240_000);
-  test('a reset mid-body (mid-watch on a watch) at every request index', async () => {
-    const watches = tally.watchFaults;
-    await atEvery('reset-mid')();
-    expect(tally.watchFaults).toBeGreaterThan(watches);
-  }, 240_000);
-  test('a 500 at every request index', atEvery('500'), 240_000);
-  test('a 429 with Retry-After at every request index', atEvery('429'), 240_000);
-  test('10 s of latency (request-timeout 2s) at sampled indices', atEvery('latency', latencySample), 240_000);
+  sweepTests({
+    proxy: () => proxy,
+    cleanCount: () => cleanCount,
+    release: releaseOnce,
+    tally,
+    latency: latencySample,
+  });
 
   test('the live Service never had 0 ready endpoints', async () => {
     const w = await watcher.stop();
