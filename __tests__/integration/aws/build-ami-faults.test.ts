@@ -18,6 +18,7 @@ import {
 } from '@hac/aws';
 import { getInputs } from '../../../actions/build-ami/inputs.js';
 import type { FaultKind } from '../../support/fault-proxy.js';
+import { destructiveCalls, inventory, ownershipViolations } from '../../support/ownership.js';
 import {
   awsSandbox,
   instanceActsOnStop,
@@ -77,6 +78,7 @@ async function build(runId: string, maxAttempts: number) {
     'image-timeout': '1m',
   };
   const inputs = getInputs((n) => raw[n] ?? '', { env: sb.env });
+  before = await inventory([indep, sb.independent('us-west-2')]);
   let result: BuildAmiResult | undefined;
   let error: unknown;
   const outputs: Record<string, unknown> = {};
@@ -93,7 +95,17 @@ async function build(runId: string, maxAttempts: number) {
   } catch (err) {
     error = err;
   }
-  return { result, error, state, outputs, name: `faulty-${runId}` };
+  return { result, error, state, outputs, name: `faulty-${runId}`, family: inputs.family };
+}
+
+/** What existed before the last build (listed by the independent clients). */
+let before: Awaited<ReturnType<typeof inventory>>;
+
+/** Every destructive call of the last build and its post step targets only its own or its family's. */
+async function expectOwnOnly(family: string) {
+  expect(ownershipViolations(before, sb.proxy.requests, family)).toEqual([]);
+  // the rule would catch a stray call: the builder instance existed before no run
+  expect(destructiveCalls(sb.proxy.requests).every((c) => c.ids.length > 0)).toBe(true);
 }
 
 async function leaksOf(runId: string, name: string, keep: string[] = []) {
@@ -136,8 +148,15 @@ describe('build-ami under faults', () => {
     await build(testRunId('fault-first'), 3);
     sb.proxy.clearLog();
     const runId = testRunId('fault-base');
-    const { result, error, name } = await build(runId, 3);
+    const { result, error, name, family } = await build(runId, 3);
     expect(error).toBeUndefined();
+    await expectOwnOnly(family);
+    // retention did deregister an image that existed before the run: one of its family
+    expect(
+      destructiveCalls(sb.proxy.requests).some(
+        (c) => c.action === 'DeregisterImage' && c.ids.some((id) => before.images.get(id) === family),
+      ),
+    ).toBe(true);
     // keep: 1 -> the previous build of the family was deregistered, after checking it is not in use.
     expect([...new Set(sb.proxy.actions())].sort()).toEqual([...CALLS].sort());
     expect(await leaksOf(runId, name, Object.values(result?.amis ?? {}))).toEqual(NO_LEAKS);
@@ -150,9 +169,10 @@ describe('build-ami under faults', () => {
       sb.proxy.clearLog();
       sb.proxy.fail({ action, kind: 'throttle' });
       const runId = testRunId(`once-${action}`);
-      const { result, error, name } = await build(runId, 3);
+      const { result, error, name, family } = await build(runId, 3);
       expect(error).toBeUndefined();
       expect(sb.proxy.requests.filter((r) => r.fault).map((r) => r.action)).toEqual([action]);
+      await expectOwnOnly(family);
       const img = await indep.send(new DescribeImagesCommand({ ImageIds: [result?.amiId as string] }));
       expect(img.Images?.[0]?.State).toBe('available');
       expect(await leaksOf(runId, name, Object.values(result?.amis ?? {}))).toEqual(NO_LEAKS);
@@ -170,7 +190,7 @@ describe('build-ami under faults', () => {
       sb.proxy.clearLog();
       sb.proxy.fail({ action, kind, times: Infinity });
       const runId = testRunId(`${kind}-${action}`);
-      const { error, state, name, outputs } = await build(runId, 2);
+      const { error, state, name, outputs, family } = await build(runId, 2);
       sb.proxy.clearFaults();
       expect(sb.proxy.requests.some((r) => r.fault)).toBe(true);
       // The post step runs after every main step, as on a runner (the fault is gone by then).
@@ -194,6 +214,7 @@ describe('build-ami under faults', () => {
         if (built.length) expect(e.message).toMatch(/was built and is available, but/);
       }
       expect(await leaksOf(runId, name, built)).toEqual(NO_LEAKS);
+      await expectOwnOnly(family);
     },
     60_000,
   );

@@ -6,6 +6,7 @@
 // EIP points, no lock left, zero leaked instances.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { FaultKind } from '../../support/fault-proxy.js';
+import { inventory, ownershipViolations } from '../../support/ownership.js';
 import { forgetEndpoints } from '../../../packages/aws/endpoint.js';
 import {
   allocate,
@@ -110,6 +111,7 @@ describe.each([
 
   test.each(cases)('%s', async (_, action, occurrence, index, kind) => {
     const { oldI, eip, inputs } = await setup(mode);
+    const before = await inventory([f.ec2]);
     f.sb.proxy.clearFaults();
     f.sb.proxy.clearLog();
     const persistent = kind === '500' || kind === 'drop';
@@ -153,6 +155,9 @@ describe.each([
       expect(where.instanceId).toBe(oldI);
       expect(await leakedInstances(f, r.runId)).toEqual([]);
     }
+    // Never touch what is not ours: only this run's instances, or the previous one once released.
+    expect(ownershipViolations(before, f.sb.proxy.requests, undefined, tolerated ? [oldI] : [])).toEqual([]);
+    if (mode === 'instance') expect(await stateOf(f, inputs['instance-id']!)).toBe('running');
   });
 });
 
