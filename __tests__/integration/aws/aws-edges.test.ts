@@ -193,7 +193,10 @@ describe('first contact fails fast', () => {
 
   test.each<[FaultKind, RegExp]>([
     ['html', /answered HTTP 200 \(text\/html\) beginning "<!DOCTYPE html>.*", which is not the EC2 API/],
-    ['bad-xml', /answered HTTP 200 \(text\/xml\) beginning "<\?xml.*" that does not parse, which is not the EC2 API/],
+    [
+      'bad-xml',
+      /answered HTTP 200 \(text\/xml\) beginning "<\?xml.*" that does not parse, which is not the EC2 API/,
+    ],
     ['text-500', /answered HTTP 500 \(text\/plain\) beginning "upstream failure", which is not the EC2 API/],
   ])(
     '%s from the first call: one request, a clear cause, no cleanup message, post does nothing',
