@@ -214,6 +214,18 @@ describe('smoke-test action', () => {
     expect(Number(outputs().p95)).toBeGreaterThan(1);
   });
 
+  test('cancellation aborts a request pending on a server that never answers', async () => {
+    inputs({ url: plain.url('/silent'), timeout: '5m', 'wait-for': '0' });
+    const ctl = new AbortController();
+    setTimeout(() => ctl.abort(new Error('received SIGTERM')), 300);
+    const started = Date.now();
+    await runAction(async () => void (await run({ signal: ctl.signal })));
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(process.exitCode).toBe(1);
+    expect(logged()).toContain('Smoke test cancelled before it finished');
+    expect(outputs().passed).toBe('false');
+  });
+
   test('cancellation stops the wait and fails without a verdict', async () => {
     inputs({ url: plain.url('/status/503'), 'wait-for': '5m', interval: '50ms' });
     const ctl = new AbortController();
