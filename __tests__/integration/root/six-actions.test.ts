@@ -72,7 +72,7 @@ describe('docker-build-push through the root', () => {
         },
         sandboxProcessEnv(sb),
       );
-      expect([r.status, r.stdout.slice(-2000)]).toEqual([0, expect.any(String)]);
+      expect([r.status, r.status === 0 ? '' : r.stdout.slice(-3000)]).toEqual([0, '']);
       expect(r.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
       expect(await tagList(repo)).toContain('v1');
     } finally {
@@ -92,7 +92,11 @@ describe('EC2 actions through the root (moto)', () => {
   test('build-ami builds an image from a base AMI', async () => {
     const runId = uniqueName('root-ami');
     // moto's instances do not boot: play the instance's part and power it off (only this run's).
+    // One poll at a time: a slow moto must not pile up requests behind the build's own.
+    let polling = false;
     const stopper = setInterval(() => {
+      if (polling) return;
+      polling = true;
       void f.ec2
         .send(
           new DescribeInstancesCommand({
@@ -106,7 +110,8 @@ describe('EC2 actions through the root (moto)', () => {
           (o.Reservations ?? []).flatMap((x) => x.Instances ?? []).map((i) => i.InstanceId as string),
         )
         .then((ids) => (ids.length ? f.ec2.send(new StopInstancesCommand({ InstanceIds: ids })) : undefined))
-        .catch(() => undefined);
+        .catch(() => undefined)
+        .finally(() => (polling = false));
     }, 500);
     try {
       const base = await motoBaseAmi(f.ec2);
@@ -118,12 +123,12 @@ describe('EC2 actions through the root (moto)', () => {
           'run-id': runId,
           'base-ami': base.id,
           'user-data': '#!/bin/sh\necho provisioned\n',
-          timeout: '2m',
-          'image-timeout': '2m',
+          timeout: '5m',
+          'image-timeout': '5m',
         },
         aws(),
       );
-      expect([r.status, r.stdout.slice(-2000)]).toEqual([0, expect.any(String)]);
+      expect([r.status, r.status === 0 ? '' : r.stdout.slice(-3000)]).toEqual([0, '']);
       const ami = r.outputs['ami-id'] as string;
       const seen = await f.ec2.send(new DescribeImagesCommand({ ImageIds: [ami] }));
       expect(seen.Images?.[0]?.State).toBe('available');
