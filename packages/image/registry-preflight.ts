@@ -6,6 +6,7 @@ import https from 'node:https';
 import { ActionError } from '@hac/toolkit';
 import type { BuildRequest, Engine } from './inputs.js';
 import { registryOf } from './inputs.js';
+import { splitTag } from './reference.js';
 
 export const REGISTRY_CONNECT_TIMEOUT_MS = 5_000;
 export const REGISTRY_RESPONSE_TIMEOUT_MS = 10_000;
@@ -25,8 +26,20 @@ export function preflightTargets(req: Pick<BuildRequest, 'push' | 'repositories'
     ['cache-from', req.cacheFrom],
     ['cache-to', req.cacheTo],
   ] as const)
-    for (const c of list) if (c.type === 'registry' && c.attrs.ref) add(registryOf(c.attrs.ref), use);
+    for (const c of list) {
+      const registry = c.type === 'registry' && c.attrs.ref ? cacheRegistry(c.attrs.ref) : undefined;
+      if (registry) add(registry, use);
+    }
   return [...out].map(([registry, uses]): RegistryTarget => ({ registry, uses: [...uses] }));
+}
+
+/** The registry of a cache `ref` (repo, repo:tag or repo@digest); undefined when it does not parse (the builder says why). */
+function cacheRegistry(ref: string): string | undefined {
+  try {
+    return registryOf(splitTag(ref.split('@')[0] ?? ref).name);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The host serving a registry's API (Docker Hub's is not docker.io). */

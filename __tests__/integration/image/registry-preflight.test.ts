@@ -229,6 +229,23 @@ describe('deadlines and answers', () => {
       ['c.io'],
     ],
     [{ push: true, repositories: ['app'], cacheFrom: [], cacheTo: [] }, ['docker.io']],
+    [
+      {
+        push: false,
+        repositories: ['ghcr.io/a/b'],
+        cacheFrom: [
+          { type: 'registry', attrs: { type: 'registry', ref: '127.0.0.1:15001/t/app:buildcache' }, raw: '' },
+        ],
+        cacheTo: [
+          {
+            type: 'registry',
+            attrs: { type: 'registry', ref: 'd.io/t/app@sha256:' + '0'.repeat(64) },
+            raw: '',
+          },
+        ],
+      },
+      ['127.0.0.1:15001', 'd.io'],
+    ],
   ] as const)('preflightTargets(%j) contacts %j', (req, want) => {
     expect(
       preflightTargets(req as unknown as Parameters<typeof preflightTargets>[0]).map((t) => t.registry),
