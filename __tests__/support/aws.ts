@@ -9,6 +9,7 @@ import {
   EC2Client,
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import { stoppedSignal, type CompletionSignal } from '@hac/aws';
 import { requireSandbox, uniqueName } from './sandbox.js';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
 
@@ -135,5 +136,17 @@ export const NO_LEAKS: Leaks = { instances: [], securityGroups: [], images: [], 
 export function instanceActsOnStop(ec2: EC2Client) {
   return async (instanceId: string) => {
     await ec2.send(new StopInstancesCommand({ InstanceIds: [instanceId] }));
+  };
+}
+
+/** A completion signal for builds on moto: the independent client powers the instance off, then build-ami's own stop wait. */
+export function poweredOff(ec2: EC2Client): CompletionSignal {
+  const stop = instanceActsOnStop(ec2);
+  return {
+    name: 'test power-off',
+    wait: async (ctx) => {
+      await stop(ctx.instanceId);
+      await stoppedSignal.wait(ctx);
+    },
   };
 }

@@ -5,22 +5,14 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { ActionError, memoryState } from '@hac/toolkit';
-import {
-  createEc2Client,
-  postBuildAmi,
-  runBuildAmi,
-  stoppedSignal,
-  swapEipMain,
-  swapEipPost,
-  type CompletionSignal,
-} from '@hac/aws';
+import { createEc2Client, postBuildAmi, runBuildAmi, swapEipMain, swapEipPost } from '@hac/aws';
 import { DescribeImagesCommand, DescribeVpcsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { forgetEndpoints } from '../../../packages/aws/endpoint.js';
 import { getInputs } from '../../../actions/build-ami/inputs.js';
 import { isWriteAction, type FaultKind } from '../../support/fault-proxy.js';
 import {
   awsSandbox,
-  instanceActsOnStop,
+  poweredOff,
   listLeaks,
   motoBaseAmi,
   NO_LEAKS,
@@ -74,17 +66,6 @@ afterAll(async () => {
   await sb.close();
 });
 
-function poweredOff(): CompletionSignal {
-  const stop = instanceActsOnStop(indep);
-  return {
-    name: 'test power-off',
-    wait: async (ctx) => {
-      await stop(ctx.instanceId);
-      await stoppedSignal.wait(ctx);
-    },
-  };
-}
-
 async function build(
   opts: {
     endpoint?: string;
@@ -116,7 +97,7 @@ async function build(
     await runBuildAmi(inputs, {
       env,
       credentials: sb.credentials,
-      signal: poweredOff(),
+      signal: poweredOff(indep),
       state,
       setOutputs: (o) => Object.assign(outputs, o),
       writeSummary: async () => {},

@@ -9,19 +9,13 @@ import {
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { ActionError, memoryState } from '@hac/toolkit';
-import {
-  postBuildAmi,
-  runBuildAmi,
-  stoppedSignal,
-  type BuildAmiResult,
-  type CompletionSignal,
-} from '@hac/aws';
+import { postBuildAmi, runBuildAmi, type BuildAmiResult } from '@hac/aws';
 import { getInputs } from '../../../actions/build-ami/inputs.js';
 import type { FaultKind } from '../../support/fault-proxy.js';
 import { destructiveCalls, inventory, ownershipViolations } from '../../support/ownership.js';
 import {
   awsSandbox,
-  instanceActsOnStop,
+  poweredOff,
   listLeaks,
   motoBaseAmi,
   NO_LEAKS,
@@ -52,17 +46,6 @@ afterAll(async () => {
   await sb.close();
 });
 
-function signal(): CompletionSignal {
-  const stop = instanceActsOnStop(indep);
-  return {
-    name: 'test power-off',
-    wait: async (ctx) => {
-      await stop(ctx.instanceId);
-      await stoppedSignal.wait(ctx);
-    },
-  };
-}
-
 async function build(runId: string, maxAttempts: number) {
   const state = memoryState();
   const raw: Record<string, string> = {
@@ -86,7 +69,7 @@ async function build(runId: string, maxAttempts: number) {
     result = await runBuildAmi(inputs, {
       env: sb.env,
       credentials: sb.credentials,
-      signal: signal(),
+      signal: poweredOff(indep),
       state,
       setOutputs: (o) => Object.assign(outputs, o),
       writeSummary: async () => {},
