@@ -10,6 +10,8 @@ export {
   type Spec,
   type Values,
   type Problems,
+  type Rule,
+  type RuleContext,
 } from './inputs.js';
 export * from './workspace.js';
 export * from './yaml.js';
@@ -22,3 +24,4 @@ export * from './timeline.js';
 export * from './outputs.js';
 export * from './run.js';
 export { runner, formatCommand, inputEnvName, keyValueMessage, type AnnotationProperties } from './runner.js';
+export * from './action.js';

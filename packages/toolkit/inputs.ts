@@ -262,19 +262,31 @@ export interface Problems {
   add(input: string, value: string, expected: string): void;
 }
 
+/** What a rule sees beside the parsed values: the raw text, and the inputs that already failed. */
+export interface RuleContext {
+  raw: (name: string) => string;
+  failed: ReadonlySet<string>;
+}
+
 /**
- * Reads and parses every input in `spec`. All problems (each input, then the `validate` hook for
- * cross-input rules) are reported together in one InputError. Nothing else happens here.
+ * One cross-input rule: a small named function that adds a problem when the values break it
+ * (`requireTogether`, `atMostOneOf`, ...). Each is table-tested on its own.
+ */
+export type Rule<V> = (values: V, problems: Problems, ctx: RuleContext) => void;
+
+/**
+ * Reads and parses every input in `spec`. All problems (each input, then every cross-input rule in
+ * order) are reported together in one InputError. Nothing else happens here: resolving files, git
+ * context or tags comes after, on the typed values.
  */
 export function readInputs<S extends Spec>(
   spec: S,
   source: InputSource,
-  validate?: (
-    values: Values<S>,
-    problems: Problems,
-    ctx: { raw: (name: string) => string; failed: ReadonlySet<string> },
-  ) => void,
+  rules: Rule<Values<S>> | readonly Rule<Values<S>>[] = [],
 ): Values<S> {
+  const validate = (values: Values<S>, problems: Problems, ctx: RuleContext): void => {
+    for (const rule of typeof rules === 'function' ? [rules] : rules) rule(values, problems, ctx);
+  };
   const problems: InputProblem[] = [];
   const values: Record<string, unknown> = {};
   const rawOf = (name: string) => source(name) ?? '';
@@ -293,7 +305,7 @@ export function readInputs<S extends Spec>(
       problems.push({ input: name, value: f.secret ? '***' : raw.trim(), expected: f.expected });
     }
   }
-  if (validate) {
+  if (typeof rules === 'function' || rules.length > 0) {
     // Cross-input rules run even when some inputs failed, so that one error lists everything;
     // `failed` lets a rule skip inputs that already have a problem.
     const failed = new Set(problems.map((p) => p.input));
