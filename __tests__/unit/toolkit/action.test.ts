@@ -30,7 +30,7 @@ function fakeDeps(
   };
 }
 
-const spec = { count: input.integer({ min: 1, def: 1 }), name: input.string() };
+const spec = { count: input.integer({ min: 1, default: 1 }), name: input.string() };
 
 describe('runEngine', () => {
   test('reads, runs and reports in order, with the deps it was given', async () => {
