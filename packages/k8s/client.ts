@@ -1,16 +1,7 @@
 // A small typed client over a Transport: get/list/apply/patch/delete/watch with retries on
-// transient errors, server-side apply with field manager `hac`, and 403s mapped to errors naming
-// the missing permission.
-import { retry, sleep as realSleep, systemClock, throwIfAborted, type Clock, type Sleep } from '@hac/toolkit';
-import {
-  ApiError,
-  accessFromForbidden,
-  isNotFound,
-  isTransient,
-  permissionError,
-  type Access,
-  type StatusBody,
-} from './errors.js';
+// transient errors (request.ts), server-side apply with field manager `hac`, and 403s mapped to
+// errors naming the missing permission.
+import { accessFromForbidden, isNotFound, type Access } from './errors.js';
 import type { KubeObject } from './objects.js';
 import {
   apiBase,
@@ -20,15 +11,10 @@ import {
   resourcePath,
   type ResourceInfo,
 } from './resources.js';
-import type { HttpRequest, HttpResponse, Method, Query, Transport } from './transport.js';
-import {
-  ForeignAnswerError,
-  cannotConnect,
-  foreignAnswer,
-  networkFailure,
-  unreachableError,
-  type Endpoint,
-} from './contact.js';
+import type { HttpRequest, Method, Query, Transport } from './transport.js';
+import type { Endpoint } from './contact.js';
+import { sendWithRetry, type RequestContext, type RequestPolicy } from './request.js';
+import { watchStream, type WatchEnd, type WatchEventType, type WatchOptions } from './watch.js';
 
 export const FIELD_MANAGER = 'hac';
 export { accessFromForbidden };
@@ -40,17 +26,11 @@ export interface ObjectRef {
   namespace?: string;
 }
 
-export interface ClientOptions {
+export interface ClientOptions extends RequestPolicy {
   /** The default namespace for namespaced objects that do not name one. */
   namespace: string;
   signal?: AbortSignal;
-  /** Give up retrying a transient failure after this long (default 120s). */
-  retryDeadlineMs?: number;
   fieldManager?: string;
-  sleep?: Sleep;
-  clock?: Clock;
-  random?: () => number;
-  onRetry?: (info: { what: string; attempt: number; delayMs: number; error: unknown }) => void;
   /** The endpoint (server, context) for errors; shared by clients made with withSignal. */
   endpoint?: Endpoint;
 }
@@ -64,18 +44,7 @@ export interface ListResult<T> {
   resourceVersion: string;
 }
 
-export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-
-/** Why a watch ended: the handler said done, the server closed the stream, or the version is too old. */
-export type WatchEnd = 'done' | 'closed' | 'gone';
-
-export interface WatchOptions {
-  namespace?: string;
-  labelSelector?: string;
-  fieldSelector?: string;
-  resourceVersion?: string;
-  timeoutSeconds?: number;
-}
+export type { WatchEnd, WatchEventType, WatchOptions } from './watch.js';
 
 const VERBS: Record<Method, string> = {
   GET: 'get',
@@ -157,59 +126,11 @@ export class KubeClient {
    * fails at once (contact.ts).
    */
   async raw(req: Omit<HttpRequest, 'signal'>, access: Access): Promise<unknown> {
-    const what = `${req.method} ${req.path}`;
-    const ep = this.endpoint;
-    const clock = this.opts.clock ?? systemClock;
-    const started = clock();
-    let attempts = 0;
-    const send = async () => {
-      throwIfAborted(this.signal);
-      attempts++;
-      const res = await this.transport.request({ ...req, signal: this.signal });
-      this.checkAnswer(res, what);
-      if (res.status >= 200 && res.status < 300) return res.body;
-      throw new ApiError(
-        res.status,
-        req.method,
-        req.path,
-        typeof res.body === 'object' ? (res.body as StatusBody) : { message: String(res.body ?? '') },
-      );
-    };
-    try {
-      return await retry(send, {
-        attempts: Number.MAX_SAFE_INTEGER,
-        deadlineMs: this.opts.retryDeadlineMs ?? 120_000,
-        baseMs: 250,
-        maxDelayMs: 4000,
-        retryable: (err) => this.retryable(err),
-        signal: this.signal,
-        sleep: this.opts.sleep ?? realSleep,
-        clock,
-        random: this.opts.random,
-        onRetry: (info) => this.opts.onRetry?.({ what, ...info }),
-      });
-    } catch (err) {
-      if (this.signal?.aborted) throw err;
-      if (err instanceof ApiError && err.status === 403)
-        throw permissionError(accessFromForbidden(err, access), err.detail);
-      const f = err instanceof ApiError ? undefined : networkFailure(err);
-      if (f) throw unreachableError(ep, err, f, { what, attempts, elapsedMs: clock() - started });
-      throw err;
-    }
+    return sendWithRetry(this.context(), req, access);
   }
 
-  /** Throws when an answer is not the Kubernetes API; otherwise records the first contact. */
-  private checkAnswer(res: HttpResponse, what: string): void {
-    const foreign = foreignAnswer(res);
-    if (foreign) throw new ForeignAnswerError(this.endpoint, res.status, foreign, what);
-    this.endpoint.contacted = true;
-  }
-
-  private retryable(err: unknown): boolean {
-    // An error page (HTML 502/503) from a proxy in front of an apiserver that answered before.
-    if (err instanceof ForeignAnswerError) return this.endpoint.contacted && err.status >= 500;
-    if (!this.endpoint.contacted && cannotConnect(networkFailure(err))) return false;
-    return isTransient(err);
+  private context(): RequestContext {
+    return { transport: this.transport, endpoint: this.endpoint, signal: this.signal, opts: this.opts };
   }
 
   private access(
@@ -362,58 +283,8 @@ export class KubeClient {
     onEvent: (type: WatchEventType, obj: T) => boolean | void,
   ): Promise<WatchEnd> {
     const { path, info, namespace } = await this.path({ apiVersion, kind, namespace: opts.namespace });
-    throwIfAborted(this.signal);
-    const inner = new AbortController();
-    const onAbort = () => inner.abort(this.signal?.reason);
-    this.signal?.addEventListener('abort', onAbort, { once: true });
-    let end: WatchEnd = 'closed';
-    const query: Query = {
-      watch: 'true',
-      allowWatchBookmarks: 'true',
-      labelSelector: opts.labelSelector,
-      fieldSelector: opts.fieldSelector,
-      resourceVersion: opts.resourceVersion,
-      timeoutSeconds: opts.timeoutSeconds ?? 290,
-    };
-    try {
-      const res = await this.transport.stream(
-        { method: 'GET', path, query, signal: inner.signal },
-        (line) => {
-          if (inner.signal.aborted) return;
-          this.endpoint.contacted = true;
-          const ev = line as { type?: WatchEventType; object?: unknown };
-          if (ev.type === 'ERROR') {
-            const status = ev.object as StatusBody;
-            if (status?.code === 410) end = 'gone';
-            else end = 'closed';
-            inner.abort();
-            return;
-          }
-          if (ev.type && ev.object && onEvent(ev.type, ev.object as T) === true) {
-            end = 'done';
-            inner.abort();
-          }
-        },
-      );
-      this.checkAnswer(res, `WATCH ${path}`);
-      if (res.status === 410) return 'gone';
-      if (res.status !== 200) {
-        const err = new ApiError(res.status, 'GET', path, res.body as StatusBody);
-        if (res.status === 403)
-          throw permissionError(
-            accessFromForbidden(err, this.access('GET', { apiVersion }, info, namespace, 'watch')),
-            err.detail,
-          );
-        throw err;
-      }
-      return end;
-    } catch (err) {
-      if (this.signal?.aborted) throw this.signal.reason instanceof Error ? this.signal.reason : err;
-      if (inner.signal.aborted) return end;
-      throw err;
-    } finally {
-      this.signal?.removeEventListener('abort', onAbort);
-    }
+    const access = this.access('GET', { apiVersion }, info, namespace, 'watch');
+    return watchStream(this.context(), path, opts, access, onEvent);
   }
 
   /** POST a body to a path (e.g. SelfSubjectRulesReview). */
