@@ -12,7 +12,7 @@ import {
   type Sleep,
 } from '@hac/toolkit';
 import { startProgress, type Ticker } from './progress.js';
-import type { KubeClient } from './client.js';
+import type { KubeClient, WatchEventType } from './client.js';
 import { isTransient } from './errors.js';
 import type { Deployment } from './objects.js';
 
@@ -103,6 +103,49 @@ export interface WaitOptions {
   random?: () => number;
 }
 
+/** What one rollout wait has seen so far: the watch position, the last status, and the result. */
+class RolloutTracker {
+  last: RolloutStatus | undefined;
+  result: RolloutStatus | undefined;
+  resourceVersion: string | undefined;
+  private lastMessage = '';
+
+  constructor(
+    private readonly name: string,
+    private readonly onProgress?: (s: RolloutStatus) => void,
+  ) {}
+
+  /** A watch event: true once the Deployment is rolled out; throws when it failed or was deleted. */
+  onEvent(type: WatchEventType, d: Deployment): boolean {
+    if (type === 'BOOKMARK') {
+      this.resourceVersion = d.metadata?.resourceVersion ?? this.resourceVersion;
+      return false;
+    }
+    this.resourceVersion = d.metadata.resourceVersion;
+    if (type === 'DELETED')
+      throw new RolloutError(`Deployment ${this.name} was deleted while waiting for its rollout`, 'Deleted');
+    const s = rolloutStatus(d);
+    this.last = s;
+    if (s.message !== this.lastMessage) {
+      this.lastMessage = s.message;
+      this.onProgress?.(s);
+    }
+    if (s.failed) throw new RolloutError(s.message, 'ProgressDeadlineExceeded', s);
+    if (!s.done) return false;
+    this.result = s;
+    return true;
+  }
+
+  /** The error for a wait that ran out of time (not one the caller cancelled). */
+  timeout(timeoutMs: number): RolloutError {
+    return new RolloutError(
+      `Deployment ${this.name} did not become available within ${Math.round(timeoutMs / 1000)}s (${this.last?.message ?? 'no status yet'})`,
+      'Timeout',
+      this.last,
+    );
+  }
+}
+
 /** Watches Deployment `name` until it is rolled out; throws RolloutError on deadline/timeout. */
 export async function waitForRollout(
   client: KubeClient,
@@ -112,71 +155,39 @@ export async function waitForRollout(
   const signal = withTimeout(client.signal, opts.timeoutMs, `rollout of Deployment ${name}`);
   const c = client.withSignal(signal);
   const sleep = opts.sleep ?? realSleep;
-  let last: RolloutStatus | undefined;
-  let lastMessage = '';
-  let resourceVersion: string | undefined;
-  let result: RolloutStatus | undefined;
+  const t = new RolloutTracker(name, opts.onProgress);
   let failures = 0;
   const stopProgress = startProgress({
     what: `rollout of Deployment ${name}`,
     totalMs: opts.timeoutMs,
-    state: () => last?.message ?? 'no status yet',
+    state: () => t.last?.message ?? 'no status yet',
     log: opts.log ?? info,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.ticker ? { ticker: opts.ticker } : {}),
   });
   try {
-    while (!result) {
-      let end: string;
+    while (!t.result) {
+      const query = { namespace: opts.namespace, fieldSelector: `metadata.name=${name}` };
       try {
-        end = await c.watch<Deployment>(
+        const end = await c.watch<Deployment>(
           'apps/v1',
           'Deployment',
-          { namespace: opts.namespace, fieldSelector: `metadata.name=${name}`, resourceVersion },
-          (type, d) => {
-            if (type === 'BOOKMARK') {
-              resourceVersion = d.metadata?.resourceVersion ?? resourceVersion;
-              return false;
-            }
-            resourceVersion = d.metadata.resourceVersion;
-            if (type === 'DELETED')
-              throw new RolloutError(
-                `Deployment ${name} was deleted while waiting for its rollout`,
-                'Deleted',
-              );
-            const s = rolloutStatus(d);
-            last = s;
-            if (s.message !== lastMessage) {
-              lastMessage = s.message;
-              opts.onProgress?.(s);
-            }
-            if (s.failed) throw new RolloutError(s.message, 'ProgressDeadlineExceeded', s);
-            if (s.done) {
-              result = s;
-              return true;
-            }
-            return false;
-          },
+          { ...query, resourceVersion: t.resourceVersion },
+          (type, d) => t.onEvent(type, d),
         );
         failures = 0;
+        if (end === 'gone') t.resourceVersion = undefined;
       } catch (err) {
         if (err instanceof RolloutError || signal.aborted || !isTransient(err)) throw err;
-        end = 'error';
         failures++;
         await sleep(backoffDelay(failures, 250, 4000, opts.random ?? Math.random) + 100, signal);
       }
-      if (end === 'gone') resourceVersion = undefined;
     }
-    return result;
+    return t.result;
   } catch (err) {
-    if (signal.aborted && signal.reason instanceof TimeoutError && !(client.signal?.aborted ?? false)) {
-      throw new RolloutError(
-        `Deployment ${name} did not become available within ${Math.round(opts.timeoutMs / 1000)}s (${last?.message ?? 'no status yet'})`,
-        'Timeout',
-        last,
-      );
-    }
-    throw err;
+    const timedOut =
+      signal.aborted && signal.reason instanceof TimeoutError && !(client.signal?.aborted ?? false);
+    throw timedOut ? t.timeout(opts.timeoutMs) : err;
   } finally {
     stopProgress();
   }
