@@ -1,10 +1,26 @@
-// Run with NODE_OPTIONS=--experimental-vm-modules (see package.json "jest").
-/** @type {import('jest').Config} */
-export default {
+// Run through `npm run jest` (scripts/jest-run.mjs): the "parallel" project on several workers,
+// then the "serial" project alone. Plain `jest` (NODE_OPTIONS=--experimental-vm-modules) works too.
+
+/**
+ * Suites that need the machine to themselves: they restart the apiserver, or assert that nobody
+ * made a request (the audit log, by user agent) while they ran.
+ */
+export const SERIAL = [
+  '__tests__/integration/k8s/apiserver-restart.test.ts',
+  '__tests__/integration/k8s/canary-restart.test.ts',
+  '__tests__/integration/k8s/post-noop.test.ts',
+];
+
+/** Most of the time goes to waiting on the sandbox, not to the CPU: more workers than cores. */
+export const PARALLEL_WORKERS = 4;
+
+const TIMEOUT = 30000;
+
+/** What both projects share. */
+const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   roots: ['<rootDir>/__tests__'],
-  testMatch: ['**/*.test.ts'],
   moduleNameMapper: {
     '^@hac/([a-z0-9-]+)$': '<rootDir>/packages/$1/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
@@ -12,6 +28,23 @@ export default {
   transform: {
     '^.+\\.tsx?$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: false }],
   },
-  testTimeout: 30000,
+  testTimeout: TIMEOUT,
+};
+
+const serialPaths = SERIAL.map((p) => `<rootDir>/${p}`);
+
+/** @type {import('jest').Config} */
+export default {
+  projects: [
+    {
+      ...common,
+      displayName: 'parallel',
+      testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', ...SERIAL.map((p) => p.replace(/\./g, '\\.'))],
+    },
+    { ...common, displayName: 'serial', testMatch: serialPaths },
+  ],
+  testTimeout: TIMEOUT,
+  maxWorkers: PARALLEL_WORKERS,
   reporters: ['default', '<rootDir>/scripts/jest-plain-summary.cjs'],
 };
