@@ -80,36 +80,56 @@ function exactP(u: number, m: number, n: number, alternative: Alternative): numb
   return Math.min(1, 2 * Math.min(upper, lower));
 }
 
-function normalP(u: number, m: number, n: number, ties: number[], alternative: Alternative) {
+function normalP(
+  u: number,
+  m: number,
+  n: number,
+  ties: number[],
+  alternative: Alternative,
+  correct: boolean,
+) {
   const N = m + n;
   const tieTerm = ties.reduce((s, t) => s + (t * t * t - t), 0);
   const variance = ((m * n) / 12) * (N + 1 - tieTerm / (N * (N - 1)));
   const d = u - (m * n) / 2;
   if (variance <= 0) return { p: 1, z: 0 };
-  const correction =
-    alternative === 'two-sided' ? Math.sign(d) * 0.5 : alternative === 'greater' ? 0.5 : -0.5;
+  const correction = !correct
+    ? 0
+    : alternative === 'two-sided'
+      ? Math.sign(d) * 0.5
+      : alternative === 'greater'
+        ? 0.5
+        : -0.5;
   const z = (d - correction) / Math.sqrt(variance);
   if (alternative === 'greater') return { p: 1 - normalCdf(z), z };
   if (alternative === 'less') return { p: normalCdf(z), z };
   return { p: Math.min(1, 2 * Math.min(normalCdf(z), 1 - normalCdf(z))), z };
 }
 
+/** R's `exact` and `correct` switches: exact by default when allowed, continuity correction on. */
+export interface MannWhitneyOptions {
+  exact?: boolean;
+  correct?: boolean;
+}
+
 /**
  * Tests whether `canary` is shifted against `baseline`. `greater` asks whether the canary is
- * larger. Both samples must hold at least one finite value.
+ * larger. Both samples must hold at least one value.
  */
 export function mannWhitney(
   canary: readonly number[],
   baseline: readonly number[],
   alternative: Alternative = 'two-sided',
+  options: MannWhitneyOptions = {},
 ): MannWhitneyResult {
   if (canary.length === 0 || baseline.length === 0) throw new Error('both samples need at least one value');
   const m = canary.length;
   const n = baseline.length;
   const u = wilcoxonRankSum([...canary], [...baseline]) - (m * (m + 1)) / 2;
   const ties = tieGroups([...canary, ...baseline]);
-  if (m < EXACT_LIMIT && n < EXACT_LIMIT && ties.length === 0)
+  const exactAllowed = m < EXACT_LIMIT && n < EXACT_LIMIT && ties.length === 0;
+  if (options.exact ?? exactAllowed)
     return { u, p: exactP(u, m, n, alternative), z: undefined, method: 'exact' };
-  const { p, z } = normalP(u, m, n, ties, alternative);
+  const { p, z } = normalP(u, m, n, ties, alternative, options.correct ?? true);
   return { u, p, z, method: 'normal' };
 }
