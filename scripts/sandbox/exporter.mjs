@@ -9,10 +9,19 @@
 //   PUT    /set   JSON body {name, labels: {k: v}, value, type?, help?}
 //   DELETE /metrics?name=N               drop one metric (all series), or all without name
 //   POST   /reset                        drop everything
+//   PUT    /series  JSON {name, labels, distribution, seed?, type?, help?}
+//                                        a generated series: every scrape of /metrics draws a new
+//                                        value (distributions: lib/distributions.mjs), e.g. per-pod
+//                                        latency with labels {role: canary|baseline, pod, app, version}
+//   POST   /spike   JSON {name, factor, seconds, match?: {k: v}}
+//                                        multiplies every generated series of `name` whose labels
+//                                        include `match` by factor for that long (a fleet-wide spike)
+//   DELETE /series?name=N                drop the generated series of one metric (static ones stay)
 //
 // Usage: node exporter.mjs [--port 15091] [--host 127.0.0.1] [--state file.json]
 import http from 'node:http';
 import fs from 'node:fs';
+import { checkDistribution, draw, seededRandom } from './lib/distributions.mjs';
 
 const args = process.argv.slice(2);
 function opt(name, fallback) {
@@ -23,8 +32,12 @@ const port = Number(opt('port', process.env.HAC_SANDBOX_EXPORTER_PORT || 15091))
 const host = opt('host', '127.0.0.1');
 const stateFile = opt('state', '');
 
-/** name -> { type, help, series: Map(labelKey -> { labels, value }) } */
+/** name -> { type, help, series: Map(labelKey -> { labels, value, distribution?, seed? }) } */
 const metrics = new Map();
+/** Active spikes: { name, factor, until (ms), match }. */
+let spikes = [];
+/** labelKey of a generated series -> its random generator (rebuilt from the seed after a restart). */
+const generators = new Map();
 
 const NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -116,6 +129,66 @@ function apply(op, { name, labels, value, type, help }) {
   return next;
 }
 
+function setSeries({ name, labels: rawLabels, distribution, seed, type, help }) {
+  const labels = parseLabels(rawLabels);
+  validate({ name, labels, value: 0, type });
+  if (type === 'counter') throw new Error('generated series are gauges (or untyped)');
+  const dist = checkDistribution(distribution);
+  const s = seed === undefined ? Math.floor(Math.random() * 2 ** 31) : seed;
+  if (!Number.isInteger(s)) throw new Error(`bad seed ${JSON.stringify(seed)}`);
+  let m = metrics.get(name);
+  if (!m) {
+    m = { type: type || 'gauge', help: help || `${name} (generated for tests)`, series: new Map() };
+    metrics.set(name, m);
+  }
+  const key = labelKey(labels);
+  m.series.set(key, { labels, value: NaN, distribution: dist, seed: s });
+  generators.delete(`${name}\u0001${key}`);
+  save();
+  return { name, labels, distribution: dist, seed: s };
+}
+
+function addSpike({ name, factor, seconds, match }, now = Date.now()) {
+  if (!name || !NAME_RE.test(name)) throw new Error(`bad metric name "${name}"`);
+  if (typeof factor !== 'number' || !Number.isFinite(factor)) throw new Error('bad factor');
+  if (typeof seconds !== 'number' || !(seconds > 0) || seconds > 3600)
+    throw new Error('bad seconds (0 < s <= 3600)');
+  const spike = { name, factor, until: now + seconds * 1000, match: parseLabels(match) };
+  spikes = [...spikes.filter((x) => x.until > now), spike];
+  return spike;
+}
+
+function spikeFactor(name, labels, now) {
+  let k = 1;
+  for (const x of spikes) {
+    if (x.name !== name || x.until <= now) continue;
+    if (Object.entries(x.match).every(([lk, lv]) => labels[lk] === lv)) k *= x.factor;
+  }
+  return k;
+}
+
+/** Draws a fresh value for every generated series (called once per scrape). */
+function drawGenerated(now = Date.now()) {
+  for (const [name, m] of metrics) {
+    for (const [key, s] of m.series) {
+      if (!s.distribution) continue;
+      const id = `${name}\u0001${key}`;
+      let rand = generators.get(id);
+      if (!rand) generators.set(id, (rand = seededRandom(s.seed)));
+      s.value = draw(s.distribution, rand) * spikeFactor(name, s.labels, now);
+    }
+  }
+}
+
+function deleteGenerated(name) {
+  for (const [n, m] of metrics) {
+    if (name && n !== name) continue;
+    for (const [key, s] of m.series) if (s.distribution) m.series.delete(key);
+    if (m.series.size === 0) metrics.delete(n);
+  }
+  save();
+}
+
 function fmtValue(v) {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return '+Inf';
@@ -159,6 +232,7 @@ const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, `http://${host}`);
   try {
     if (req.method === 'GET' && url.pathname === '/metrics') {
+      drawGenerated();
       return send(res, 200, exposition(), 'text/plain; version=0.0.4; charset=utf-8');
     }
     if (req.method === 'GET' && url.pathname === '/healthz') return send(res, 200, 'ok\n', 'text/plain');
@@ -198,6 +272,16 @@ const server = http.createServer(async (req, res) => {
       const value = apply(op, input);
       return send(res, 200, { name: input.name, labels: input.labels, value: fmtValue(value) });
     }
+    if (req.method === 'PUT' && url.pathname === '/series') {
+      return send(res, 200, setSeries(JSON.parse(await readBody(req))));
+    }
+    if (req.method === 'POST' && url.pathname === '/spike') {
+      return send(res, 200, addSpike(JSON.parse(await readBody(req))));
+    }
+    if (req.method === 'DELETE' && url.pathname === '/series') {
+      deleteGenerated(url.searchParams.get('name'));
+      return send(res, 200, { ok: true });
+    }
     if (req.method === 'DELETE' && url.pathname === '/metrics') {
       const name = url.searchParams.get('name');
       if (name) metrics.delete(name);
@@ -207,6 +291,7 @@ const server = http.createServer(async (req, res) => {
     }
     if (req.method === 'POST' && url.pathname === '/reset') {
       metrics.clear();
+      spikes = [];
       save();
       return send(res, 200, { ok: true });
     }
