@@ -1,6 +1,4 @@
-import { info, runAction, runnerState, warning } from '@hac/toolkit';
-import { exec, logoutFromState } from '@hac/image';
+import { runEngine } from '@hac/toolkit';
+import { dockerBuildPushPost } from '@hac/image';
 
-void runAction(async () => {
-  await logoutFromState(runnerState, { exec, env: process.env, log: { info, warning } });
-});
+void runEngine(dockerBuildPushPost);

@@ -1,6 +1,6 @@
 // What a failed build says, read from docker buildx's or buildah's output: which step failed and
 // what to do. Pure: tests feed the real outputs of the sandbox's dockerd, buildkitd and buildah.
-import type { Engine } from './inputs.js';
+import type { Engine } from './request.js';
 
 export interface BuildFailure {
   /** syntax, run-step, network, base-image, context or other */

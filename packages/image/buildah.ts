@@ -1,31 +1,10 @@
 // buildah: pure argument builders. Daemonless builds with chroot isolation (what unprivileged runners allow).
-import type { BuildRequest } from './inputs.js';
+import type { BuildOptions, BuildRequest } from './request.js';
 import { secretEnvName } from './docker.js';
 import { compatBuildahArgs } from './compat-args.js';
 
-export type BuildahBuildOptions = Pick<
-  BuildRequest,
-  | 'context'
-  | 'file'
-  | 'refs'
-  | 'buildArgs'
-  | 'labels'
-  | 'target'
-  | 'platforms'
-  | 'cacheFrom'
-  | 'cacheTo'
-  | 'secrets'
-  | 'secretEnvs'
-  | 'noCache'
-  | 'pull'
-  | 'tlsVerify'
-  | 'network'
-  | 'buildContexts'
-  | 'secretFiles'
-  | 'ssh'
-  | 'outputs'
-  | 'annotations'
->;
+/** What `buildah build` takes: the shared options, and tls-verify. */
+export type BuildahBuildOptions = BuildOptions & Pick<BuildRequest, 'tlsVerify'>;
 
 /** The manifest list a multi-platform buildah build collects its images in. */
 export const manifestName = (refs: readonly string[]): string =>

@@ -3,7 +3,7 @@
 // every problem naming the input, its value and the expected form; nothing runs.
 import fs from 'node:fs';
 import path from 'node:path';
-import { input, type Problems } from '@hac/toolkit';
+import { input, type Problems, type Rule } from '@hac/toolkit';
 import { SECRET_ID, keyValue } from './forms.js';
 import type { LatestMode } from './metadata.js';
 
@@ -60,7 +60,7 @@ export interface CompatRequest {
   flavor?: Flavor;
 }
 
-type CompatValues = { [K in keyof typeof compatSpec]: ReturnType<(typeof compatSpec)[K]['parse']> };
+export type CompatValues = { [K in keyof typeof compatSpec]: ReturnType<(typeof compatSpec)[K]['parse']> };
 
 const exists = (p: string, kind: 'file' | 'dir' | 'any'): boolean => {
   try {
@@ -126,7 +126,7 @@ function sshEntries(list: string[], cwd: string, problems: Problems): string[] {
   });
 }
 
-function outputs(list: string[], problems: Problems): CompatRequest['outputs'] {
+function outputs(list: readonly string[], problems: Problems): CompatRequest['outputs'] {
   return list.flatMap((line) => {
     const raw = line.trim();
     const attrs = Object.fromEntries(
@@ -149,7 +149,7 @@ function outputs(list: string[], problems: Problems): CompatRequest['outputs'] {
 const ANNOTATION =
   /^(?:(manifest|index|manifest-descriptor|index-descriptor)(?:\[[a-z0-9/,]+\])?:)?[A-Za-z0-9][A-Za-z0-9._/-]*=/;
 
-function flavorOf(list: string[], problems: Problems): Flavor | undefined {
+export function flavorOf(list: readonly string[], problems: Problems): Flavor | undefined {
   if (list.length === 0) return undefined;
   const f: Flavor = { prefix: '', prefixOnLatest: false, suffix: '', suffixOnLatest: false };
   for (const line of list) {
@@ -180,10 +180,21 @@ function flavorOf(list: string[], problems: Problems): Flavor | undefined {
   return f;
 }
 
-/** Resolves the build-push-action / metadata-action named inputs. */
-export function resolveCompat(v: CompatValues, cwd: string, problems: Problems): CompatRequest {
+export const annotationsForm: Rule<CompatValues> = (v, problems) => {
   for (const a of v.annotations)
     if (!ANNOTATION.test(a.trim())) problems.add(CompatInputs.annotations, a, ANNOTATION_FORM);
+};
+export const outputsForm: Rule<CompatValues> = (v, problems) => void outputs(v.outputs, problems);
+export const flavorForm: Rule<CompatValues> = (v, problems) => void flavorOf(v.flavor, problems);
+
+/** The checks of the named inputs that need no file system (the rest is in resolveCompat). */
+export const compatRules: readonly Rule<CompatValues>[] = [annotationsForm, outputsForm, flavorForm];
+
+/**
+ * Resolves the build-push-action / metadata-action named inputs: the paths of build-contexts,
+ * secret-files and ssh against `cwd` (each must exist); the rest as compatRules checked it.
+ */
+export function resolveCompat(v: CompatValues, cwd: string, problems: Problems): CompatRequest {
   return {
     ...(v.network !== 'default' ? { network: v.network } : {}),
     buildContexts: buildContexts(v['build-contexts'], cwd, problems),

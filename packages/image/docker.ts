@@ -1,5 +1,5 @@
 // docker buildx: pure argument builders and result readers. The exec wrapper runs what these return.
-import type { BuildRequest } from './inputs.js';
+import type { BuildOptions, BuildRequest } from './request.js';
 import { compatBuildxArgs } from './compat-args.js';
 
 export interface BuildFiles {
@@ -15,33 +15,9 @@ export function secretEnv(req: Pick<BuildRequest, 'secrets'>): Record<string, st
   return Object.fromEntries(req.secrets.map((s, i) => [secretEnvName(i), s.value]));
 }
 
-export type DockerBuildOptions = Pick<
-  BuildRequest,
-  | 'context'
-  | 'file'
-  | 'refs'
-  | 'buildArgs'
-  | 'labels'
-  | 'target'
-  | 'platforms'
-  | 'cacheFrom'
-  | 'cacheTo'
-  | 'secrets'
-  | 'secretEnvs'
-  | 'provenance'
-  | 'sbom'
-  | 'noCache'
-  | 'pull'
-  | 'push'
-  | 'load'
-  | 'builder'
-  | 'network'
-  | 'buildContexts'
-  | 'secretFiles'
-  | 'ssh'
-  | 'outputs'
-  | 'annotations'
->;
+/** What `docker buildx build` takes: the shared options, and those only buildx has. */
+export type DockerBuildOptions = BuildOptions &
+  Pick<BuildRequest, 'provenance' | 'sbom' | 'push' | 'load' | 'builder'>;
 
 /** `docker buildx build ...` arguments (without the leading `docker`). */
 export function buildxArgs(o: DockerBuildOptions, files: BuildFiles): string[] {

@@ -1,7 +1,7 @@
 // Choosing the builder: docker when a daemon with buildx answers, otherwise buildah.
 import { ActionError } from '@hac/toolkit';
 import type { Exec } from './exec.js';
-import type { Engine, EngineChoice } from './inputs.js';
+import type { Engine, EngineChoice } from './request.js';
 import { dockerProbes } from './docker.js';
 
 export async function dockerAvailable(exec: Exec, env: NodeJS.ProcessEnv): Promise<boolean> {

@@ -4,14 +4,39 @@ export { exec, type Exec, type ExecOptions, type ExecResult } from './exec.js';
 export {
   Inputs,
   spec,
+  readImageInputs,
+  resolveRequest,
   resolveInputs,
   engineProblems,
   registryOf,
+  imageRules,
+  buildArgsForm,
+  labelsForm,
+  secretsForm,
+  secretEnvsForm,
+  platformsForm,
+  cacheForm,
+  registriesForm,
+  imagesForm,
+  tagsOrTagRules,
+  tagsForm,
+  tagRulesForm,
+  rulesInTagsNeedImages,
+  tagRulesNeedAutoTags,
+  latestMatchesFlavor,
+  insecureRegistriesForm,
+  annotationsForm,
+  outputsForm,
+  flavorForm,
+  type BuildOptions,
   type BuildRequest,
   type Engine,
   type EngineChoice,
+  type ImageInputs,
+  type ImageValues,
   type ResolveOptions,
 } from './inputs.js';
+export { dockerBuildPushMain, dockerBuildPushPost } from './entry.js';
 export {
   gitTags,
   ociLabels,
@@ -68,6 +93,7 @@ export {
   type EcrTokenProvider,
 } from './login.js';
 export { resolveEngine, dockerAvailable, buildahAvailable } from './engine.js';
+export { engineWarnings } from './build-preflight.js';
 export {
   buildAndPush,
   State,

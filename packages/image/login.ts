@@ -1,6 +1,6 @@
 // Registry login and logout through the builder's own CLI. Passwords go through stdin only.
 import type { Exec } from './exec.js';
-import type { Engine } from './inputs.js';
+import type { Engine } from './request.js';
 import type { RegistryLogin } from './registries.js';
 import { buildahLoginArgs, buildahLogoutArgs } from './buildah.js';
 import { dockerLoginArgs, dockerLogoutArgs } from './docker.js';

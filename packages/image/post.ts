@@ -1,8 +1,8 @@
 // The post step: log out of every registry main logged in to.
 import type { StateStore } from '@hac/toolkit';
 import type { Exec } from './exec.js';
-import type { Engine } from './inputs.js';
-import { State, type Logger } from './build.js';
+import type { Engine } from './request.js';
+import { State, type Logger } from './build-context.js';
 import { logoutAll } from './login.js';
 
 export async function logoutFromState(

@@ -4,8 +4,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { ActionError } from '@hac/toolkit';
-import type { BuildRequest, Engine } from './inputs.js';
-import { registryOf } from './inputs.js';
+import type { BuildRequest, Engine } from './request.js';
+import { registryOf } from './resolve.js';
 import { splitTag } from './reference.js';
 
 export const REGISTRY_CONNECT_TIMEOUT_MS = 5_000;

@@ -1,6 +1,6 @@
 // Outputs, metadata JSON and the job summary of a build.
 import { Summary } from '@hac/toolkit';
-import type { BuildResult } from './build.js';
+import type { BuildResult } from './build-context.js';
 
 export const Outputs = {
   digest: 'digest',
