@@ -4,7 +4,7 @@ import type { InputSource } from '@hac/toolkit';
 import { readBlueGreenInputs, readCanaryInputs } from '@hac/k8s';
 import { readSwapConfig } from '@hac/aws';
 import { resolveInputs } from '@hac/image';
-import { getInputs as readBuildAmiInputs } from '../../actions/build-ami/inputs.js';
+import { readBuildAmiInputs } from '../../packages/aws/ami/inputs.js';
 import { readSmokeInputs } from '../../actions/smoke-test/context.js';
 
 export type Reader = (source: InputSource, workspace: string) => unknown;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { InputError, memoryState } from '@hac/toolkit';
 import { runBuildAmi } from '@hac/aws';
-import { getInputs } from '../../../actions/build-ami/inputs.js';
+import { readBuildAmiInputs } from '../../../packages/aws/ami/inputs.js';
 import { isWriteAction } from '../../support/fault-proxy.js';
 import { awsSandbox, motoBaseAmi, testRunId, type AwsSandbox } from '../../support/aws.js';
 
@@ -47,7 +47,7 @@ async function attempt(raw: Record<string, string>, env: NodeJS.ProcessEnv = {})
   const state = memoryState();
   const fullEnv = { ...sb.env, ...env };
   try {
-    const inputs = getInputs((n) => raw[n] ?? '', { env: fullEnv, cwd: dir });
+    const inputs = readBuildAmiInputs((n) => raw[n] ?? '', { env: fullEnv, cwd: dir });
     await runBuildAmi(inputs, {
       env: fullEnv,
       credentials: sb.credentials,
@@ -309,7 +309,7 @@ describe('build-ami bad inputs: one clear InputError, zero AWS requests', () => 
 
   test('allow-paths-outside-workspace: true reads a user-data-file outside it', () => {
     const read = (allow: string) =>
-      getInputs(
+      readBuildAmiInputs(
         (n) =>
           ({
             ...good(),
@@ -345,7 +345,7 @@ describe('build-ami bad inputs: one clear InputError, zero AWS requests', () => 
     expect(error?.message).toContain('input "secret-vars": got "***"');
     expect(error?.message).toContain('values without NUL characters');
     expect(error?.message).not.toContain('ter2');
-    const read = getInputs(
+    const read = readBuildAmiInputs(
       (n) => ({ engine: 'packer', template: 't.pkr.hcl', 'secret-vars': 'token=a\tb' })[n] ?? '',
       { env: sb.env, cwd: dir },
     );

@@ -35,7 +35,7 @@ import {
   type NativeBuildSpec,
 } from '@hac/aws';
 import { ssmClients, ssmSignal } from '../../../packages/aws/ami/ssm.js';
-import { getInputs } from '../../../actions/build-ami/inputs.js';
+import { readBuildAmiInputs } from '../../../packages/aws/ami/inputs.js';
 import { isWriteAction, type FaultKind } from '../../support/fault-proxy.js';
 import {
   awsSandbox,
@@ -111,7 +111,7 @@ async function build(runId: string, over: Record<string, string> = {}) {
     'image-timeout': '1m',
     ...over,
   };
-  const inputs = getInputs((n) => raw[n] ?? '', { env: sb.env });
+  const inputs = readBuildAmiInputs((n) => raw[n] ?? '', { env: sb.env });
   const logs: string[] = [];
   let result: BuildAmiResult | undefined;
   let error: unknown;

@@ -6,7 +6,7 @@ import { readCanaryInputs, readBlueGreenInputs } from '@hac/k8s';
 import { readSwapConfig } from '@hac/aws';
 import { resolveInputs } from '@hac/image';
 import { readSmokeInputs } from '../../../actions/smoke-test/context.js';
-import { getInputs as readBuildAmiInputs } from '../../../actions/build-ami/inputs.js';
+import { readBuildAmiInputs } from '../../../packages/aws/ami/inputs.js';
 import { eventContext } from '../image/events.js';
 
 // The runner passes every default of action.yml as an input, so "was this input given?" rules

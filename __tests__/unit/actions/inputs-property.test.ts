@@ -13,7 +13,7 @@ import { readBlueGreenInputs, readCanaryInputs } from '@hac/k8s';
 import { readSwapConfig } from '@hac/aws';
 import { resolveInputs } from '@hac/image';
 import { readSmokeInputs } from '../../../actions/smoke-test/context.js';
-import { getInputs as readBuildAmiInputs } from '../../../actions/build-ami/inputs.js';
+import { readBuildAmiInputs } from '../../../packages/aws/ami/inputs.js';
 import { eventContext } from '../image/events.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');

@@ -14,7 +14,7 @@ import {
 import { pollState, progressLine, withProgress, type Ticker } from '../../../packages/aws/progress.js';
 import { nothingToSweep } from '../../../packages/aws/ami/state.js';
 import { nothingToUndo } from '../../../packages/aws/eip/names.js';
-import { getInputs } from '../../../actions/build-ami/inputs.js';
+import { readBuildAmiInputs } from '../../../packages/aws/ami/inputs.js';
 
 const ctx = {
   service: 'EC2' as const,
@@ -258,7 +258,7 @@ describe('one mistake, one error', () => {
     const raw: Record<string, string> = { engine: 'docker', 'base-ami': 'ami-12345678', vars: 'a=b' };
     let err: unknown;
     try {
-      getInputs((n) => raw[n] ?? '', { env: { GITHUB_REPOSITORY: 'o/app' } });
+      readBuildAmiInputs((n) => raw[n] ?? '', { env: { GITHUB_REPOSITORY: 'o/app' } });
     } catch (e) {
       err = e;
     }

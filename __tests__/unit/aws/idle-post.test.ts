@@ -3,7 +3,7 @@
 // replaced by factories that record being loaded). The last test shows the check can fail.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
-import { memoryState } from '@hac/toolkit';
+import { memoryState, type ActionDeps, type StateStore } from '@hac/toolkit';
 
 const loaded: string[] = [];
 jest.unstable_mockModule('@aws-sdk/client-ec2', () => {
@@ -16,7 +16,25 @@ jest.unstable_mockModule('@aws-sdk/client-ssm', () => {
 });
 
 const { buildAmiPost } = await import('../../../packages/aws/ami/entry.js');
-const { swapEipPost } = await import('../../../packages/aws/eip/action.js');
+const { swapEipPost } = await import('../../../packages/aws/eip/entry.js');
+const { eipDeps, runSteps } = await import('../../support/eip-deps.js');
+
+/** build-ami's post engine, read then run, with the deps a runner would give it. */
+async function buildAmiPostStep(state: StateStore, logs: string[] = []) {
+  const log = (l: string) => void logs.push(l);
+  const deps: ActionDeps = {
+    env,
+    inputs: () => '',
+    clock: Date.now,
+    sleep: async () => undefined,
+    log: { info: log, debug: log, warning: log, notice: log, error: log, group: (_n, fn) => fn() },
+    signal: new AbortController().signal,
+    state,
+    setOutputs: () => undefined,
+    writeSummary: async () => undefined,
+  };
+  return buildAmiPost.run(await buildAmiPost.read(deps), deps);
+}
 
 let connections = 0;
 const server = net.createServer((s) => {
@@ -48,7 +66,7 @@ describe('post steps with nothing to do', () => {
     for (const [k, v] of Object.entries(saved)) state.save(k, v);
     const logs: string[] = [];
     const started = Date.now();
-    const reports = await buildAmiPost({ state, env, log: (l) => logs.push(l), warn: (l) => logs.push(l) });
+    const reports = await buildAmiPostStep(state, logs);
     expect(reports).toEqual([]);
     expect(Date.now() - started).toBeLessThan(100);
     expect(logs).toEqual([expect.stringMatching(/nothing to sweep/)]);
@@ -64,7 +82,7 @@ describe('post steps with nothing to do', () => {
     const state = memoryState();
     if (saved) state.save('swap-eip', saved);
     const logs: string[] = [];
-    const report = await swapEipPost({ state, env, log: (l) => logs.push(l), warn: (l) => logs.push(l) });
+    const report = await runSteps(swapEipPost, eipDeps({ state, env, log: (l) => logs.push(l) }));
     expect(report).toEqual({ done: [], failed: [], needed: false });
     expect(logs).toEqual([expect.stringMatching(/nothing to undo/)]);
     expect(loaded).toEqual([]);
@@ -76,7 +94,7 @@ describe('post steps with nothing to do', () => {
     state.save('run-id', 'r2');
     state.save('regions', ['us-east-1']);
     state.save('wrote', true);
-    await expect(buildAmiPost({ state, env, log: () => {}, warn: () => {} })).rejects.toThrow();
+    await expect(buildAmiPostStep(state)).rejects.toThrow();
     expect(loaded).toContain('@aws-sdk/client-ec2');
   });
 });

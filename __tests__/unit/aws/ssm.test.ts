@@ -8,7 +8,7 @@ import {
   onlinePollDelays,
   sendCommandInput,
 } from '../../../packages/aws/ami/ssm.js';
-import { getInputs } from '../../../actions/build-ami/inputs.js';
+import { readBuildAmiInputs } from '../../../packages/aws/ami/inputs.js';
 
 describe('sendCommandInput', () => {
   const spec = { document: RUN_SHELL_SCRIPT, parameters: { commands: ['echo a', 'echo b'] } };
@@ -122,7 +122,7 @@ test.each<[string, string[]]>([
 describe('build-ami inputs with SSM', () => {
   const env = { AWS_REGION: 'eu-west-1', GITHUB_REPOSITORY: 'org/web' };
   const read = (raw: Record<string, string>) =>
-    getInputs((n) => raw[n] ?? (n === 'shutdown' ? 'true' : ''), { env, cwd: '/' });
+    readBuildAmiInputs((n) => raw[n] ?? (n === 'shutdown' ? 'true' : ''), { env, cwd: '/' });
 
   test('ssm-commands become AWS-RunShellScript commands; no user data is needed', () => {
     const v = read({

@@ -1,84 +1,45 @@
-// The build-ami action's engine entry: typed inputs in, outputs + summary out. main.ts reads the
-// inputs; this file does everything after that, with its side effects injected.
-import {
-  ActionError,
-  Summary,
-  formatDuration,
-  systemClock,
-  withTimeout,
-  type Clock,
-  type StateStore,
-} from '@hac/toolkit';
+// build-ami's heavy half (the AWS SDK): the build of either engine, and the post step's sweep.
+// entry.ts reaches it through import() once the inputs are known to be good.
+import { ActionError, systemClock, withTimeout, type Clock, type Sleep, type StateStore } from '@hac/toolkit';
 import { withAbort } from '../abort.js';
 import { ec2ClientPool, resolveRegion, type AwsSettings } from '../client.js';
 import { runPacker, type PackerRunDeps } from '../packer/run.js';
-import type { PackerSpec } from '../packer/args.js';
 import { buildNative } from './native.js';
 import { applyRetention, type RetentionPlan } from './retention.js';
 import { tagResources, describeImage, snapshotIdsOf } from './resources.js';
 import { stoppedSignal, type CompletionSignal } from './signal.js';
 import { sweepRun, sweptAnything, type SweepReport } from './sweep.js';
 import { runTags } from '../tags.js';
-import { PURPOSE, TAG_FAMILY, type NativeBuildSpec, type RegionImage } from './types.js';
+import {
+  PURPOSE,
+  TAG_FAMILY,
+  type BuildAmiInputs,
+  type BuildAmiResult,
+  type BuildResult,
+  type NativeBuildSpec,
+  type RegionImage,
+} from './types.js';
 import { nothingToSweep, State, type SavedSettings } from './state.js';
+import { reportBuildAmi, type ReportDeps } from './report.js';
 
 export { State };
+export type { BuildAmiInputs, BuildAmiResult };
+export { Outputs, summarize } from './report.js';
 
-export const Outputs = {
-  amiId: 'ami-id',
-  snapshotIds: 'snapshot-ids',
-  amis: 'amis',
-  name: 'name',
-  region: 'region',
-  baseAmiId: 'base-ami-id',
-  deregistered: 'deregistered',
-} as const;
-
-export interface BuildAmiInputs {
-  engine: 'native' | 'packer';
-  region: string;
-  endpoint: string;
-  maxAttempts: number;
-  /** Connect timeout of every AWS request (default 5 s). */
-  connectTimeoutMs?: number;
-  /** Response timeout of every AWS request (default 30 s). */
-  requestTimeoutMs?: number;
-  runId: string;
-  keep: number | undefined;
-  family: string;
-  native?: Omit<NativeBuildSpec, 'region' | 'runId' | 'keep' | 'family' | 'snapshotTagSpecification'>;
-  packer?: PackerSpec & { path: string };
-}
-
-export interface BuildAmiDeps {
+export interface BuildAmiDeps extends ReportDeps {
   env?: NodeJS.ProcessEnv;
   credentials?: AwsSettings['credentials'];
   signal?: CompletionSignal;
   abortSignal?: AbortSignal;
-  state: StateStore;
-  setOutputs: (outputs: Record<string, unknown>) => void;
-  writeSummary: (s: Summary) => Promise<void>;
   log: (line: string) => void;
   group?: PackerRunDeps['group'];
   exec?: PackerRunDeps['exec'];
   clock?: Clock;
+  sleep?: Sleep;
 }
 
-export interface BuildAmiResult {
-  name: string;
-  region: string;
-  amiId: string;
-  snapshotIds: string[];
-  amis: Record<string, string>;
-  images: Record<string, RegionImage>;
-  baseAmiId?: string;
-  retention: Record<string, RetentionPlan>;
-  cleanupErrors: string[];
-  retentionErrors: string[];
-  durationMs: number;
-}
-
-export async function runBuildAmi(inputs: BuildAmiInputs, deps: BuildAmiDeps): Promise<BuildAmiResult> {
+/** The build, up to the finished image (run): outputs and summary are written by reportBuildAmi. */
+export async function buildAmi(inputs: BuildAmiInputs, deps: BuildAmiDeps): Promise<BuildAmiResult> {
   const env = deps.env ?? process.env;
   const clock = deps.clock ?? systemClock;
   const started = clock();
@@ -91,9 +52,8 @@ export async function runBuildAmi(inputs: BuildAmiInputs, deps: BuildAmiDeps): P
   };
   const settings = { ...saved, env, ...(deps.credentials ? { credentials: deps.credentials } : {}) };
   const pool = ec2ClientPool(settings);
-  const regions = [region, ...(inputs.native?.copyRegions ?? [])];
   deps.state.save(State.runId, inputs.runId);
-  deps.state.save(State.regions, regions);
+  deps.state.save(State.regions, [region, ...(inputs.native?.copyRegions ?? [])]);
   deps.state.save(State.settings, saved);
   try {
     const result =
@@ -101,35 +61,58 @@ export async function runBuildAmi(inputs: BuildAmiInputs, deps: BuildAmiDeps): P
         ? await native(inputs, region, pool.get, deps, settings)
         : await packer(inputs, region, pool.get, deps);
     result.durationMs = clock() - started;
-    deps.setOutputs({
-      [Outputs.amiId]: result.amiId,
-      [Outputs.snapshotIds]: result.snapshotIds.join(','),
-      [Outputs.amis]: result.amis,
-      [Outputs.name]: result.name,
-      [Outputs.region]: result.region,
-      [Outputs.baseAmiId]: result.baseAmiId,
-      [Outputs.deregistered]: Object.values(result.retention)
-        .flatMap((p) => p.deleted.map((d) => d.imageId))
-        .join(','),
-    });
-    await deps.writeSummary(summarize(inputs, result));
-    deps.state.save(State.done, true);
-    const problems = [
-      ...result.cleanupErrors.map((e) => `cleanup: ${e}`),
-      ...result.retentionErrors.map((e) => `retention: ${e}`),
-    ];
-    if (problems.length > 0) {
-      throw new ActionError(
-        `The image ${result.amiId} (${result.name}) was built and is available, but:\n  - ${problems.join('\n  - ')}`,
-        result.cleanupErrors.length
-          ? `The post step retries the cleanup; if it also fails, delete the resources tagged hac:run-id=${inputs.runId}.`
-          : 'Old images were not all removed; the next build applies retention again.',
-      );
-    }
     return result;
   } finally {
     pool.destroy();
   }
+}
+
+/** The whole main step: build, then outputs, summary and the error for what went wrong after. */
+export async function runBuildAmi(inputs: BuildAmiInputs, deps: BuildAmiDeps): Promise<BuildAmiResult> {
+  const result = await buildAmi(inputs, deps);
+  await reportBuildAmi(inputs, result, deps);
+  return result;
+}
+
+/** The native engine's spec (pure): the inputs, the region and the run. */
+export function nativeSpec(inputs: BuildAmiInputs, region: string, env: NodeJS.ProcessEnv): NativeBuildSpec {
+  if (!inputs.native)
+    throw new ActionError('engine "native" needs its inputs', 'Set base-ami or base-ami-filters.');
+  return {
+    ...inputs.native,
+    region,
+    runId: inputs.runId,
+    keep: inputs.keep ?? 0,
+    family: inputs.family,
+    // AWS tags snapshots at creation; emulators behind a custom endpoint (moto) do not support it.
+    snapshotTagSpecification: !inputs.endpoint && !env.AWS_ENDPOINT_URL,
+  };
+}
+
+/** How the build learns provisioning is done: the deps' signal, SSM Run Command, or the instance stopping. */
+async function completionSignal(
+  spec: NativeBuildSpec,
+  inputs: BuildAmiInputs,
+  deps: BuildAmiDeps,
+  settings: Omit<AwsSettings, 'region'>,
+): Promise<{ signal: CompletionSignal; close(): void }> {
+  if (deps.signal) return { signal: deps.signal, close: () => {} };
+  if (!spec.ssm) return { signal: stoppedSignal, close: () => {} };
+  // Loaded only for SSM builds, so user-data builds do not pay for the SSM client.
+  const { ssmClients, ssmSignal } = await import('./ssm.js');
+  const clients = ssmClients({ ...settings, region: spec.region });
+  const signal = ssmSignal(spec.ssm, {
+    ssm: withAbort(clients.ssm, deps.abortSignal),
+    ssmOnce: withAbort(clients.ssmOnce, deps.abortSignal),
+    ssmCleanup: clients.ssm,
+    runId: spec.runId,
+    maxAttempts: inputs.maxAttempts,
+    instanceProfile: spec.instanceProfile ?? '',
+    log: deps.log,
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
+  return { signal, close: clients.destroy };
 }
 
 async function native(
@@ -139,35 +122,9 @@ async function native(
   deps: BuildAmiDeps,
   settings: Omit<AwsSettings, 'region'>,
 ): Promise<BuildAmiResult> {
-  if (!inputs.native)
-    throw new ActionError('engine "native" needs its inputs', 'Set base-ami or base-ami-filters.');
-  const spec: NativeBuildSpec = {
-    ...inputs.native,
-    region,
-    runId: inputs.runId,
-    keep: inputs.keep ?? 0,
-    family: inputs.family,
-    // AWS tags snapshots at creation; emulators behind a custom endpoint (moto) do not support it.
-    snapshotTagSpecification: !inputs.endpoint && !(deps.env ?? process.env).AWS_ENDPOINT_URL,
-  };
-  let signal = deps.signal ?? stoppedSignal;
-  let closeSignal = () => {};
-  if (!deps.signal && spec.ssm) {
-    // Loaded only for SSM builds, so user-data builds do not pay for the SSM client.
-    const { ssmClients, ssmSignal } = await import('./ssm.js');
-    const clients = ssmClients({ ...settings, region });
-    closeSignal = clients.destroy;
-    signal = ssmSignal(spec.ssm, {
-      ssm: withAbort(clients.ssm, deps.abortSignal),
-      ssmOnce: withAbort(clients.ssmOnce, deps.abortSignal),
-      ssmCleanup: clients.ssm,
-      runId: spec.runId,
-      maxAttempts: inputs.maxAttempts,
-      instanceProfile: spec.instanceProfile ?? '',
-      log: deps.log,
-    });
-  }
-  let r: Awaited<ReturnType<typeof buildNative>>;
+  const spec = nativeSpec(inputs, region, deps.env ?? process.env);
+  const { signal, close } = await completionSignal(spec, inputs, deps, settings);
+  let r: BuildResult;
   try {
     r = await buildNative(spec, {
       ec2,
@@ -177,7 +134,7 @@ async function native(
       ...(deps.abortSignal ? { abortSignal: deps.abortSignal } : {}),
     });
   } finally {
-    closeSignal();
+    close();
   }
   return {
     name: r.name,
@@ -246,35 +203,6 @@ async function packer(
     retentionErrors: [],
     durationMs: 0,
   };
-}
-
-export function summarize(inputs: BuildAmiInputs, r: BuildAmiResult): Summary {
-  const s = new Summary().heading(`build-ami: ${r.name || r.amiId || 'no AMI'}`);
-  s.text(
-    `Engine **${inputs.engine}**, run \`${inputs.runId}\`, ${formatDuration(r.durationMs)}.${r.baseAmiId ? ` Base AMI \`${r.baseAmiId}\`.` : ''}`,
-  );
-  s.table(
-    ['Region', 'AMI', 'Snapshots'],
-    Object.entries(r.amis).map(([region, id]) => [
-      region,
-      id,
-      (r.images[region]?.snapshotIds ?? []).join(', '),
-    ]),
-  );
-  const rows = Object.entries(r.retention).flatMap(([region, p]) => [
-    ...p.deleted.map((d) => [
-      region,
-      d.imageId,
-      `deregistered; snapshots ${d.snapshotIds.join(', ') || 'none'} deleted`,
-    ]),
-    ...p.skipped.map((k) => [region, k.imageId, `kept: ${k.reason}`]),
-  ]);
-  if (inputs.keep !== undefined) {
-    s.heading(`Retention: keep ${inputs.keep} of family "${inputs.family}"`, 3);
-    s.text(rows.length ? '' : 'Nothing to remove.');
-    if (rows.length) s.table(['Region', 'AMI', 'Action'], rows);
-  }
-  return s;
 }
 
 export interface PostDeps {

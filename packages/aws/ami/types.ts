@@ -2,6 +2,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { Clock } from '@hac/toolkit';
 import type { CompletionSignal } from './signal.js';
 import type { SsmCommandSpec } from './ssm-spec.js';
+import type { PackerSpec } from '../packer/args.js';
 
 export type BaseAmi = { id: string } | { filters: Record<string, string[]>; owners: string[] };
 
@@ -95,3 +96,35 @@ export const PURPOSE = {
 } as const;
 
 export const TAG_FAMILY = 'hac:family';
+
+/** What build-ami's inputs resolve to: the engine, the AWS client settings, and one engine's spec. */
+export interface BuildAmiInputs {
+  engine: 'native' | 'packer';
+  region: string;
+  endpoint: string;
+  maxAttempts: number;
+  /** Connect timeout of every AWS request (default 5 s). */
+  connectTimeoutMs?: number;
+  /** Response timeout of every AWS request (default 30 s). */
+  requestTimeoutMs?: number;
+  runId: string;
+  keep: number | undefined;
+  family: string;
+  native?: Omit<NativeBuildSpec, 'region' | 'runId' | 'keep' | 'family' | 'snapshotTagSpecification'>;
+  packer?: PackerSpec & { path: string };
+}
+
+/** What a build made: the image in each region, what retention did, and what went wrong after. */
+export interface BuildAmiResult {
+  name: string;
+  region: string;
+  amiId: string;
+  snapshotIds: string[];
+  amis: Record<string, string>;
+  images: Record<string, RegionImage>;
+  baseAmiId?: string;
+  retention: Record<string, RetentionPlan>;
+  cleanupErrors: string[];
+  retentionErrors: string[];
+  durationMs: number;
+}
