@@ -65,6 +65,19 @@ export function renderJudgeQuery(query: string, target: JudgeTarget, role: Role)
   return query.replace(/\{\{\s*([A-Za-z_]+)\s*\}\}/g, (whole, key: string) => vars[key] ?? whole);
 }
 
+/** Credentials in the base URL become a Basic authorization header (fetch refuses them in URLs). Pure. */
+export function splitCredentials(base: string): { base: string; headers: Record<string, string> } {
+  const url = new URL(base);
+  if (!url.username && !url.password) return { base, headers: {} };
+  const auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  url.username = '';
+  url.password = '';
+  return {
+    base: url.toString(),
+    headers: { authorization: `Basic ${Buffer.from(auth).toString('base64')}` },
+  };
+}
+
 /** The query_range URL for a query and window. Pure. */
 export function rangeUrl(base: string, query: string, w: RangeWindow): string {
   const url = new URL('api/v1/query_range', base.endsWith('/') ? base : `${base}/`);
@@ -108,14 +121,18 @@ export async function queryRange(
   query: string,
   w: RangeWindow,
 ): Promise<RangeSeries> {
-  const url = rangeUrl(client.url, query, w);
   const endpoint = `${stripUrlCredentials(client.url).replace(/\/$/, '')}/api/v1/query_range`;
   const timeoutMs = client.timeoutMs ?? JUDGE_QUERY_TIMEOUT_MS;
   const deadline = AbortSignal.timeout(timeoutMs);
   const signal = client.signal ? AbortSignal.any([client.signal, deadline]) : deadline;
   const doFetch: FetchLike = client.fetch ?? ((u, init) => fetch(u, init));
   try {
-    const res = await doFetch(url, { headers: { accept: 'application/json', ...client.headers }, signal });
+    const { base, headers } = splitCredentials(client.url);
+    const url = rangeUrl(base, query, w);
+    const res = await doFetch(url, {
+      headers: { accept: 'application/json', ...headers, ...client.headers },
+      signal,
+    });
     return readRangeAnswer(res.status, await res.text());
   } catch (err) {
     const why = deadline.aborted
