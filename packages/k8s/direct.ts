@@ -145,6 +145,67 @@ export function readDirectAccess(text: string, file: string, context?: string): 
   }
 }
 
+/** One apiserver's connection settings: its access, keep-alive agent and deadlines. */
+interface Connection {
+  access: DirectAccess;
+  secure: boolean;
+  agent: http.Agent;
+  userAgent: string;
+  deadlines: Deadlines;
+}
+
+function agentFor(access: DirectAccess, secure: boolean): http.Agent {
+  if (!secure) return new http.Agent({ keepAlive: true });
+  return new https.Agent({
+    keepAlive: true,
+    ...(access.ca ? { ca: access.ca } : {}),
+    ...(access.cert ? { cert: access.cert } : {}),
+    ...(access.key ? { key: access.key } : {}),
+    ...(access.tlsServerName ? { servername: access.tlsServerName } : {}),
+    rejectUnauthorized: !access.insecureSkipTlsVerify,
+  });
+}
+
+function tokenOf(access: DirectAccess): string | undefined {
+  // A token file is re-read on every request: projected ServiceAccount tokens rotate.
+  if (access.tokenFile) return fs.readFileSync(access.tokenFile, 'utf8').trim();
+  return access.token;
+}
+
+function headersOf(conn: Connection, req: HttpRequest): { headers: Record<string, string>; body?: string } {
+  const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': conn.userAgent };
+  const bearer = tokenOf(conn.access);
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  if (req.body === undefined) return { headers };
+  headers['Content-Type'] = req.contentType ?? 'application/json';
+  const body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+  headers['Content-Length'] = String(Buffer.byteLength(body));
+  return { headers, body };
+}
+
+/** Sends a request; the connect deadline runs until the socket is connected (and TLS is up). */
+function send(conn: Connection, req: HttpRequest, ac: AbortController): Promise<http.IncomingMessage> {
+  const { headers, body } = headersOf(conn, req);
+  const url = buildUrl(conn.access.server, req.path, req.query);
+  return new Promise((resolve, reject) => {
+    const r = (conn.secure ? https : http).request(url, {
+      method: req.method,
+      headers,
+      agent: conn.agent,
+      signal: ac.signal,
+    });
+    r.on('socket', (socket) => {
+      if (!socket.connecting) return;
+      const t = deadlineTimer(ac, 'connect', conn.deadlines.connectMs, conn.access.server);
+      socket.once(conn.secure ? 'secureConnect' : 'connect', () => t.clear());
+      socket.once('close', () => t.clear());
+    });
+    r.on('response', resolve);
+    r.on('error', (err) => reject(deadlineOf(ac) ?? err));
+    r.end(body);
+  });
+}
+
 /** A Transport over node:http(s) with the access's TLS material and bearer token, and deadlines. */
 export function directTransport(
   access: DirectAccess,
@@ -152,69 +213,21 @@ export function directTransport(
   deadlines: Deadlines = DEFAULT_DEADLINES,
 ): Transport {
   const secure = access.server.startsWith('https:');
-  const agent = secure
-    ? new https.Agent({
-        keepAlive: true,
-        ...(access.ca ? { ca: access.ca } : {}),
-        ...(access.cert ? { cert: access.cert } : {}),
-        ...(access.key ? { key: access.key } : {}),
-        ...(access.tlsServerName ? { servername: access.tlsServerName } : {}),
-        rejectUnauthorized: !access.insecureSkipTlsVerify,
-      })
-    : new http.Agent({ keepAlive: true });
-
-  function token(): string | undefined {
-    // A token file is re-read on every request: projected ServiceAccount tokens rotate.
-    if (access.tokenFile) return fs.readFileSync(access.tokenFile, 'utf8').trim();
-    return access.token;
-  }
-
-  function headersOf(req: HttpRequest): { headers: Record<string, string>; body?: string } {
-    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': userAgent };
-    const bearer = token();
-    if (bearer) headers.Authorization = `Bearer ${bearer}`;
-    if (req.body === undefined) return { headers };
-    headers['Content-Type'] = req.contentType ?? 'application/json';
-    const body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
-    headers['Content-Length'] = String(Buffer.byteLength(body));
-    return { headers, body };
-  }
-
-  /** Sends a request; the connect deadline runs until the socket is connected (and TLS is up). */
-  function send(req: HttpRequest, ac: AbortController, url: string): Promise<http.IncomingMessage> {
-    const { headers, body } = headersOf(req);
-    return new Promise((resolve, reject) => {
-      const r = (secure ? https : http).request(url, {
-        method: req.method,
-        headers,
-        agent,
-        signal: ac.signal,
-      });
-      r.on('socket', (socket) => {
-        if (!socket.connecting) return;
-        const t = deadlineTimer(ac, 'connect', deadlines.connectMs, access.server);
-        socket.once(secure ? 'secureConnect' : 'connect', () => t.clear());
-        socket.once('close', () => t.clear());
-      });
-      r.on('response', resolve);
-      r.on('error', (err) => reject(deadlineOf(ac) ?? err));
-      r.end(body);
-    });
-  }
-
+  const conn: Connection = { access, secure, agent: agentFor(access, secure), userAgent, deadlines };
+  const server = access.server;
   return {
-    server: access.server,
+    server,
     request: (req) =>
-      guarded(req.signal, deadlines.responseMs, access.server, async (ac) => {
-        const res = await send(req, ac, buildUrl(access.server, req.path, req.query));
+      guarded(req.signal, deadlines.responseMs, server, async (ac) => {
+        const res = await send(conn, req, ac);
         return answer(res, await text(res));
       }),
     stream: (req, onLine) =>
-      guarded(req.signal, deadlines.responseMs, access.server, async (ac, response) => {
-        const res = await send(req, ac, buildUrl(access.server, req.path, req.query));
+      guarded(req.signal, deadlines.responseMs, server, async (ac, response) => {
+        const res = await send(conn, req, ac);
         if (res.statusCode !== 200) return answer(res, await text(res));
         response.clear();
-        await idleGuarded(ac, deadlines.watchIdleMs, access.server, res, (chunks) =>
+        await idleGuarded(ac, deadlines.watchIdleMs, server, res, (chunks) =>
           readJsonLines(chunks as AsyncIterable<Uint8Array>, onLine),
         );
         return { status: 200, body: undefined, contentType: contentTypeOf(res) };

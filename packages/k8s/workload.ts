@@ -47,33 +47,33 @@ function inputError(
   return new ActionError(message, hint);
 }
 
-/** Builds the workload from parsed objects (pure). */
-export function workloadFromObjects(
-  objects: KubeObject[],
-  opts: Omit<WorkloadInputs, 'manifests' | 'cwd' | 'allowOutside'> & { source: Workload['source'] },
-): Workload {
+function checkNamespaces(objects: KubeObject[], namespace: string): void {
   for (const o of objects) {
-    if (o.metadata.namespace && o.metadata.namespace !== opts.namespace) {
+    if (o.metadata.namespace && o.metadata.namespace !== namespace) {
       throw inputError(
-        `${describeObject(o)} is in namespace "${o.metadata.namespace}" but the namespace input is "${opts.namespace}".`,
+        `${describeObject(o)} is in namespace "${o.metadata.namespace}" but the namespace input is "${namespace}".`,
         'Remove metadata.namespace from the manifests or set the namespace input to match.',
       );
     }
   }
-  let objs = objects;
-  if (opts.images.length > 0) {
-    const sub = substituteImages(objects, opts.images);
-    if (sub.unmatched.length > 0) {
-      const present = [...new Set(objects.flatMap((o) => containersOf(o).map((c) => c.image ?? '')))].filter(
-        Boolean,
-      );
-      throw inputError(
-        `images: ${sub.unmatched.map((i) => `"${i}"`).join(', ')} ${sub.unmatched.length === 1 ? 'matches' : 'match'} no container image repository in the manifests (containers use: ${present.join(', ') || 'none'}).`,
-        'An image replaces containers whose image has the same repository (registry/path without tag); fix the images input or the manifests.',
-      );
-    }
-    objs = sub.objects;
-  }
+}
+
+/** The objects with the `images` input applied; every image must replace some container's. */
+function withImages(objects: KubeObject[], images: string[]): KubeObject[] {
+  if (images.length === 0) return objects;
+  const sub = substituteImages(objects, images);
+  if (sub.unmatched.length === 0) return sub.objects;
+  const present = [...new Set(objects.flatMap((o) => containersOf(o).map((c) => c.image ?? '')))].filter(
+    Boolean,
+  );
+  throw inputError(
+    `images: ${sub.unmatched.map((i) => `"${i}"`).join(', ')} ${sub.unmatched.length === 1 ? 'matches' : 'match'} no container image repository in the manifests (containers use: ${present.join(', ') || 'none'}).`,
+    'An image replaces containers whose image has the same repository (registry/path without tag); fix the images input or the manifests.',
+  );
+}
+
+/** The one apps/v1 Deployment of the manifests, with at least one container image. */
+function theDeployment(objs: KubeObject[]): Deployment {
   const deployments = objs.filter(isDeployment);
   if (deployments.length === 0) {
     throw inputError(
@@ -87,7 +87,7 @@ export function workloadFromObjects(
       'Split the manifests so that each deploy step has one Deployment.',
     );
   }
-  const deployment = structuredClone(deployments[0] as Deployment);
+  const deployment = deployments[0] as Deployment;
   if (deployment.apiVersion !== 'apps/v1')
     throw inputError(
       `${describeObject(deployment)} uses apiVersion ${deployment.apiVersion}; expected apps/v1.`,
@@ -95,11 +95,11 @@ export function workloadFromObjects(
   const containers = deployment.spec?.template?.spec?.containers ?? [];
   if (containers.length === 0 || !containers[0]?.image)
     throw inputError(`${describeObject(deployment)} has no containers with an image.`);
-  if (opts.replicas !== undefined) deployment.spec.replicas = opts.replicas;
-  const podLabels = deployment.spec.template.metadata?.labels ?? {};
-  const app = opts.app || podLabels.app || (deployment.metadata.name as string);
-  if (!APP_NAME.test(app))
-    throw inputError(`The app name "${app}" is not ${APP_FORM}.`, 'Set the app input.');
+  return deployment;
+}
+
+/** The one Service whose selector matches the pods, if any. */
+function theService(objs: KubeObject[], podLabels: Record<string, string>): Service | undefined {
   const services = objs
     .filter(isService)
     .filter(
@@ -112,9 +112,28 @@ export function workloadFromObjects(
     throw inputError(
       `Several Services select the Deployment's pods (${services.map(describeObject).join(', ')}); hac needs one live Service.`,
     );
-  const service = services[0] ? structuredClone(services[0]) : undefined;
-  const others = objs.filter((o) => o !== deployments[0] && o !== services[0]).map((o) => structuredClone(o));
-  return { app, deployment, service, others, image: containers[0].image as string, source: opts.source };
+  return services[0];
+}
+
+/** Builds the workload from parsed objects (pure). */
+export function workloadFromObjects(
+  objects: KubeObject[],
+  opts: Omit<WorkloadInputs, 'manifests' | 'cwd' | 'allowOutside'> & { source: Workload['source'] },
+): Workload {
+  checkNamespaces(objects, opts.namespace);
+  const objs = withImages(objects, opts.images);
+  const original = theDeployment(objs);
+  const deployment = structuredClone(original);
+  if (opts.replicas !== undefined) deployment.spec.replicas = opts.replicas;
+  const podLabels = deployment.spec.template.metadata?.labels ?? {};
+  const app = opts.app || podLabels.app || (deployment.metadata.name as string);
+  if (!APP_NAME.test(app))
+    throw inputError(`The app name "${app}" is not ${APP_FORM}.`, 'Set the app input.');
+  const liveService = theService(objs, podLabels);
+  const service = liveService ? structuredClone(liveService) : undefined;
+  const others = objs.filter((o) => o !== original && o !== liveService).map((o) => structuredClone(o));
+  const image = deployment.spec.template.spec?.containers?.[0]?.image as string;
+  return { app, deployment, service, others, image, source: opts.source };
 }
 
 /** Loads manifests (or generates the simple form) and builds the workload. */
