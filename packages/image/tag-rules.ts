@@ -79,6 +79,65 @@ const isTimeZone = (tz: string) => {
   }
 };
 
+/** A rule line's attributes ("type=raw,foo" is "type=raw,value=foo"), or the problems with its form. */
+function ruleAttributes(line: string): Record<string, string> | string[] {
+  const attrs: Record<string, string> = {};
+  const fields = splitFields(line);
+  if (!fields.some((f) => f.startsWith('type='))) fields.unshift('type=raw');
+  const bad: string[] = [];
+  for (const f of fields) {
+    const eq = f.indexOf('=');
+    if (eq >= 0) attrs[f.slice(0, eq).trim()] = f.slice(eq + 1).trim();
+    else if (attrs.type === 'raw' && attrs.value === undefined) attrs.value = f;
+    else bad.push(`key=value attributes (got "${f}")`);
+  }
+  if (bad.length > 0) return bad;
+  const type = attrs.type as RuleType;
+  if (!RULE_TYPES.includes(type)) return [`a type of ${RULE_TYPES.join(', ')} (got "${attrs.type}")`];
+  const allowed = [...COMMON, ...ATTRIBUTES[type]];
+  const unknown = Object.keys(attrs).filter((k) => !allowed.includes(k));
+  if (unknown.length)
+    return [`attributes of type=${type}: ${allowed.slice(1).join(', ')} (unknown: ${unknown.join(', ')})`];
+  return attrs;
+}
+
+const patternProblem = (pattern: string): string | undefined => {
+  try {
+    new RegExp(pattern);
+    return undefined;
+  } catch (err) {
+    return `pattern= a valid regular expression (${(err as Error).message})`;
+  }
+};
+
+/** What each attribute of a rule of `type` must look like: the forms it breaks, in order. */
+function attributeProblems(type: RuleType, attrs: Record<string, string>): string[] {
+  const out: string[] = [];
+  const check = (cond: boolean, expected: string) => void (cond || out.push(expected));
+  if (attrs.priority !== undefined) check(/^-?\d{1,9}$/.test(attrs.priority), 'priority=<integer>');
+  if (attrs.enable !== undefined)
+    check(
+      /^(true|false|\{\{\s*is_(not_)?default_branch\s*\}\})$/.test(attrs.enable),
+      'enable=true, false, {{is_default_branch}} or {{is_not_default_branch}}',
+    );
+  if (type === 'ref')
+    check(['branch', 'tag', 'pr'].includes(attrs.event ?? ''), 'type=ref with event=branch, tag or pr');
+  if (type === 'raw') check(Boolean(attrs.value), 'type=raw with value=<tag>');
+  if (type === 'sha' && attrs.format !== undefined)
+    check(['short', 'long'].includes(attrs.format), 'format=short or long');
+  if ((type === 'semver' || type === 'pep440') && attrs.pattern === undefined)
+    check(false, `type=${type} with pattern= such as {{version}} or {{major}}.{{minor}}`);
+  if (type === 'match') {
+    check(Boolean(attrs.pattern), 'type=match with pattern=<regular expression>');
+    const bad = attrs.pattern ? patternProblem(attrs.pattern) : undefined;
+    if (bad) check(false, bad);
+    if (attrs.group !== undefined) check(/^\d{1,2}$/.test(attrs.group), 'group=<capture group number>');
+  }
+  if (type === 'schedule' && attrs.tz !== undefined)
+    check(isTimeZone(attrs.tz), 'tz=<IANA time zone such as Europe/Paris>');
+  return out;
+}
+
 /** Parses the rules; a line without "type=" is a raw value, as in metadata-action. */
 export function parseTagRules(text: string): { rules: TagRule[]; problems: RuleProblem[] } {
   const rules: TagRule[] = [];
@@ -86,70 +145,21 @@ export function parseTagRules(text: string): { rules: TagRule[]; problems: RuleP
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
-    const attrs: Record<string, string> = {};
-    const bad = (expected: string) => problems.push({ line, expected });
-    const fields = splitFields(line);
-    if (!fields.some((f) => f.startsWith('type='))) fields.unshift('type=raw');
-    let ok = true;
-    for (const f of fields) {
-      const eq = f.indexOf('=');
-      if (eq < 0) {
-        // metadata-action accepts "type=raw,foo" for "type=raw,value=foo".
-        if (attrs.type === 'raw' && attrs.value === undefined) attrs.value = f;
-        else {
-          bad(`key=value attributes (got "${f}")`);
-          ok = false;
-        }
-        continue;
-      }
-      attrs[f.slice(0, eq).trim()] = f.slice(eq + 1).trim();
+    const attrs = ruleAttributes(line);
+    if (Array.isArray(attrs)) {
+      problems.push(...attrs.map((expected) => ({ line, expected })));
+      continue;
     }
-    if (!ok) continue;
     const type = attrs.type as RuleType;
-    if (!RULE_TYPES.includes(type)) {
-      bad(`a type of ${RULE_TYPES.join(', ')} (got "${attrs.type}")`);
-      continue;
-    }
-    const allowed = [...COMMON, ...ATTRIBUTES[type]];
-    const unknown = Object.keys(attrs).filter((k) => !allowed.includes(k));
-    if (unknown.length) {
-      bad(`attributes of type=${type}: ${allowed.slice(1).join(', ')} (unknown: ${unknown.join(', ')})`);
-      continue;
-    }
-    const check = (cond: boolean, expected: string) => (cond ? true : (bad(expected), (ok = false)));
-    if (attrs.priority !== undefined) check(/^-?\d{1,9}$/.test(attrs.priority), 'priority=<integer>');
-    if (attrs.enable !== undefined)
-      check(
-        /^(true|false|\{\{\s*is_(not_)?default_branch\s*\}\})$/.test(attrs.enable),
-        'enable=true, false, {{is_default_branch}} or {{is_not_default_branch}}',
-      );
-    if (type === 'ref')
-      check(['branch', 'tag', 'pr'].includes(attrs.event ?? ''), 'type=ref with event=branch, tag or pr');
-    if (type === 'raw') check(Boolean(attrs.value), 'type=raw with value=<tag>');
-    if (type === 'sha' && attrs.format !== undefined)
-      check(['short', 'long'].includes(attrs.format), 'format=short or long');
-    if ((type === 'semver' || type === 'pep440') && attrs.pattern === undefined)
-      check(false, `type=${type} with pattern= such as {{version}} or {{major}}.{{minor}}`);
-    if (type === 'match') {
-      check(Boolean(attrs.pattern), 'type=match with pattern=<regular expression>');
-      if (attrs.pattern) {
-        try {
-          new RegExp(attrs.pattern);
-        } catch (err) {
-          check(false, `pattern= a valid regular expression (${(err as Error).message})`);
-        }
-      }
-      if (attrs.group !== undefined) check(/^\d{1,2}$/.test(attrs.group), 'group=<capture group number>');
-    }
-    if (type === 'schedule' && attrs.tz !== undefined)
-      check(isTimeZone(attrs.tz), 'tz=<IANA time zone such as Europe/Paris>');
-    if (!ok) continue;
-    rules.push({
-      type,
-      line,
-      attrs,
-      priority: attrs.priority !== undefined ? Number(attrs.priority) : DEFAULT_PRIORITY[type],
-    });
+    const bad = attributeProblems(type, attrs);
+    problems.push(...bad.map((expected) => ({ line, expected })));
+    if (bad.length === 0)
+      rules.push({
+        type,
+        line,
+        attrs,
+        priority: attrs.priority !== undefined ? Number(attrs.priority) : DEFAULT_PRIORITY[type],
+      });
   }
   return { rules, problems };
 }
