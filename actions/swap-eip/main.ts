@@ -1,4 +1,4 @@
-import { runAction } from '@hac/toolkit';
+import { runEngine } from '@hac/toolkit';
 import { swapEipMain } from '@hac/aws';
 
-void runAction(async () => void (await swapEipMain()));
+void runEngine(swapEipMain);

@@ -1,4 +1,4 @@
-import { runAction } from '@hac/toolkit';
+import { runEngine } from '@hac/toolkit';
 import { swapEipPost } from '@hac/aws';
 
-void runAction(async () => void (await swapEipPost()));
+void runEngine(swapEipPost);

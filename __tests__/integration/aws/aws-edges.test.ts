@@ -5,10 +5,11 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { ActionError, memoryState } from '@hac/toolkit';
-import { createEc2Client, postBuildAmi, runBuildAmi, swapEipMain, swapEipPost } from '@hac/aws';
+import { createEc2Client, postBuildAmi, runBuildAmi, swapEipPost, swapMainEngine } from '@hac/aws';
 import { DescribeImagesCommand, DescribeVpcsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { forgetEndpoints } from '../../../packages/aws/endpoint.js';
-import { getInputs } from '../../../actions/build-ami/inputs.js';
+import { readBuildAmiInputs } from '../../../packages/aws/ami/inputs.js';
+import { eipDeps, runSteps } from '../../support/eip-deps.js';
 import { isWriteAction, type FaultKind } from '../../support/fault-proxy.js';
 import {
   awsSandbox,
@@ -88,7 +89,7 @@ async function build(
     'image-timeout': '1m',
     ...opts.raw,
   };
-  const inputs = getInputs((n) => raw[n] ?? '', { env });
+  const inputs = readBuildAmiInputs((n) => raw[n] ?? '', { env });
   const state = memoryState();
   const started = Date.now();
   let error: ActionError | undefined;
@@ -293,26 +294,20 @@ describe('cancellation', () => {
     setTimeout(() => ac.abort(new Error('received SIGTERM')), 300);
     const state = memoryState();
     const started = Date.now();
-    const err = await swapEipMain({
-      source: (n) =>
-        ({
-          'instance-id': 'i-0123456789abcdef0',
-          'allocation-id': 'eipalloc-0123456789abcdef0',
-          'request-timeout': '60s',
-        })[n] ?? '',
-      env: { ...sb.env, AWS_ENDPOINT_URL: silent.url },
-      credentials: sb.credentials,
-      state,
-      signal: ac.signal,
-      setOutput: () => {},
-      writeSummary: async () => {},
-      log: () => {},
-      warn: () => {},
-    }).catch((e: unknown) => e as Error);
+    const inputs = {
+      'instance-id': 'i-0123456789abcdef0',
+      'allocation-id': 'eipalloc-0123456789abcdef0',
+      'request-timeout': '60s',
+    };
+    const env = { ...sb.env, AWS_ENDPOINT_URL: silent.url };
+    const main = swapMainEngine({ credentials: sb.credentials });
+    const err = await runSteps(main, eipDeps({ inputs, env, state, signal: ac.signal })).catch(
+      (e: unknown) => e as Error,
+    );
     expect(Date.now() - started).toBeLessThan(2500);
     expect((err as Error).message).toMatch(/SIGTERM|cancel|abort/i);
     const logs: string[] = [];
-    const report = await swapEipPost({ state, log: (l) => logs.push(l), warn: (l) => logs.push(l) });
+    const report = await runSteps(swapEipPost, eipDeps({ state, log: (l) => logs.push(l) }));
     expect(report.needed).toBe(false);
   }, 20_000);
 });

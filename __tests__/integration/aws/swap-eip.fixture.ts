@@ -17,7 +17,9 @@ import {
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { memoryState } from '@hac/toolkit';
-import { swapEipMain, swapEipPost, type SwapActionOptions, type SwapReport } from '@hac/aws';
+import type { Clock, Sleep } from '@hac/toolkit';
+import { swapMainEngine, swapPostEngine, type SwapReport, type SwapSeams } from '@hac/aws';
+import { eipDeps, runSteps } from '../../support/eip-deps.js';
 import { awsSandbox, listLeaks, motoBaseAmi, testRunId, type AwsSandbox } from '../../support/aws.js';
 import { isWriteAction } from '../../support/fault-proxy.js';
 
@@ -188,53 +190,42 @@ export async function runMain(
     runId?: string;
     signal?: AbortSignal;
     env?: NodeJS.ProcessEnv;
-    deps?: SwapActionOptions['deps'];
+    deps?: SwapSeams & { clock?: Clock; sleep?: Sleep };
     state?: ReturnType<typeof memoryState>;
   } = {},
 ): Promise<RunOutcome> {
   const runId = opts.runId ?? testRunId('swap');
-  const out: RunOutcome = {
-    outputs: {},
-    summary: '',
-    state: opts.state ?? memoryState(),
-    warnings: [],
-    log: [],
+  const { clock, sleep, ...seams } = opts.deps ?? {};
+  const state = opts.state ?? memoryState();
+  const deps = eipDeps({
+    inputs,
+    env: { ...f.sb.env, ...opts.env },
+    state,
+    signal: opts.signal ?? new AbortController().signal,
+    ...(clock ? { clock } : {}),
+    ...(sleep ? { sleep } : {}),
+  });
+  const out: RunOutcome = { state, runId, outputs: {}, summary: '', warnings: [], log: [] };
+  const engine = swapMainEngine({
     runId,
-  };
+    credentials: f.sb.credentials,
+    lock: { pollMs: 50, settleMs: 5 },
+    waiterDelays: { minDelay: 0.05, maxDelay: 0.2 },
+    ...seams,
+  });
   try {
-    out.report = await swapEipMain({
-      source: (n) => inputs[n] ?? '',
-      env: { ...f.sb.env, ...opts.env },
-      credentials: f.sb.credentials,
-      state: out.state,
-      signal: opts.signal ?? new AbortController().signal,
-      setOutput: (n, v) => void (out.outputs[n] = v),
-      writeSummary: async (md) => void (out.summary = md),
-      log: (l) => out.log.push(l),
-      warn: (w) => out.warnings.push(w),
-      deps: {
-        runId,
-        lock: { pollMs: 50, settleMs: 5 },
-        waiterDelays: { minDelay: 0.05, maxDelay: 0.2 },
-        ...opts.deps,
-      },
-    });
+    out.report = (await runSteps(engine, deps)).report;
   } catch (err) {
     out.error = err as RunOutcome['error'];
   }
-  return out;
+  return Object.assign(out, deps.captured);
 }
 
 /** Runs the post step on what main saved. */
 export async function runPost(f: Fixture, state: ReturnType<typeof memoryState>) {
   const log: string[] = [];
-  const report = await swapEipPost({
-    env: f.sb.env,
-    credentials: f.sb.credentials,
-    state,
-    log: (l) => log.push(l),
-    warn: (l) => log.push(l),
-  });
+  const deps = eipDeps({ env: f.sb.env, state, log: (l) => log.push(l) });
+  const report = await runSteps(swapPostEngine({ credentials: f.sb.credentials }), deps);
   return { report, log };
 }
 

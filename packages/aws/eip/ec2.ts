@@ -17,7 +17,7 @@ import {
   type RunInstancesCommandInput,
 } from '@aws-sdk/client-ec2';
 import { ActionError } from '@hac/toolkit';
-import { awsCall, describeAwsError, isAwsError } from '../errors.js';
+import { awsCall, describeAwsError, dryRun, isAwsError } from '../errors.js';
 import { runIdFilter, tagsToRecord } from '../tags.js';
 import { LOCK_TAG, PURPOSE_INSTANCE } from './names.js';
 import type { AddressRef } from './config.js';
@@ -208,7 +208,7 @@ export async function dryRunInstance(
   input: RunInstancesCommandInput,
   signal?: AbortSignal,
 ): Promise<'ok' | 'unsupported'> {
-  return dryRunCall('RunInstances', () =>
+  return dryRun('RunInstances', () =>
     ec2.send(new RunInstancesCommand({ ...input, DryRun: true }), opts(signal)),
   );
 }
@@ -218,7 +218,7 @@ export async function dryRunAssociate(
   input: AssociateAddressCommandInput,
   signal?: AbortSignal,
 ): Promise<'ok' | 'unsupported'> {
-  return dryRunCall('AssociateAddress', () =>
+  return dryRun('AssociateAddress', () =>
     ec2.send(new AssociateAddressCommand({ ...input, DryRun: true }), opts(signal)),
   );
 }
@@ -228,7 +228,7 @@ export async function dryRunTag(
   allocationId: string,
   signal?: AbortSignal,
 ): Promise<'ok' | 'unsupported'> {
-  return dryRunCall('CreateTags', () =>
+  return dryRun('CreateTags', () =>
     ec2.send(
       new CreateTagsCommand({
         DryRun: true,
@@ -238,16 +238,6 @@ export async function dryRunTag(
       opts(signal),
     ),
   );
-}
-
-async function dryRunCall(what: string, fn: () => Promise<unknown>): Promise<'ok' | 'unsupported'> {
-  try {
-    await fn();
-    return 'unsupported';
-  } catch (err) {
-    if (isAwsError(err, 'DryRunOperation')) return 'ok';
-    throw describeAwsError(err, `${what} (dry run)`);
-  }
 }
 
 export async function associate(

@@ -48,8 +48,20 @@ export {
   pointsAt,
   pointsAtPrevious,
   launchInput,
+  describeTarget,
   type AssociationTarget,
   type PreviousAssociation,
+} from './requests.js';
+export {
+  planSwap,
+  dryRunLines,
+  checkReassociation,
+  type SwapPlan,
+  type SwapStep,
+  type Observed,
+  type PlanLine,
+  type DryRunProbe,
+  type Retirement,
 } from './plan.js';
 export {
   addressLockStore,
@@ -60,20 +72,20 @@ export {
   type InstanceInfo,
   type NetworkInterfaceInfo,
 } from './ec2.js';
+export { swapEip } from './execute.js';
+export { restoreAddress, removeLaunched, mayHaveLaunched, launchedId } from './restore.js';
 export {
-  swapEip,
-  restoreAddress,
-  removeLaunched,
-  describeTarget,
   SwapFailure,
   type SwapDeps,
+  type SwapSeams,
+  type SwapOutcome,
   type SwapReport,
   type SwapResult,
   type SwapState,
   type Phase,
   type GateRunner,
-} from './swap.js';
+} from './types.js';
 export { recoverSwap, type RecoveryReport } from './recover.js';
 export { swapSummary } from './summary.js';
-export { swapEipMain, swapEipPost } from './action.js';
-export type { SwapActionOptions } from './options.js';
+export { swapOutputs } from './report.js';
+export { swapEipMain, swapEipPost, swapMainEngine, swapPostEngine } from './entry.js';

@@ -1,145 +1,150 @@
-// Pure builders: what to send to EC2, decided from what was described. No I/O here.
-import type { AssociateAddressCommandInput, RunInstancesCommandInput } from '@aws-sdk/client-ec2';
-import { ActionError } from '@hac/toolkit';
-import { runTags, tagSpecifications } from '../tags.js';
-import { PURPOSE_INSTANCE } from './names.js';
-import type { Target } from './config.js';
+// The swap plan, as a value: from the typed inputs and what was observed (the address, where it
+// points, the new instance in instance mode, the lock), the steps a run takes and what dry-run
+// prints. Pure: execute.ts carries it out, the tests table it.
+import { ActionError, formatDuration } from '@hac/toolkit';
+import type { SwapConfig } from './config.js';
 import type { AddressInfo, InstanceInfo } from './ec2.js';
+import type { LockStatus } from './lock.js';
+import { LOCK_TAG } from './names.js';
+import {
+  chooseTarget,
+  describeTarget,
+  pointsAt,
+  type AssociationTarget,
+  type PreviousAssociation,
+} from './requests.js';
 
-/** Where the Elastic IP goes: the instance itself, or one of its network interfaces. */
-export type AssociationTarget =
-  | { kind: 'instance'; instanceId: string; privateIp?: string }
-  | { kind: 'eni'; instanceId: string; networkInterfaceId: string; privateIp?: string };
-
-/** Where the Elastic IP pointed before the swap (undefined fields: it was not associated). */
-export interface PreviousAssociation {
-  associationId?: string;
-  instanceId?: string;
-  networkInterfaceId?: string;
-  privateIp?: string;
+/** What the reads before any write found. */
+export interface Observed {
+  address: AddressInfo;
+  /** Where the address pointed (with the owner of its network interface when EC2 left InstanceId empty). */
+  previous: PreviousAssociation;
+  /** Instance mode: the instance named in "instance-id", as described. */
+  instance?: InstanceInfo;
+  /** The lock tag as this run's owner sees it now. */
+  lock: LockStatus;
 }
 
-export const RUNNABLE_STATES = ['running'];
+/** The steps of a real run; `release` marks the swap verified, then retires the old instance. */
+export type SwapStep = 'lock' | 'launch' | 'pre-swap gate' | 'associate' | 'post-swap gate' | 'release';
 
-/**
- * Picks the association target. An instance with several network interfaces always gets a
- * NetworkInterfaceId (the interface at `networkInterfaceIndex`, or the primary one), because EC2
- * rejects an InstanceId association for it in some cases and picks the primary silently in others.
- */
-export function chooseTarget(
-  instance: InstanceInfo,
-  opts: { networkInterfaceIndex?: number; privateIp?: string },
-): AssociationTarget {
-  if (!RUNNABLE_STATES.includes(instance.state)) {
-    throw new ActionError(
-      `The instance ${instance.instanceId} is ${instance.state}, not running.`,
-      'Start the instance, or give the id of a running one.',
-    );
-  }
-  const enis = instance.networkInterfaces;
-  const useEni = opts.networkInterfaceIndex !== undefined || enis.length > 1;
-  const eni = useEni ? enis.find((n) => n.deviceIndex === (opts.networkInterfaceIndex ?? 0)) : enis[0];
-  if (useEni && !eni) {
-    const have = enis.map((n) => n.deviceIndex).join(', ') || 'none';
-    throw new ActionError(
-      `The instance ${instance.instanceId} has no network interface at device index ${opts.networkInterfaceIndex ?? 0} (it has: ${have}).`,
-      'Set "network-interface-index" to one of the listed device indexes.',
-    );
-  }
-  if (opts.privateIp && eni && !eni.privateIps.includes(opts.privateIp)) {
-    throw new ActionError(
-      `The private IP ${opts.privateIp} is not on ${eni.id} of ${instance.instanceId} (it has: ${eni.privateIps.join(', ') || 'none'}).`,
-      'Set "private-ip" to one of the listed addresses, or leave it empty for the primary one.',
-    );
-  }
-  const privateIp = opts.privateIp ? { privateIp: opts.privateIp } : {};
-  if (useEni && eni)
-    return { kind: 'eni', instanceId: instance.instanceId, networkInterfaceId: eni.id, ...privateIp };
-  return { kind: 'instance', instanceId: instance.instanceId, ...privateIp };
+/** A dry-run call whose answer dry-run prints (`DryRun: true`; nothing is changed). */
+export type DryRunProbe = 'CreateTags' | 'RunInstances' | 'AssociateAddress';
+
+/** One line of the dry-run report: fixed text, or the answer of a dry-run call. */
+export type PlanLine = { text: string } | { probe: DryRunProbe; label: string };
+
+/** What happens to the instance the address pointed at, once the swap is verified. */
+export interface Retirement {
+  instanceId: string;
+  action: SwapConfig['oldInstance'];
+  graceMs: number;
 }
 
-/** AssociateAddress for the swap, with AllowReassociation always explicit. */
-export function associateInput(
-  allocationId: string,
-  target: AssociationTarget,
-  allowReassociation: boolean,
-): AssociateAddressCommandInput {
+export interface SwapPlan {
+  /** `unchanged`: the address already points at the target; `dry-run`: only the probes run. */
+  action: 'swap' | 'dry-run' | 'unchanged';
+  /** Known before any write in instance mode; in launch mode, chosen once the instance runs. */
+  target?: AssociationTarget;
+  /** What a real run does, in order. */
+  steps: SwapStep[];
+  /** What `release` does to the instance the address pointed at (none: nothing to retire). */
+  retire?: Retirement;
+  /** What dry-run prints, in order. */
+  dryRun: PlanLine[];
+}
+
+/** Refuses to move an associated address when "allow-reassociation" is false (before any write). */
+export function checkReassociation(config: SwapConfig, seen: Pick<Observed, 'address' | 'previous'>): void {
+  const a = seen.address;
+  if (config.allowReassociation || !a.associationId) return;
+  throw new ActionError(
+    `The Elastic IP ${a.publicIp} is associated with ${seen.previous.instanceId ?? a.networkInterfaceId}, and "allow-reassociation" is false.`,
+    'Set "allow-reassociation: true" to move it, or disassociate it first. Nothing was changed.',
+  );
+}
+
+/** The target of instance mode (throws when the instance is not running or lacks the interface or IP). */
+export function instanceTarget(config: SwapConfig, instance: InstanceInfo): AssociationTarget {
+  return chooseTarget(instance, {
+    networkInterfaceIndex: config.networkInterfaceIndex,
+    privateIp: config.privateIp,
+  });
+}
+
+/** The plan of one swap. */
+export function planSwap(config: SwapConfig, seen: Observed): SwapPlan {
+  const target = seen.instance ? instanceTarget(config, seen.instance) : undefined;
+  const old = seen.previous.instanceId;
+  const retire: Retirement | undefined =
+    old && old !== seen.instance?.instanceId
+      ? { instanceId: old, action: config.oldInstance, graceMs: config.graceMs }
+      : undefined;
+  const steps: SwapStep[] = [
+    'lock',
+    ...(config.target.mode === 'launch' ? (['launch'] as const) : []),
+    'pre-swap gate',
+    'associate',
+    'post-swap gate',
+    'release',
+  ];
+  const unchanged = target !== undefined && pointsAt(seen.address, target);
+  const action = unchanged ? 'unchanged' : config.dryRun ? 'dry-run' : 'swap';
   return {
-    AllocationId: allocationId,
-    ...(target.kind === 'eni'
-      ? { NetworkInterfaceId: target.networkInterfaceId }
-      : { InstanceId: target.instanceId }),
-    ...(target.privateIp ? { PrivateIpAddress: target.privateIp } : {}),
-    AllowReassociation: allowReassociation,
+    action,
+    ...(target ? { target } : {}),
+    steps: unchanged ? [] : steps,
+    ...(retire ? { retire } : {}),
+    dryRun: dryRunLines(config, seen, target),
   };
 }
 
-/** AssociateAddress that puts the Elastic IP back where it was; undefined when it was not associated. */
-export function restoreInput(
-  allocationId: string,
-  previous: PreviousAssociation,
-): AssociateAddressCommandInput | undefined {
-  if (previous.networkInterfaceId) {
-    return {
-      AllocationId: allocationId,
-      NetworkInterfaceId: previous.networkInterfaceId,
-      ...(previous.privateIp ? { PrivateIpAddress: previous.privateIp } : {}),
-      AllowReassociation: true,
-    };
+function lockLine(lock: LockStatus, address: AddressInfo, lockTimeoutMs: number): string {
+  switch (lock.kind) {
+    case 'free':
+      return 'lock: free';
+    case 'expired':
+      return `lock: expired (${lock.holder.owner}); would be taken over`;
+    case 'held':
+      return `lock: held by ${lock.holder.owner}; would wait up to ${formatDuration(lockTimeoutMs)}`;
+    default:
+      return `lock: manual hold ${JSON.stringify(address.tags[LOCK_TAG])}`;
   }
-  if (previous.instanceId)
-    return { AllocationId: allocationId, InstanceId: previous.instanceId, AllowReassociation: true };
-  return undefined;
 }
 
-export function previousOf(address: AddressInfo): PreviousAssociation {
-  return {
-    ...(address.associationId ? { associationId: address.associationId } : {}),
-    ...(address.instanceId ? { instanceId: address.instanceId } : {}),
-    ...(address.networkInterfaceId ? { networkInterfaceId: address.networkInterfaceId } : {}),
-    ...(address.privateIp ? { privateIp: address.privateIp } : {}),
-  };
-}
-
-/** Whether the address currently points at `target` (by interface when known, else by instance). */
-export function pointsAt(address: AddressInfo, target: AssociationTarget): boolean {
-  if (!address.associationId) return false;
-  if (target.privateIp && address.privateIp && address.privateIp !== target.privateIp) return false;
-  if (target.kind === 'eni') return address.networkInterfaceId === target.networkInterfaceId;
-  return address.instanceId === target.instanceId;
-}
-
-/** Whether the address points where it pointed before (nothing to restore). */
-export function pointsAtPrevious(address: AddressInfo, previous: PreviousAssociation): boolean {
-  if (!previous.instanceId && !previous.networkInterfaceId) return !address.associationId;
-  if (!address.associationId) return false;
-  if (previous.networkInterfaceId)
-    return (
-      address.networkInterfaceId === previous.networkInterfaceId &&
-      (!previous.privateIp || address.privateIp === previous.privateIp)
-    );
-  return address.instanceId === previous.instanceId;
-}
-
-/** RunInstances from the launch template: one instance, tagged with the run id so it can always be found and removed. */
-export function launchInput(
-  target: Extract<Target, { mode: 'launch' }>,
-  runId: string,
-  clientToken: string,
-): RunInstancesCommandInput {
-  const t = target.template;
-  return {
-    LaunchTemplate: {
-      ...(t.id ? { LaunchTemplateId: t.id } : { LaunchTemplateName: t.name }),
-      Version: t.version,
+/** What dry-run prints: the lock, the dry-run calls, then what a real run would do. */
+export function dryRunLines(
+  config: SwapConfig,
+  seen: Observed,
+  target: AssociationTarget | undefined,
+): PlanLine[] {
+  const t = config.target;
+  const a = seen.address;
+  const old = seen.previous.instanceId;
+  return [
+    { text: lockLine(seen.lock, a, config.lockTimeoutMs) },
+    { probe: 'CreateTags', label: `CreateTags ${LOCK_TAG} (dry run)` },
+    ...(t.mode === 'launch'
+      ? [
+          { probe: 'RunInstances', label: 'RunInstances (dry run)' } as const,
+          {
+            text: `would launch 1 instance from ${t.template.name ?? t.template.id} ${t.template.version}${t.amiId ? ` with ${t.amiId}` : ''}, wait for running and status ok`,
+          },
+        ]
+      : [{ probe: 'AssociateAddress', label: 'AssociateAddress (dry run)' } as const]),
+    {
+      text: config.preGate
+        ? `would run the pre-swap gate (${config.preGate.kind}) on the new instance`
+        : 'no pre-swap gate',
     },
-    ...(target.amiId ? { ImageId: target.amiId } : {}),
-    MinCount: 1,
-    MaxCount: 1,
-    ClientToken: clientToken,
-    TagSpecifications: tagSpecifications(
-      ['instance', 'volume'],
-      runTags(runId, PURPOSE_INSTANCE, target.tags),
-    ),
-  };
+    {
+      text: `would associate ${a.publicIp} with ${target ? describeTarget(target) : 'the new instance'} (AllowReassociation=${config.allowReassociation})`,
+    },
+    { text: config.postGate ? 'would run the post-swap gate through the Elastic IP' : 'no post-swap gate' },
+    {
+      text: old
+        ? `after ${formatDuration(config.graceMs)}, would ${config.oldInstance} ${old}`
+        : 'no previous instance to retire',
+    },
+  ];
 }

@@ -2,14 +2,8 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import { errorMessage, withTimeout } from '@hac/toolkit';
 import { addressLockStore } from './ec2.js';
 import { parseLock } from './lock.js';
-import {
-  launchedId,
-  mayHaveLaunched,
-  phaseAtLeast,
-  removeLaunched,
-  restoreAddress,
-  type SwapState,
-} from './swap.js';
+import { launchedId, mayHaveLaunched, removeLaunched, restoreAddress } from './restore.js';
+import { phaseAtLeast, type SwapState } from './types.js';
 
 export interface RecoveryReport {
   /** What the post step did. */

@@ -1,6 +1,6 @@
 import { RESULT_MARKS, Summary, formatDuration } from '@hac/toolkit';
 import { gateSummary } from '@hac/probe';
-import type { SwapReport } from './swap.js';
+import type { SwapReport } from './types.js';
 
 const RESULT_TEXT: Record<SwapReport['result'], string> = {
   swapped: '✅ swapped',
