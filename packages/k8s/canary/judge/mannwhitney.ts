@@ -64,8 +64,21 @@ export function exactUCounts(m: number, n: number): Float64Array {
   return ways[m]!;
 }
 
+/** The counts for the sizes seen last (a judge sees the same sizes step after step). */
+const countsCache = new Map<string, Float64Array>();
+
+function cachedCounts(m: number, n: number): Float64Array {
+  const key = `${m}x${n}`;
+  let counts = countsCache.get(key);
+  if (!counts) {
+    if (countsCache.size >= 16) countsCache.clear();
+    countsCache.set(key, (counts = exactUCounts(m, n)));
+  }
+  return counts;
+}
+
 function exactP(u: number, m: number, n: number, alternative: Alternative): number {
-  const counts = exactUCounts(m, n);
+  const counts = cachedCounts(m, n);
   let total = 0;
   for (const c of counts) total += c;
   const atMost = (x: number) => {
