@@ -5,7 +5,7 @@ import { readBlueGreenInputs, readCanaryInputs } from '@hac/k8s';
 import { readSwapConfig } from '@hac/aws';
 import { resolveInputs } from '@hac/image';
 import { readBuildAmiInputs } from '../../packages/aws/ami/inputs.js';
-import { readSmokeInputs } from '../../actions/smoke-test/context.js';
+import { readSmokeInputs } from '../../packages/probe/resolve.js';
 
 export type Reader = (source: InputSource, workspace: string) => unknown;
 

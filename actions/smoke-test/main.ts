@@ -1,3 +1,4 @@
-import { runAction } from '@hac/toolkit';
-import { run } from './run.js';
-void runAction(async () => void (await run()));
+import { runEngine } from '@hac/toolkit';
+import { smokeTestMain } from '@hac/probe';
+
+void runEngine(smokeTestMain);

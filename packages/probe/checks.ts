@@ -60,9 +60,29 @@ export function checkRegex(source: string, what?: string): RegExp {
   }
 }
 
+/** The checks validateCheck returned (frozen): validateGate takes them as they are. */
+const validated = new WeakSet<Check>();
+
+/** Whether `check` is one validateCheck returned, so it needs no second validation. */
+export function isValidatedCheck(check: Check): boolean {
+  return validated.has(check);
+}
+
+/** A frozen copy that nobody else holds, recorded as validated. */
+function sealed(check: Check): Check {
+  const out: Check = { ...check };
+  if (check.headers) out.headers = Object.freeze({ ...check.headers });
+  if (check.json)
+    out.json = Object.freeze(check.json.map((j) => Object.freeze({ ...j }))) as JsonExpectation[];
+  Object.freeze(out);
+  validated.add(out);
+  return out;
+}
+
 /**
- * Validates a check (from code or from parsed YAML) and returns it normalized.
- * Throws an Error naming the check, the bad field, its value and the expected form.
+ * Validates a check (from code or from parsed YAML) and returns it normalized, as a new frozen
+ * object (the one given is never changed). Throws an Error naming the check, the bad field, its
+ * value and the expected form.
  */
 export function validateCheck(check: Check, where = 'check'): Check {
   const at = (field: string, msg: string) => new Error(`${where}: ${field}: ${msg}`);
@@ -117,7 +137,7 @@ export function validateCheck(check: Check, where = 'check'): Check {
       }
     }
   }
-  return out;
+  return sealed(out);
 }
 
 function durationValue(v: unknown, field: string): number {
@@ -161,10 +181,16 @@ export function jsonExpectations(v: unknown): JsonExpectation[] {
   );
 }
 
-/** Turns one parsed YAML/JSON item into a validated Check. */
-export function checkFromObject(item: unknown, index: number): Check {
+/** One check as written (converted to a Check, not validated yet) and how errors name it. */
+export interface CheckItem {
+  check: Check;
+  where: string;
+}
+
+/** Turns one parsed YAML/JSON item into a Check, without validating it (see validateCheck). */
+export function checkItem(item: unknown, index: number): CheckItem {
   const where = `check #${index + 1}`;
-  if (typeof item === 'string') return validateCheck({ url: item }, where);
+  if (typeof item === 'string') return { check: { url: item }, where };
   if (item === null || typeof item !== 'object' || Array.isArray(item))
     throw new Error(`${where}: ${JSON.stringify(item)} is not a map; expected ${CHECKS_FORM}`);
   const out: Record<string, unknown> = {};
@@ -182,7 +208,7 @@ export function checkFromObject(item: unknown, index: number): Check {
   }
   if (out.url === undefined) throw new Error(`${where}: url is missing; expected ${URL_FORM}`);
   const label = typeof out.name === 'string' ? `check "${out.name}"` : where;
-  return validateCheck(out as unknown as Check, label);
+  return { check: out as unknown as Check, where: label };
 }
 
 function fieldValue(field: keyof Check, value: unknown): unknown {
@@ -215,11 +241,8 @@ export interface ParseChecksOptions {
   fromFile?: boolean;
 }
 
-/**
- * Parses a YAML or JSON list of checks (a single map, or a bare URL per item, is accepted too).
- * Throws an Error naming the check, the bad field, its value and the expected form.
- */
-export function parseChecks(text: string, opts: ParseChecksOptions = {}): Check[] {
+/** The items of a YAML or JSON list of checks (a single map counts as a list of one). */
+export function checkDocument(text: string, opts: ParseChecksOptions = {}): unknown[] {
   let doc: unknown;
   try {
     doc = parseYamlBounded(text, opts.maxBytes ?? INLINE_PARSE_LIMIT);
@@ -231,5 +254,16 @@ export function parseChecks(text: string, opts: ParseChecksOptions = {}): Check[
     throw new Error(`the file holds plain text, not a list of checks; expected ${CHECKS_FORM}`);
   const items = Array.isArray(doc) ? doc : [doc];
   if (items.length === 0) throw new Error(`the list of checks is empty; expected ${CHECKS_FORM}`);
-  return items.map((item, i) => checkFromObject(item, i));
+  return items;
+}
+
+/**
+ * Parses a YAML or JSON list of checks (a single map, or a bare URL per item, is accepted too).
+ * Throws an Error naming the check, the bad field, its value and the expected form.
+ */
+export function parseChecks(text: string, opts: ParseChecksOptions = {}): Check[] {
+  return checkDocument(text, opts).map((item, i) => {
+    const { check, where } = checkItem(item, i);
+    return validateCheck(check, where);
+  });
 }

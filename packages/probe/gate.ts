@@ -11,7 +11,7 @@ import {
 import type { Auth, Check, CheckResult, GateReport, GateSpec } from './types.js';
 import { createTransport, secretValues, send, type Transport } from './http.js';
 import { evaluate } from './evaluate.js';
-import { validateGate } from './validate.js';
+import { validateGate, type ValidGate } from './validate.js';
 import { runLoad } from './load.js';
 import { runDistribution } from './distribution.js';
 
@@ -48,14 +48,64 @@ interface Ctx {
   clean: (text: string) => string;
 }
 
+/** How one check is polled: its deadline and how many successes in a row it needs. */
+interface Timing {
+  waitMs: number;
+  intervalMs: number;
+  need: number;
+}
+
+/**
+ * What to do after an attempt (`why` undefined: it succeeded, without enough successes in a row
+ * yet): wait `delay`, or give up because the next attempt would come after the deadline. With no
+ * wait (one round), a failure is final, but consecutive successes still get their rounds.
+ */
+export function pace(
+  why: string | undefined,
+  failures: number,
+  timing: Timing,
+  leftMs: number,
+  random: () => number,
+): { delay: number; giveUp: boolean } {
+  const delay = nextDelay(failures, timing.intervalMs, random);
+  const giveUp = why !== undefined ? delay > leftMs : timing.waitMs > 0 && delay > leftMs;
+  return { delay, giveUp };
+}
+
+/** Sends one attempt and records it on `result`; returns why it failed (undefined: it passed) and what came back. */
+async function attempt(
+  check: Check,
+  result: CheckResult,
+  ctx: Ctx,
+): Promise<{ why: string | undefined; got: string }> {
+  result.attempts++;
+  const outcome = await send(ctx.transport, check, ctx.auth, { signal: ctx.deps.signal });
+  result.latencyMs = Math.round(outcome.latencyMs * 10) / 10;
+  result.status = outcome.ok ? outcome.status : undefined;
+  const why = evaluate(check, outcome, ctx.clean);
+  if (why === undefined) {
+    result.successes++;
+    result.reason = undefined;
+  } else {
+    result.successes = 0;
+    result.reason = ctx.clean(why);
+  }
+  const got = outcome.ok ? `${outcome.status} in ${Math.round(outcome.latencyMs)}ms` : 'no response';
+  return { why, got };
+}
+
 /** Polls one check until it has `consecutive` successes in a row, or the deadline passes. */
 async function waitHealthy(check: Check, spec: GateSpec, ctx: Ctx): Promise<CheckResult> {
-  const { clock, sleep, log, random, signal } = ctx.deps;
+  const { clock, sleep, random, signal } = ctx.deps;
+  const log = (line: string) => ctx.deps.log(ctx.clean(line));
   const name = checkName(check);
-  const waitMs = spec.waitMs ?? 0;
-  const interval = spec.intervalMs ?? DEFAULT_INTERVAL_MS;
-  const need = spec.consecutive ?? 1;
-  const deadline = clock() + waitMs;
+  const timing: Timing = {
+    waitMs: spec.waitMs ?? 0,
+    intervalMs: spec.intervalMs ?? DEFAULT_INTERVAL_MS,
+    need: spec.consecutive ?? 1,
+  };
+  const { need } = timing;
+  const deadline = clock() + timing.waitMs;
   const result: CheckResult = {
     name,
     url: check.url,
@@ -67,59 +117,32 @@ async function waitHealthy(check: Check, spec: GateSpec, ctx: Ctx): Promise<Chec
   let failures = 0;
   for (;;) {
     throwIfAborted(signal);
-    result.attempts++;
-    const outcome = await send(ctx.transport, check, ctx.auth, { signal });
-    result.latencyMs = Math.round(outcome.latencyMs * 10) / 10;
-    result.status = outcome.ok ? outcome.status : undefined;
-    const why = evaluate(check, outcome, ctx.clean);
-    const got = outcome.ok ? `${outcome.status} in ${Math.round(outcome.latencyMs)}ms` : 'no response';
-    if (why === undefined) {
-      failures = 0;
-      result.successes++;
-      result.reason = undefined;
-      if (result.successes >= need) {
-        log(
-          ctx.clean(
-            `✓ ${name}: ${got} (attempt ${result.attempts}${need > 1 ? `, ${result.successes}/${need} in a row` : ''})`,
-          ),
-        );
-        result.passed = true;
-        return result;
-      }
-    } else {
-      failures++;
-      result.successes = 0;
-      result.reason = ctx.clean(why);
+    const { why, got } = await attempt(check, result, ctx);
+    failures = why === undefined ? 0 : failures + 1;
+    const streak = need > 1 ? `, ${result.successes}/${need} in a row` : '';
+    if (why === undefined && result.successes >= need) {
+      log(`✓ ${name}: ${got} (attempt ${result.attempts}${streak})`);
+      return { ...result, passed: true };
     }
-    const delay = nextDelay(failures, interval, random);
     const left = deadline - clock();
-    // With no wait (one round), a failure is final, but consecutive successes still get their rounds.
-    const giveUp = why !== undefined ? delay > left : waitMs > 0 && delay > left;
+    const { delay, giveUp } = pace(why, failures, timing, left, random);
     if (giveUp) {
       if (why === undefined)
-        result.reason = `only ${result.successes} of ${need} consecutive successes before the ${formatDuration(waitMs)} deadline`;
-      log(ctx.clean(`✗ ${name}: ${result.reason} (attempt ${result.attempts}, giving up)`));
+        result.reason = `only ${result.successes} of ${need} consecutive successes before the ${formatDuration(timing.waitMs)} deadline`;
+      log(`✗ ${name}: ${result.reason} (attempt ${result.attempts}, giving up)`);
       return result;
     }
     log(
-      ctx.clean(
-        why === undefined
-          ? `… ${name}: ${got} (${result.successes}/${need} in a row), next in ${formatDuration(delay)}`
-          : `✗ ${name}: ${why} (attempt ${result.attempts}); retrying in ${formatDuration(delay)}, ${formatDuration(Math.max(0, left))} left`,
-      ),
+      why === undefined
+        ? `… ${name}: ${got} (${result.successes}/${need} in a row), next in ${formatDuration(delay)}`
+        : `✗ ${name}: ${why} (attempt ${result.attempts}); retrying in ${formatDuration(delay)}, ${formatDuration(Math.max(0, left))} left`,
     );
     await sleep(delay, signal);
   }
 }
 
-/**
- * Runs a health gate: every check must pass (retrying until `waitMs`), then the optional load phase
- * and traffic-distribution assertion run. Validates the spec first and throws on bad input before
- * sending anything. Rejects with the signal's reason when cancelled; otherwise resolves with a report.
- */
-export async function runGate(spec: GateSpec, deps: GateDeps = {}): Promise<GateReport> {
-  validateGate(spec);
-  const clock = deps.clock ?? systemClock;
+/** Redacts every form a secret of the gate could show in (raw, base64, URI-encoded). */
+function secretCleaner(spec: GateSpec): (text: string) => string {
   const secrets = secretValues(
     [
       ...spec.checks,
@@ -128,9 +151,36 @@ export async function runGate(spec: GateSpec, deps: GateDeps = {}): Promise<Gate
     ],
     spec.auth,
   );
-  // Every form a secret could show in (raw, base64, URI-encoded), whether or not it was masked already.
   const forms = [...new Set(secrets.flatMap(secretForms))];
-  const clean = (text: string) => (forms.length ? redact(text, forms) : text);
+  return (text: string) => (forms.length ? redact(text, forms) : text);
+}
+
+/** The load phase and the distribution, each only when everything before it passed. */
+async function laterPhases(spec: ValidGate, report: GateReport, ctx: Ctx): Promise<void> {
+  const first = spec.checks[0] as Check;
+  const { signal, log } = ctx.deps;
+  if (!report.reason && spec.load) {
+    const load = { tls: spec.tls, auth: spec.auth, signal, log };
+    report.load = await runLoad(spec.load, spec.load.check ?? first, load);
+    if (!report.load.passed) report.reason = `load phase failed: ${report.load.reasons.join('; ')}`;
+  }
+  if (!report.reason && spec.distribution) {
+    const check = spec.distribution.check ?? first;
+    report.distribution = await runDistribution(spec.distribution, check, { ...ctx, signal });
+    if (!report.distribution.passed) report.reason = `traffic distribution: ${report.distribution.reason}`;
+  }
+}
+
+/**
+ * Runs a health gate: every check must pass (retrying until `waitMs`), then the optional load phase
+ * and traffic-distribution assertion run. Validates the spec first (unless validateGate already
+ * returned it) and throws on bad input before sending anything; the spec is never changed.
+ * Rejects with the signal's reason when cancelled; otherwise resolves with a report.
+ */
+export async function runGate(given: GateSpec, deps: GateDeps = {}): Promise<GateReport> {
+  const spec = validateGate(given);
+  const clock = deps.clock ?? systemClock;
+  const clean = secretCleaner(spec);
   const ctx: Ctx = {
     transport: createTransport(spec.tls),
     auth: spec.auth,
@@ -151,24 +201,8 @@ export async function runGate(spec: GateSpec, deps: GateDeps = {}): Promise<Gate
     if (failed.length > 0) {
       const first = failed[0] as CheckResult;
       report.reason = `${failed.length} of ${report.checks.length} checks failed; ${first.name}: ${first.reason}`;
-    } else if (spec.load) {
-      const loadCheck = spec.load.check ?? (spec.checks[0] as Check);
-      report.load = await runLoad(spec.load, loadCheck, {
-        tls: spec.tls,
-        auth: spec.auth,
-        signal: deps.signal,
-        log: ctx.deps.log,
-      });
-      if (!report.load.passed) report.reason = `load phase failed: ${report.load.reasons.join('; ')}`;
     }
-    if (!report.reason && spec.distribution) {
-      const distCheck = spec.distribution.check ?? (spec.checks[0] as Check);
-      report.distribution = await runDistribution(spec.distribution, distCheck, {
-        ...ctx,
-        signal: deps.signal,
-      });
-      if (!report.distribution.passed) report.reason = `traffic distribution: ${report.distribution.reason}`;
-    }
+    await laterPhases(spec, report, ctx);
     report.passed = report.reason === undefined;
     if (report.reason) report.reason = clean(report.reason);
   } finally {

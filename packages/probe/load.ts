@@ -60,23 +60,23 @@ export function pct(f: number): string {
   return `${Math.round(f * 10_000) / 100}%`;
 }
 
-/**
- * Sends `requests` requests over `concurrency` keep-alive connections, as fast as the server answers.
- * Counts transport errors and statuses outside the check's expect-status as errors; bodies are discarded.
- * Redirects are not followed: a 3xx counts by the check's expect-status.
- */
-export async function runLoad(spec: LoadSpec, check: Check, deps: LoadDeps = {}): Promise<LoadResult> {
+/** What one load run sends: one options object for every request (no per-request allocation beyond node's own). */
+interface Target {
+  agent: http.Agent;
+  request: typeof http.request;
+  options: http.RequestOptions;
+  expect: { test(status: number): boolean };
+  timeout: number;
+  body: string | undefined;
+}
+
+function loadTarget(spec: LoadSpec, check: Check, deps: LoadDeps): Target {
   const url = new URL(check.url);
-  const total = spec.requests;
   const secure = url.protocol === 'https:';
   const agent = secure
     ? new https.Agent({ keepAlive: true, maxSockets: spec.concurrency, ...tlsOptions(deps.tls) })
     : new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
-  const request = secure ? https.request : http.request;
-  const expect = parseStatusSpec(check.expectStatus ?? '2xx');
   const timeout = check.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const body = check.body;
-  // One options object for every request: no per-request allocation beyond node's own.
   const options: http.RequestOptions = {
     protocol: url.protocol,
     hostname: url.hostname,
@@ -87,44 +87,74 @@ export async function runLoad(spec: LoadSpec, check: Check, deps: LoadDeps = {})
     agent,
     timeout,
   };
-  const latencies = new Float64Array(total);
-  const byStatus = new Map<number, number>();
-  let errors = 0;
-  let transportErrors = 0;
-  let next = 0;
-  let firstError: string | undefined;
+  const request = (secure ? https.request : http.request) as typeof http.request;
+  const expect = parseStatusSpec(check.expectStatus ?? '2xx');
+  return { agent, request, options, expect, timeout, body: check.body };
+}
 
-  const one = (i: number) =>
-    new Promise<void>((resolve) => {
-      const t0 = performance.now();
-      const req = request(options, (res) => {
-        const code = res.statusCode ?? 0;
-        res.on('end', () => {
-          latencies[i] = performance.now() - t0;
-          byStatus.set(code, (byStatus.get(code) ?? 0) + 1);
-          if (!expect.test(code)) errors++;
-          resolve();
-        });
-        res.on('error', fail);
-        res.resume();
-      });
-      function fail(err: Error) {
-        if (latencies[i]) return;
-        latencies[i] = performance.now() - t0;
-        errors++;
-        transportErrors++;
-        firstError ??= err.message;
+/** Raw per-request samples of one run. */
+class Samples {
+  readonly latencies: Float64Array;
+  readonly byStatus = new Map<number, number>();
+  errors = 0;
+  transportErrors = 0;
+  firstError: string | undefined;
+  constructor(total: number) {
+    this.latencies = new Float64Array(total);
+  }
+
+  /** Responses per status code in order, plus "error" for transport failures. */
+  statuses(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [code, n] of [...this.byStatus].sort((a, b) => a[0] - b[0])) out[String(code)] = n;
+    if (this.transportErrors) out.error = this.transportErrors;
+    return out;
+  }
+}
+
+/** Sends request `i` and records its latency and status (or transport error); never rejects. */
+function sendOne(t: Target, s: Samples, i: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const t0 = performance.now();
+    const req = t.request(t.options, (res) => {
+      const code = res.statusCode ?? 0;
+      res.on('end', () => {
+        s.latencies[i] = performance.now() - t0;
+        s.byStatus.set(code, (s.byStatus.get(code) ?? 0) + 1);
+        if (!t.expect.test(code)) s.errors++;
         resolve();
-      }
-      req.on('timeout', () => req.destroy(new Error(`no response within the ${timeout}ms timeout`)));
-      req.on('error', fail);
-      req.end(body);
+      });
+      res.on('error', fail);
+      res.resume();
     });
+    function fail(err: Error) {
+      if (s.latencies[i]) return;
+      s.latencies[i] = performance.now() - t0;
+      s.errors++;
+      s.transportErrors++;
+      s.firstError ??= err.message;
+      resolve();
+    }
+    req.on('timeout', () => req.destroy(new Error(`no response within the ${t.timeout}ms timeout`)));
+    req.on('error', fail);
+    req.end(t.body);
+  });
+}
 
+/**
+ * Sends `requests` requests over `concurrency` keep-alive connections, as fast as the server answers.
+ * Counts transport errors and statuses outside the check's expect-status as errors; bodies are discarded.
+ * Redirects are not followed: a 3xx counts by the check's expect-status.
+ */
+export async function runLoad(spec: LoadSpec, check: Check, deps: LoadDeps = {}): Promise<LoadResult> {
+  const total = spec.requests;
+  const target = loadTarget(spec, check, deps);
+  const samples = new Samples(total);
+  let next = 0;
   const worker = async () => {
-    while (next < total && !deps.signal?.aborted) await one(next++);
+    while (next < total && !deps.signal?.aborted) await sendOne(target, samples, next++);
   };
-  const onAbort = () => agent.destroy();
+  const onAbort = () => target.agent.destroy();
   deps.signal?.addEventListener('abort', onAbort, { once: true });
   deps.log?.(`load: ${total} requests at concurrency ${spec.concurrency} to ${check.url}`);
   const started = performance.now();
@@ -132,15 +162,13 @@ export async function runLoad(spec: LoadSpec, check: Check, deps: LoadDeps = {})
     await Promise.all(Array.from({ length: spec.concurrency }, worker));
   } finally {
     deps.signal?.removeEventListener('abort', onAbort);
-    agent.destroy();
+    target.agent.destroy();
   }
   if (deps.signal?.aborted) throw abortReason(deps.signal);
   const durationMs = performance.now() - started;
-  const statuses: Record<string, number> = {};
-  for (const [code, n] of [...byStatus].sort((a, b) => a[0] - b[0])) statuses[String(code)] = n;
-  if (transportErrors) statuses.error = transportErrors;
-  if (firstError) deps.log?.(`load: first transport error: ${firstError}`);
-  const result = loadResult(spec, check.url, latencies, errors, statuses, durationMs);
+  if (samples.firstError) deps.log?.(`load: first transport error: ${samples.firstError}`);
+  const { latencies, errors } = samples;
+  const result = loadResult(spec, check.url, latencies, errors, samples.statuses(), durationMs);
   deps.log?.(
     `load: ${result.rps} req/s, p50 ${result.p50}ms, p95 ${result.p95}ms, p99 ${result.p99}ms, errors ${pct(result.errorRate)}`,
   );

@@ -1,20 +1,14 @@
 import { Summary, formatDuration } from '@hac/toolkit';
-import type { GateReport } from './types.js';
+import type { DistributionResult, GateReport, LoadResult } from './types.js';
 import { pct } from './load.js';
 
 const mark = (ok: boolean) => (ok ? '✅ pass' : '❌ fail');
 
-/** A job summary for a gate: one row per check, then the load phase and the distribution. */
-export function gateSummary(report: GateReport, title = 'Smoke test'): Summary {
-  const s = new Summary().heading(`${report.passed ? '✅' : '❌'} ${title}`);
-  s.text(
-    report.passed
-      ? `All checks passed in ${formatDuration(report.durationMs)}.`
-      : `**Failed:** ${report.reason ?? 'unknown'}`,
-  );
+/** One row per check. */
+function checksTable(s: Summary, checks: GateReport['checks']): void {
   s.table(
     ['Check', 'URL', 'Status', 'Latency', 'Attempts', 'Result', 'Why'],
-    report.checks.map((c) => [
+    checks.map((c) => [
       c.name,
       `${c.method} ${c.url}`,
       c.status ?? '—',
@@ -24,48 +18,51 @@ export function gateSummary(report: GateReport, title = 'Smoke test'): Summary {
       c.reason ?? '',
     ]),
   );
-  const l = report.load;
-  if (l) {
-    s.heading('Load phase', 3);
-    s.table(
-      ['Requests', 'Concurrency', 'Req/s', 'p50', 'p95', 'p99', 'Max', 'Error rate', 'Result'],
+}
+
+function loadSection(s: Summary, l: LoadResult): void {
+  s.heading('Load phase', 3);
+  s.table(
+    ['Requests', 'Concurrency', 'Req/s', 'p50', 'p95', 'p99', 'Max', 'Error rate', 'Result'],
+    [
       [
-        [
-          l.requests,
-          l.concurrency,
-          l.rps,
-          `${l.p50} ms`,
-          `${l.p95} ms`,
-          `${l.p99} ms`,
-          `${l.max} ms`,
-          pct(l.errorRate),
-          mark(l.passed),
-        ],
+        l.requests,
+        l.concurrency,
+        l.rps,
+        `${l.p50} ms`,
+        `${l.p95} ms`,
+        `${l.p99} ms`,
+        `${l.max} ms`,
+        pct(l.errorRate),
+        mark(l.passed),
       ],
-    );
-    if (l.reasons.length) s.list(l.reasons);
-    const statuses = Object.entries(l.statuses).map(([k, v]) => `${k}: ${v}`);
-    if (statuses.length) s.text(`Responses: ${statuses.join(', ')}`);
-  }
-  const d = report.distribution;
-  if (d) {
-    s.heading('Traffic distribution', 3);
-    s.table(
-      ['URL', 'Samples', 'Matched', 'Errors', 'Fraction', 'Expected', 'Result'],
-      [
-        [
-          d.url,
-          d.samples,
-          d.matched,
-          d.errors,
-          pct(d.fraction),
-          `${pct(d.min)}–${pct(d.max)}`,
-          mark(d.passed),
-        ],
-      ],
-    );
-    if (d.reason) s.text(d.reason);
-  }
+    ],
+  );
+  if (l.reasons.length) s.list(l.reasons);
+  const statuses = Object.entries(l.statuses).map(([k, v]) => `${k}: ${v}`);
+  if (statuses.length) s.text(`Responses: ${statuses.join(', ')}`);
+}
+
+function distributionSection(s: Summary, d: DistributionResult): void {
+  s.heading('Traffic distribution', 3);
+  s.table(
+    ['URL', 'Samples', 'Matched', 'Errors', 'Fraction', 'Expected', 'Result'],
+    [[d.url, d.samples, d.matched, d.errors, pct(d.fraction), `${pct(d.min)}–${pct(d.max)}`, mark(d.passed)]],
+  );
+  if (d.reason) s.text(d.reason);
+}
+
+/** A job summary for a gate: one row per check, then the load phase and the distribution. */
+export function gateSummary(report: GateReport, title = 'Smoke test'): Summary {
+  const s = new Summary().heading(`${report.passed ? '✅' : '❌'} ${title}`);
+  s.text(
+    report.passed
+      ? `All checks passed in ${formatDuration(report.durationMs)}.`
+      : `**Failed:** ${report.reason ?? 'unknown'}`,
+  );
+  checksTable(s, report.checks);
+  if (report.load) loadSection(s, report.load);
+  if (report.distribution) distributionSection(s, report.distribution);
   return s;
 }
 

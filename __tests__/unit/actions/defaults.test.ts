@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { readCanaryInputs, readBlueGreenInputs } from '@hac/k8s';
 import { readSwapConfig } from '@hac/aws';
 import { resolveInputs } from '@hac/image';
-import { readSmokeInputs } from '../../../actions/smoke-test/context.js';
+import { readSmokeInputs } from '../../../packages/probe/resolve.js';
 import { readBuildAmiInputs } from '../../../packages/aws/ami/inputs.js';
 import { eventContext } from '../image/events.js';
 

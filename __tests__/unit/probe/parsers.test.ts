@@ -1,23 +1,16 @@
 import { describe, expect, test } from '@jest/globals';
-import {
-  evalJsonPath,
-  gateAnnotations,
-  gateSummary,
-  parseChecks,
-  parseHeaders,
-  parseJsonExpectation,
-  parseJsonPath,
-  parseStatusSpec,
-  percentile,
-  validateCheck,
-  nextDelay,
-  evaluate,
-  snippet,
-  validateGate,
-  distributionVerdict,
-  loadResult,
-  type GateReport,
-} from '@hac/probe';
+import { parseChecks, validateCheck } from '../../../packages/probe/checks.js';
+import { distributionVerdict } from '../../../packages/probe/distribution.js';
+import { evaluate, snippet } from '../../../packages/probe/evaluate.js';
+import { nextDelay } from '../../../packages/probe/gate.js';
+import { parseHeaders } from '../../../packages/probe/headers.js';
+import { evalJsonPath, parseJsonExpectation, parseJsonPath } from '../../../packages/probe/jsonpath.js';
+import { loadResult } from '../../../packages/probe/load.js';
+import { percentile } from '../../../packages/probe/stats.js';
+import { parseStatusSpec } from '../../../packages/probe/status.js';
+import { gateAnnotations, gateSummary } from '../../../packages/probe/summary.js';
+import type { GateReport } from '../../../packages/probe/types.js';
+import { validateGate } from '../../../packages/probe/validate.js';
 
 describe('parseStatusSpec', () => {
   test.each([

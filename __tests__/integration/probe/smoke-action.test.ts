@@ -1,12 +1,13 @@
-// The smoke-test action end to end, in-process: real servers, @actions/core writing the
-// GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, and stdout captured to prove no secret leaks.
+// The smoke-test action end to end, in-process: its engine run the way main.ts runs it, against
+// real servers, with the runner's deps writing the GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, and
+// stdout captured to prove no secret leaks.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { runAction } from '@hac/toolkit';
+import { runEngine, runnerDeps, type ActionDeps } from '@hac/toolkit';
 
-import { run } from '../../../actions/smoke-test/run.js';
+import { smokeTestMain } from '../../../packages/probe/entry.js';
 import { startTestServer, type TestServer } from '../../support/http-servers.js';
 
 const USER = 'deployer';
@@ -82,6 +83,16 @@ const logged = () =>
 
 const signal = () => new AbortController().signal;
 
+/** The runner's deps (read when called, so the inputs set so far), with the test's signal. */
+function deps(signal: AbortSignal): ActionDeps {
+  const r = runnerDeps(process.env);
+  const { env, inputs, clock, sleep, log, state, setOutputs, writeSummary } = r;
+  return { env, inputs, clock, sleep, log, signal, state, setOutputs, writeSummary };
+}
+
+/** What actions/smoke-test/main.ts does, with the test's signal. */
+const smoke = (s: AbortSignal = signal()) => runEngine(smokeTestMain, deps(s));
+
 describe('smoke-test action', () => {
   test('passes: checks, load phase and distribution; outputs and summary written', async () => {
     plain.reset();
@@ -95,7 +106,7 @@ describe('smoke-test action', () => {
       'distribution-samples': '20',
       'distribution-min': '0.9',
     });
-    await runAction(async () => void (await run({ signal: signal() })));
+    await smoke();
     expect(logged()).not.toContain('::error');
     expect(process.exitCode).toBeUndefined();
     const out = outputs();
@@ -119,7 +130,7 @@ describe('smoke-test action', () => {
     inputs({
       checks: `- name: home\n  url: ${plain.url('/ok')}\n  contains: welcome\n- name: api\n  url: ${plain.url('/status/503')}\n- url: ${plain.url('/ok')}`,
     });
-    await runAction(async () => void (await run({ signal: signal() })));
+    await smoke();
     expect(process.exitCode).toBe(1);
     const log = logged();
     expect(log).toContain('::error title=Check failed%3A home::GET');
@@ -140,7 +151,7 @@ describe('smoke-test action', () => {
       password: PASSWORD,
       'load-requests': '0',
     });
-    await runAction(async () => void (await run({ signal: signal() })));
+    await smoke();
     expect(process.exitCode).toBe(1);
     // The credentials were sent (the /auth check passed) ...
     const report = JSON.parse(outputs().report as string);
@@ -174,12 +185,12 @@ describe('smoke-test action', () => {
       'ca-file': caFile,
       contains: 'welcome',
     });
-    await runAction(async () => void (await run({ signal: signal() })));
+    await smoke();
     expect(process.exitCode).toBeUndefined();
     expect(outputs().passed).toBe('true');
     inputs({ url: tls.url('/echo-headers'), contains: 'zzz' });
     process.exitCode = undefined;
-    await runAction(async () => void (await run({ signal: signal() })));
+    await smoke();
     expect(process.exitCode).toBe(1);
     const everything = [
       logged(),
@@ -191,14 +202,14 @@ describe('smoke-test action', () => {
 
   test('self-signed TLS without a CA fails with a hint to give the CA', async () => {
     inputs({ url: tls.url('/ok') });
-    await runAction(async () => void (await run({ signal: signal() })));
+    await smoke();
     expect(process.exitCode).toBe(1);
     expect(logged()).toContain("::error title=hac%3A next step::Give the server's CA with ca or ca-file");
   });
 
   test('insecure: true accepts the self-signed certificate', async () => {
     inputs({ url: tls.url('/ok'), insecure: 'true' });
-    await runAction(async () => void (await run({ signal: signal() })));
+    await smoke();
     expect(process.exitCode).toBeUndefined();
   });
 
@@ -206,7 +217,7 @@ describe('smoke-test action', () => {
     inputs({ url: plain.url('/ok'), 'load-requests': '50', 'load-concurrency': '5', 'max-p95': '1ms' });
     // p95 of 1ms can pass on a fast machine; a slow endpoint makes the failure certain
     inputs({ url: plain.url('/slow?ms=20') });
-    await runAction(async () => void (await run({ signal: signal() })));
+    await smoke();
     expect(process.exitCode).toBe(1);
     expect(logged()).toMatch(
       /::error title=Load phase failed::.*p95 latency [\d.]+ms is above the 1ms limit/,
@@ -219,7 +230,7 @@ describe('smoke-test action', () => {
     const ctl = new AbortController();
     setTimeout(() => ctl.abort(new Error('received SIGTERM')), 300);
     const started = Date.now();
-    await runAction(async () => void (await run({ signal: ctl.signal })));
+    await smoke(ctl.signal);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(process.exitCode).toBe(1);
     expect(logged()).toContain('Smoke test cancelled before it finished');
@@ -231,7 +242,7 @@ describe('smoke-test action', () => {
     const ctl = new AbortController();
     setTimeout(() => ctl.abort(new Error('received SIGTERM')), 150);
     const started = Date.now();
-    await runAction(async () => void (await run({ signal: ctl.signal })));
+    await smoke(ctl.signal);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(process.exitCode).toBe(1);
     expect(logged()).toContain('Smoke test cancelled before it finished');
