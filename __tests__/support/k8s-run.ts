@@ -2,8 +2,8 @@
 // in-memory post-step state, and captured outputs and summary.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { memoryState, type StateStore } from '@hac/toolkit';
-import { bluegreenAction, bluegreenPost, openSession, type BlueGreenResult } from '@hac/k8s';
+import { memoryState, setOutputs, sleep, type ActionDeps, type StateStore } from '@hac/toolkit';
+import { makeBluegreenMain, openSession, runBlueGreenPost, type BlueGreenResult } from '@hac/k8s';
 import type { SandboxEnv } from './sandbox.js';
 
 export interface BlueGreenRunResult {
@@ -59,16 +59,31 @@ export async function runBlueGreen(
     kubeconfigText = undefined;
   }
   const out: BlueGreenRunResult = { outputs, summary: '', progress, requests: 0, logs };
+  const log = (l: string) => void logs.push(l);
+  const deps: ActionDeps = {
+    env: process.env,
+    inputs: (name) => all[name] ?? '',
+    clock: Date.now,
+    sleep,
+    log: {
+      info: log,
+      debug: () => undefined,
+      warning: log,
+      notice: log,
+      error: log,
+      group: (_name, fn) => fn(),
+    },
+    signal,
+    state: progress,
+    setOutputs: (o) => setOutputs(o, (n, v) => void (outputs[n] = v)),
+    writeSummary: async (s) => void (summary = s.toString()),
+  };
+  // The engine's three parts in order, as runEngine runs them, keeping the result and the error.
+  const engine = makeBluegreenMain({ ...(session ? { session } : {}) });
   try {
-    out.result = await bluegreenAction({
-      source: (name) => all[name] ?? '',
-      progress,
-      signal,
-      session,
-      setOutput: (n, v) => void (outputs[n] = v),
-      writeSummary: async (s) => void (summary = s.toString()),
-      log: (l) => void logs.push(l),
-    });
+    const outcome = await engine.run(await engine.read(deps), deps);
+    out.result = outcome.result;
+    await engine.report(outcome, deps);
   } catch (err) {
     out.error = err as Error;
   }
@@ -79,7 +94,7 @@ export async function runBlueGreen(
 
 export async function runPost(sb: SandboxEnv, namespace: string, progress: StateStore) {
   const session = await openSession({ kubeconfigPath: sb.kubeconfig, namespace, userAgent: 'hac/test-post' });
-  return bluegreenPost(progress, { session, log: () => {} });
+  return runBlueGreenPost(progress, { session, log: () => {} });
 }
 
 /** A local HTTP server standing in for a preview or live endpoint; `healthy` toggles 200/503. */

@@ -1,4 +1,4 @@
-import { runAction } from '@hac/toolkit';
-import { bluegreenAction } from '@hac/k8s';
+import { runEngine } from '@hac/toolkit';
+import { bluegreenMain } from '@hac/k8s';
 
-void runAction(async () => void (await bluegreenAction()));
+void runEngine(bluegreenMain);

@@ -150,13 +150,19 @@ export {
   type CommonValues,
 } from './inputs.js';
 export * from './canary/index.js';
+export { bluegreenMain, bluegreenPost, makeBluegreenMain } from './bluegreen/entry.js';
 export {
-  bluegreenAction,
   outputsOf as bluegreenOutputs,
-  type ActionDeps as BlueGreenActionDeps,
+  type MainExtras as BlueGreenMainExtras,
+  type MainOutcome as BlueGreenOutcome,
 } from './bluegreen/action.js';
-export { bluegreenPost, type PostResult as BlueGreenPostResult } from './bluegreen/post.js';
-export { BlueGreenRun, GateFailedError } from './bluegreen/engine.js';
+export {
+  runBlueGreenPost,
+  postHasWork,
+  type PostOptions as BlueGreenPostOptions,
+  type PostResult as BlueGreenPostResult,
+} from './bluegreen/post.js';
+export { GateFailedError } from './bluegreen/context.js';
 export {
   readBlueGreenInputs,
   Inputs as BlueGreenInputNames,
@@ -167,7 +173,6 @@ export {
   switchPatch,
   activeColor,
   retargetRules,
-  renderSwitch,
   plannedWrites,
   COLORS,
   COLOR_LABEL,
@@ -178,6 +183,7 @@ export {
   type HTTPRoute,
   type SwitchPlan,
 } from './bluegreen/plan.js';
+export { renderSwitch } from './bluegreen/report.js';
 export { bluegreenPermissions } from './bluegreen/permissions.js';
 export { undo as undoBlueGreen, switchTraffic } from './bluegreen/switch.js';
 export type {
@@ -213,6 +219,5 @@ export {
 export { foundStrategy, handoverError, type StrategyMarks } from './handover.js';
 export { progressLine, startProgress, realTicker, PROGRESS_EVERY_MS, type Ticker } from './progress.js';
 export { missingKubeconfig } from './kubeconfig.js';
-export { postHasWork } from './bluegreen/post.js';
 export { RETRY_BUDGET_MS } from './session.js';
 export { failedOutputs as canaryFailedOutputs } from './canary/action.js';

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { memoryState } from '@hac/toolkit';
-import { bluegreenPost, runCanaryAction, runCanaryPost } from '@hac/k8s';
+import { runBlueGreenPost, runCanaryAction, runCanaryPost } from '@hac/k8s';
 import {
   createNamespace,
   deleteNamespace,
@@ -74,7 +74,7 @@ describe('api-requests equals the audit log', () => {
       const progress = memoryState();
       const r = await runBlueGreen(sb, ns, { manifests: file(img) }, { ownSession: true, progress });
       expect(r.error).toBeUndefined();
-      const post = await bluegreenPost(progress, { log: () => undefined });
+      const post = await runBlueGreenPost(progress, { log: () => undefined });
       const audited = await auditedRequests(from, user);
       expect({ output: Number(r.outputs['api-requests']), post: post.requests ?? 0 }).toEqual({
         output: audited.length,
@@ -98,7 +98,7 @@ describe('api-requests equals the audit log', () => {
       kubeconfigPath: path.join(dir, 'kubeconfig-bg-post'),
     });
     const logs: string[] = [];
-    const post = await bluegreenPost(progress, { log: (l) => logs.push(l) });
+    const post = await runBlueGreenPost(progress, { log: (l) => logs.push(l) });
     const audited = await auditedRequests(from, user);
     expect(post.requests).toBe(audited.length);
     expect(post.requests).toBeGreaterThan(0);

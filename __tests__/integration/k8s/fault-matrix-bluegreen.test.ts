@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { memoryState } from '@hac/toolkit';
-import { bluegreenPost } from '@hac/k8s';
+import { runBlueGreenPost } from '@hac/k8s';
 import {
   createNamespace,
   deleteNamespace,
@@ -112,7 +112,7 @@ async function releaseOnce(label: string): Promise<{ verdict: string; count: num
     { manifests: manifestFile(next), 'request-timeout': '2s' },
     { ownSession: true, progress },
   );
-  await bluegreenPost(progress, { log: () => undefined }).catch((err: Error) =>
+  await runBlueGreenPost(progress, { log: () => undefined }).catch((err: Error) =>
     tally.violations.push(`${label}: post failed: ${err.message}`),
   );
   const count = proxy.requests.length;

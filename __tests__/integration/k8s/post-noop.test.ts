@@ -64,13 +64,16 @@ describe('post entries with nothing to do', () => {
   test.each([
     ['main wrote nothing (failed before the Lease)', { stage: 'started' }],
     ['main finished and released the Lease', { stage: 'done' }],
-  ])('bluegreenPost: %s → nothing', async (_n, p) => {
-    const { bluegreenPost } = await import('@hac/k8s');
+  ])('runBlueGreenPost: %s → nothing', async (_n, p) => {
+    const { runBlueGreenPost } = await import('@hac/k8s');
     const from = auditSize();
     const state = memoryState();
     state.save('k8s-bluegreen', { v: 1, namespace: sb.namespace, app: 'web', runId: 'r2', ...p });
     const logs: string[] = [];
-    expect(await bluegreenPost(state, { log: (l) => logs.push(l) })).toEqual({ restored: false, notes: [] });
+    expect(await runBlueGreenPost(state, { log: (l) => logs.push(l) })).toEqual({
+      restored: false,
+      notes: [],
+    });
     expect(logs.join('\n')).toMatch(/nothing to do/);
     await settle();
     expect(auditSince(from, 'hac/k8s-bluegreen-post')).toEqual([]);
@@ -80,7 +83,7 @@ describe('post entries with nothing to do', () => {
 
 describe('post with work', () => {
   test('a Lease main may hold: post reaches the apiserver (the audit log shows it)', async () => {
-    const { bluegreenPost } = await import('@hac/k8s');
+    const { runBlueGreenPost } = await import('@hac/k8s');
     const from = auditSize();
     const state = memoryState();
     state.save('k8s-bluegreen', {
@@ -91,7 +94,7 @@ describe('post with work', () => {
       stage: 'started',
       lease: 'hac-post-lease',
     });
-    await bluegreenPost(state, { log: () => undefined });
+    await runBlueGreenPost(state, { log: () => undefined });
     await settle();
     const seen = auditSince(from, 'hac/k8s-bluegreen-post') as { requestURI: string }[];
     expect(seen.some((e) => e.requestURI.includes('/leases/hac-post-lease'))).toBe(true);
@@ -99,7 +102,7 @@ describe('post with work', () => {
   });
 
   test('post obeys cancellation and the request deadline against a silent apiserver', async () => {
-    const { bluegreenPost } = await import('@hac/k8s');
+    const { runBlueGreenPost } = await import('@hac/k8s');
     const sockets: net.Socket[] = [];
     const server = net.createServer((s) => void sockets.push(s));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -125,15 +128,15 @@ describe('post with work', () => {
       const ac = new AbortController();
       setTimeout(() => ac.abort(new Error('received SIGTERM')), 300);
       let start = Date.now();
-      await expect(bluegreenPost(progress({}), { log: () => undefined, signal: ac.signal })).rejects.toThrow(
-        /SIGTERM/,
-      );
+      await expect(
+        runBlueGreenPost(progress({}), { log: () => undefined, signal: ac.signal }),
+      ).rejects.toThrow(/SIGTERM/);
       expect(Date.now() - start).toBeLessThan(2_000);
 
       fs.writeFileSync(file, stringify(doc)); // post removed main's kubeconfig file
       start = Date.now();
       await expect(
-        bluegreenPost(progress({ requestTimeoutMs: 1000, timeoutMs: 2000 }), {
+        runBlueGreenPost(progress({ requestTimeoutMs: 1000, timeoutMs: 2000 }), {
           log: () => undefined,
           signal: new AbortController().signal,
         }),

@@ -16,7 +16,7 @@ import {
 } from '../../support/k8s.js';
 import { manifests, runBlueGreen } from '../../support/k8s-run.js';
 import type { SandboxEnv } from '../../support/sandbox.js';
-import { bluegreenPost } from '@hac/k8s';
+import { runBlueGreenPost } from '@hac/k8s';
 
 const REG = 'registry.example/web';
 let sb: SandboxEnv;
@@ -52,7 +52,7 @@ describe('minimal Role', () => {
     expect(first.error).toBeUndefined();
     const p = first.progress.dump()['k8s-bluegreen'] as { kubeconfigPath: string };
     expect(fs.statSync(p.kubeconfigPath).mode & 0o777).toBe(0o600);
-    await bluegreenPost(first.progress, { log: () => {} });
+    await runBlueGreenPost(first.progress, { log: () => {} });
     expect(fs.existsSync(p.kubeconfigPath)).toBe(false);
     const second = await runBlueGreen(sb, ns, { manifests: file, images: `${REG}:2.0` }, { kubeconfig });
     expect(second.error).toBeUndefined();

@@ -1,31 +1,25 @@
-// The k8s-bluegreen action: inputs → engine → outputs, job summary and annotations.
-import {
-  ActionError,
-  Summary,
-  cancellationSignal,
-  envInputs,
-  errorMessage,
-  info,
-  runnerState,
-  setOutputs,
-  type StateStore,
-} from '@hac/toolkit';
+// The main step of k8s-bluegreen, behind bluegreenMain (entry.ts): open the cluster session, run
+// the engine, then outputs, the job summary and the failure.
+import { ActionError, errorMessage, type ActionDeps, type Timeline } from '@hac/toolkit';
 import { defaultGateRunner, type GateRunner } from '../gates.js';
 import { openSession, type Session } from '../session.js';
-import { BlueGreenRun } from './engine.js';
-import { readBlueGreenInputs, Outputs } from './inputs.js';
+import { runContext } from './context.js';
+import { runBlueGreen } from './engine.js';
+import { Outputs, type ReadInputs } from './inputs.js';
 import { runSummary } from './report.js';
-import type { BlueGreenResult } from './types.js';
+import type { BlueGreenAction, BlueGreenResult } from './types.js';
 
-export interface ActionDeps {
-  source?: (name: string) => string;
-  progress?: StateStore;
-  gate?: GateRunner;
-  signal?: AbortSignal;
+/** What main hands to the report: the result and the run's timeline. */
+export interface MainOutcome {
+  result: BlueGreenResult;
+  timeline: Timeline;
+  action: BlueGreenAction;
+}
+
+/** What tests (or another host) may provide instead of the defaults. */
+export interface MainExtras {
   session?: Session;
-  setOutput?: (name: string, value: string) => void;
-  writeSummary?: (s: Summary) => Promise<void>;
-  log?: (line: string) => void;
+  gate?: GateRunner;
 }
 
 export function outputsOf(r: BlueGreenResult): Record<string, unknown> {
@@ -41,60 +35,48 @@ export function outputsOf(r: BlueGreenResult): Record<string, unknown> {
   };
 }
 
-/** Runs the action; returns the result (throws the failure after writing outputs and summary). */
-export async function bluegreenAction(deps: ActionDeps = {}): Promise<BlueGreenResult> {
-  let inputs: ReturnType<typeof readBlueGreenInputs>;
-  try {
-    inputs = readBlueGreenInputs(deps.source ?? envInputs());
-  } catch (err) {
-    setOutputs({ [Outputs.verdict]: 'failed' }, deps.setOutput);
-    throw err;
-  }
-  const signal = deps.signal ?? cancellationSignal();
-  const log = deps.log ?? info;
+export async function runMain(
+  inputs: ReadInputs,
+  deps: ActionDeps,
+  extras: MainExtras,
+): Promise<MainOutcome> {
   const session =
-    deps.session ??
+    extras.session ??
     (await openSession({
       kubeconfig: inputs.kubeconfig,
       context: inputs.context,
       namespace: inputs.namespace,
-      signal,
+      signal: deps.signal,
       userAgent: 'hac/k8s-bluegreen',
       requestTimeoutMs: inputs.requestTimeoutMs,
       retryDeadlineMs: inputs.timeoutMs,
     }).catch((err: unknown) => {
-      setOutputs({ [Outputs.verdict]: 'failed' }, deps.setOutput);
+      deps.setOutputs({ [Outputs.verdict]: 'failed' });
       throw err;
     }));
   inputs.workload.namespace = session.namespace;
-  const run = new BlueGreenRun(inputs, {
+  const ctx = runContext(inputs, {
     session,
-    gate: deps.gate ?? defaultGateRunner,
-    progress: deps.progress ?? runnerState,
-    signal,
-    log,
+    gate: extras.gate ?? defaultGateRunner,
+    progress: deps.state,
+    signal: deps.signal,
+    clock: deps.clock,
+    sleep: deps.sleep,
+    log: (line) => deps.log.info(line),
   });
-  const writeSummary = deps.writeSummary ?? ((s: Summary) => s.write());
-  let result: BlueGreenResult;
-  try {
-    // The count after run() returns includes the final Lease release.
-    result = { ...(await run.run()), requests: session.transport.count };
-  } catch (err) {
-    result = {
-      verdict: 'failed',
-      app: inputs.workload.app,
-      gates: run.gates,
-      requests: session.transport.count,
-      failure: err instanceof Error ? err : new Error(errorMessage(err)),
-    };
-  }
-  setOutputs(outputsOf(result), deps.setOutput);
-  const summary = runSummary(result, run.timeline, inputs.action);
-  if (result.failure)
+  const result = await runBlueGreen(ctx);
+  return { result, timeline: ctx.timeline, action: inputs.action };
+}
+
+/** Outputs and the job summary, then the failure (so a failed step still reports). */
+export async function reportMain({ result, timeline, action }: MainOutcome, deps: ActionDeps): Promise<void> {
+  deps.setOutputs(outputsOf(result));
+  const summary = runSummary(result, timeline, action);
+  const failure = result.failure;
+  if (failure)
     summary.text(
-      `**Error:** ${errorMessage(result.failure)}${result.failure instanceof ActionError && result.failure.hint ? `\n\n**Next:** ${result.failure.hint}` : ''}`,
+      `**Error:** ${errorMessage(failure)}${failure instanceof ActionError && failure.hint ? `\n\n**Next:** ${failure.hint}` : ''}`,
     );
-  await writeSummary(summary);
-  if (result.failure) throw result.failure;
-  return result;
+  await deps.writeSummary(summary);
+  if (failure) throw failure;
 }

@@ -1,5 +1,5 @@
 // The inputs of k8s-bluegreen (names in one place) and how they become BlueGreenInputs.
-import { input, readInputs, type InputSource } from '@hac/toolkit';
+import { input, readInputs, type InputSource, type Rule, type Values } from '@hac/toolkit';
 import { buildGate } from '../gates.js';
 import {
   checksField,
@@ -40,22 +40,29 @@ export const Outputs = {
   requests: 'api-requests',
 } as const;
 
-export function readBlueGreenInputs(
-  source: InputSource,
-  env: NodeJS.ProcessEnv = process.env,
-): BlueGreenInputs & { kubeconfig: string; context: string; namespace: string } {
-  const v = readInputs(Inputs, source, (values, problems, ctx) => {
-    validateCommon(values as unknown as CommonValues, problems, ctx.failed, values.action === 'deploy');
-    if (values['http-route'] !== '' && values.route !== 'gateway-api')
-      problems.add('http-route', values['http-route'], 'empty unless route is gateway-api');
-    if (
-      values.action !== 'deploy' &&
-      values['auto-promote'] === false &&
-      ctx.raw('auto-promote').trim() !== ''
-    ) {
-      problems.add('auto-promote', ctx.raw('auto-promote'), 'set only with action: deploy');
-    }
-  });
+type BlueGreenValues = Values<typeof Inputs>;
+
+/** The inputs every k8s action shares (workload only with action: deploy). */
+export const commonRules: Rule<BlueGreenValues> = (values, problems, ctx) =>
+  validateCommon(values as unknown as CommonValues, problems, ctx.failed, values.action === 'deploy');
+
+export const httpRouteNeedsGatewayApi: Rule<BlueGreenValues> = (values, problems) => {
+  if (values['http-route'] !== '' && values.route !== 'gateway-api')
+    problems.add('http-route', values['http-route'], 'empty unless route is gateway-api');
+};
+
+/** auto-promote: false only means something to a deploy (an explicit true is harmless). */
+export const autoPromoteOnlyOnDeploy: Rule<BlueGreenValues> = (values, problems, ctx) => {
+  if (values.action !== 'deploy' && values['auto-promote'] === false && ctx.raw('auto-promote').trim() !== '')
+    problems.add('auto-promote', ctx.raw('auto-promote'), 'set only with action: deploy');
+};
+
+export const blueGreenRules = [commonRules, httpRouteNeedsGatewayApi, autoPromoteOnlyOnDeploy];
+
+export type ReadInputs = BlueGreenInputs & { kubeconfig: string; context: string; namespace: string };
+
+export function readBlueGreenInputs(source: InputSource, env: NodeJS.ProcessEnv = process.env): ReadInputs {
+  const v = readInputs(Inputs, source, blueGreenRules);
   const timing = {
     waitMs: v['gate-wait'],
     intervalMs: v['gate-interval'],

@@ -3,7 +3,7 @@
 import type { ObjectRef } from '../client.js';
 import type { Deployment, KubeObject, Labels, Service, ServicePort } from '../objects.js';
 import type { PlannedWrite } from '../preflight.js';
-import { diffSelector, renderSelectorDiff, selectorPatch } from '../selector.js';
+import { selectorPatch } from '../selector.js';
 import { ANNOTATIONS, MANAGED_BY, runAnnotations } from '../state.js';
 import type { Workload } from '../workload.js';
 
@@ -161,20 +161,25 @@ function service(
   };
 }
 
-/** Builds the whole plan. Throws PlanError for states hac cannot act on. */
-export function planBlueGreen(w: Workload, live: LiveState, p: PlanInputs): BlueGreenPlan {
-  const app = w.app;
-  const current = activeColor(app, p.route, live);
-  const newColor: Color = current
-    ? otherColor(current)
-    : live.recordedColor
-      ? otherColor(live.recordedColor)
-      : 'blue';
-  const baseSelector: Labels = { ...(w.service?.spec?.selector ?? live.service?.spec?.selector ?? { app }) };
-  delete baseSelector[COLOR_LABEL];
-  const newSelector: Labels = { ...baseSelector, [COLOR_LABEL]: newColor };
+/** The color live now (if any) and the one this run deploys. */
+export function chooseColors(
+  app: string,
+  route: RouteKind,
+  live: LiveState,
+): { current?: Color; newColor: Color } {
+  const current = activeColor(app, route, live);
+  const base = current ?? live.recordedColor;
+  return { ...(current ? { current } : {}), newColor: base ? otherColor(base) : 'blue' };
+}
 
-  // The new color's Deployment.
+/** The new color's Deployment: the user's, renamed, labelled with the color, annotated with the run. */
+export function colorDeployment(
+  w: Workload,
+  newColor: Color,
+  baseSelector: Labels,
+  p: PlanInputs,
+): Deployment {
+  const app = w.app;
   const d = structuredClone(w.deployment);
   d.metadata = { ...d.metadata, name: colorDeploymentName(app, newColor), namespace: p.namespace };
   d.metadata.labels = { ...(d.metadata.labels ?? {}), app, [COLOR_LABEL]: newColor, ...MANAGED_BY };
@@ -196,80 +201,114 @@ export function planBlueGreen(w: Workload, live: LiveState, p: PlanInputs): Blue
   };
   if (d.spec.progressDeadlineSeconds === undefined)
     d.spec.progressDeadlineSeconds = p.progressDeadlineSeconds;
-  const replicas = d.spec.replicas ?? 1;
+  return d;
+}
 
-  const svcPorts = ports(w, live.service);
-  const labels = { app };
+/** What the switch needs besides the live objects: the new pods' selector and the ports to serve. */
+interface Routing {
+  newColor: Color;
+  newSelector: Labels;
+  ports: ServicePort[];
+}
+
+/** The user's live Service re-applied with the selector it has now (the switch patch moves it). */
+function keptLiveService(mine: Service, live: Service, namespace: string): Service {
+  const keep = structuredClone(mine);
+  // Carry hac's own annotations over, so that re-applying an unchanged Service changes nothing.
+  const hacAnnotations = Object.fromEntries(
+    Object.entries(live.metadata.annotations ?? {}).filter(([k]) => k.startsWith('hac.dev/')),
+  );
+  keep.metadata = {
+    ...keep.metadata,
+    namespace,
+    labels: { ...(keep.metadata.labels ?? {}), ...MANAGED_BY },
+    annotations: { ...(keep.metadata.annotations ?? {}), ...hacAnnotations },
+  };
+  keep.spec = { ...keep.spec, selector: { ...(live.spec.selector ?? {}) } };
+  return keep;
+}
+
+/** route: service. A preview Service on the new color; the live Service's selector switches (or it is created). */
+export function serviceSwitch(
+  w: Workload,
+  live: LiveState,
+  p: PlanInputs,
+  r: Routing,
+): { preApply: KubeObject[]; sw: SwitchPlan } {
+  const app = w.app;
   const preApply: KubeObject[] = [
-    ...w.others.map((o) => ({ ...o, metadata: { ...o.metadata, namespace: p.namespace } })),
+    service(previewServiceName(app), p.namespace, r.newSelector, r.ports, { app }),
   ];
-  let sw: SwitchPlan;
-  if (p.route === 'service') {
-    preApply.push(service(previewServiceName(app), p.namespace, newSelector, svcPorts, labels));
-    const liveName = w.service?.metadata.name ?? live.service?.metadata.name ?? app;
-    const ref = { apiVersion: 'v1', kind: 'Service', name: liveName, namespace: p.namespace };
-    if (live.service) {
-      if (w.service) {
-        // Apply the user's live Service with the selector it has now; the switch patch moves it.
-        const keep = structuredClone(w.service);
-        // Carry hac's own annotations over, so that re-applying an unchanged Service changes nothing.
-        const hacAnnotations = Object.fromEntries(
-          Object.entries(live.service.metadata.annotations ?? {}).filter(([k]) => k.startsWith('hac.dev/')),
-        );
-        keep.metadata = {
-          ...keep.metadata,
-          namespace: p.namespace,
-          labels: { ...(keep.metadata.labels ?? {}), ...MANAGED_BY },
-          annotations: { ...(keep.metadata.annotations ?? {}), ...hacAnnotations },
-        };
-        keep.spec = { ...keep.spec, selector: { ...(live.service.spec.selector ?? {}) } };
-        preApply.push(keep);
-      }
-      sw = {
-        kind: 'service',
-        ref,
-        beforeSelector: live.service.spec.selector ?? {},
-        afterSelector: newSelector,
-        resourceVersion: live.service.metadata.resourceVersion,
-      };
-    } else {
-      const create = w.service
-        ? structuredClone(w.service)
-        : service(liveName, p.namespace, newSelector, svcPorts, labels);
-      create.metadata = {
-        ...create.metadata,
-        namespace: p.namespace,
-        labels: { ...(create.metadata.labels ?? {}), ...MANAGED_BY },
-      };
-      create.spec = { ...create.spec, selector: newSelector };
-      sw = { kind: 'service', ref, create, afterSelector: newSelector };
-    }
-  } else {
-    preApply.push(service(colorServiceName(app, newColor), p.namespace, newSelector, svcPorts, labels));
-    const route = live.route;
-    if (!route)
-      throw new PlanError(`HTTPRoute "${p.httpRoute}" does not exist in namespace "${p.namespace}"`);
-    const names = [
-      app,
-      colorServiceName(app, 'blue'),
-      colorServiceName(app, 'green'),
-      ...(w.service ? [w.service.metadata.name as string] : []),
-    ];
-    const before = route.spec.rules ?? [];
-    const { rules: after, changed } = retargetRules(before, names, colorServiceName(app, newColor));
-    if (changed === 0) {
-      throw new PlanError(
-        `HTTPRoute "${p.httpRoute}" has no backendRef to Service ${[...new Set(names)].map((n) => `"${n}"`).join(', ')}; hac switches those backendRefs`,
-      );
-    }
-    sw = {
-      kind: 'httproute',
-      ref: { apiVersion: route.apiVersion, kind: 'HTTPRoute', name: p.httpRoute, namespace: p.namespace },
-      beforeRules: before,
-      afterRules: after,
-      resourceVersion: route.metadata.resourceVersion,
+  const liveName = w.service?.metadata.name ?? live.service?.metadata.name ?? app;
+  const ref = { apiVersion: 'v1', kind: 'Service', name: liveName, namespace: p.namespace };
+  if (live.service) {
+    if (w.service) preApply.push(keptLiveService(w.service, live.service, p.namespace));
+    const sw: SwitchPlan = {
+      kind: 'service',
+      ref,
+      beforeSelector: live.service.spec.selector ?? {},
+      afterSelector: r.newSelector,
+      resourceVersion: live.service.metadata.resourceVersion,
     };
+    return { preApply, sw };
   }
+  const create = w.service
+    ? structuredClone(w.service)
+    : service(liveName, p.namespace, r.newSelector, r.ports, { app });
+  create.metadata = {
+    ...create.metadata,
+    namespace: p.namespace,
+    labels: { ...(create.metadata.labels ?? {}), ...MANAGED_BY },
+  };
+  create.spec = { ...create.spec, selector: r.newSelector };
+  return { preApply, sw: { kind: 'service', ref, create, afterSelector: r.newSelector } };
+}
+
+/** route: gateway-api. A Service per color; the HTTPRoute's backendRefs to the app move to the new one. */
+export function routeSwitch(
+  w: Workload,
+  live: LiveState,
+  p: PlanInputs,
+  r: Routing,
+): { preApply: KubeObject[]; sw: SwitchPlan } {
+  const app = w.app;
+  const target = colorServiceName(app, r.newColor);
+  const preApply: KubeObject[] = [service(target, p.namespace, r.newSelector, r.ports, { app })];
+  const route = live.route;
+  if (!route) throw new PlanError(`HTTPRoute "${p.httpRoute}" does not exist in namespace "${p.namespace}"`);
+  const names = [
+    app,
+    colorServiceName(app, 'blue'),
+    colorServiceName(app, 'green'),
+    ...(w.service ? [w.service.metadata.name as string] : []),
+  ];
+  const before = route.spec.rules ?? [];
+  const { rules: after, changed } = retargetRules(before, names, target);
+  if (changed === 0) {
+    throw new PlanError(
+      `HTTPRoute "${p.httpRoute}" has no backendRef to Service ${[...new Set(names)].map((n) => `"${n}"`).join(', ')}; hac switches those backendRefs`,
+    );
+  }
+  const sw: SwitchPlan = {
+    kind: 'httproute',
+    ref: { apiVersion: route.apiVersion, kind: 'HTTPRoute', name: p.httpRoute, namespace: p.namespace },
+    beforeRules: before,
+    afterRules: after,
+    resourceVersion: route.metadata.resourceVersion,
+  };
+  return { preApply, sw };
+}
+
+/** Builds the whole plan. Throws PlanError for states hac cannot act on. */
+export function planBlueGreen(w: Workload, live: LiveState, p: PlanInputs): BlueGreenPlan {
+  const app = w.app;
+  const { current, newColor } = chooseColors(app, p.route, live);
+  const baseSelector: Labels = { ...(w.service?.spec?.selector ?? live.service?.spec?.selector ?? { app }) };
+  delete baseSelector[COLOR_LABEL];
+  const newSelector: Labels = { ...baseSelector, [COLOR_LABEL]: newColor };
+  const deployment = colorDeployment(w, newColor, baseSelector, p);
+  const routing = { newColor, newSelector, ports: ports(w, live.service) };
+  const { preApply, sw } = (p.route === 'service' ? serviceSwitch : routeSwitch)(w, live, p, routing);
   return {
     app,
     namespace: p.namespace,
@@ -278,11 +317,15 @@ export function planBlueGreen(w: Workload, live: LiveState, p: PlanInputs): Blue
     newColor,
     ...(current ? { oldColor: current } : {}),
     image: w.image,
-    deployment: d,
-    preApply,
+    deployment,
+    // The user's other objects first, then the Services this plan adds.
+    preApply: [
+      ...w.others.map((o) => ({ ...o, metadata: { ...o.metadata, namespace: p.namespace } })),
+      ...preApply,
+    ],
     newSelector,
     switch: sw,
-    replicas,
+    replicas: deployment.spec.replicas ?? 1,
   };
 }
 
@@ -327,36 +370,6 @@ export function plannedWrites(plan: BlueGreenPlan, annotations: Record<string, s
       patch: switchPatch(plan.switch, 'forward', annotations),
     });
   return writes;
-}
-
-/** A readable rendering of the switch, for the dry-run plan. */
-export function renderSwitch(sw: SwitchPlan): string {
-  if (sw.kind === 'service') {
-    const head = sw.create
-      ? `Service/${sw.ref.name} (created at the switch)`
-      : `Service/${sw.ref.name} spec.selector`;
-    return `${head}\n${renderSelectorDiff(sw.beforeSelector, sw.afterSelector as Labels)}`;
-  }
-  const names = (rules: RouteRule[] | undefined) =>
-    (rules ?? []).map((r) =>
-      (r.backendRefs ?? [])
-        .map((b) => `${b.name}${b.weight !== undefined ? `(${b.weight})` : ''}`)
-        .join(', '),
-    );
-  const before = names(sw.beforeRules);
-  const after = names(sw.afterRules);
-  return [
-    `HTTPRoute/${sw.ref.name} backendRefs`,
-    ...before.flatMap((b, i) =>
-      b === after[i] ? [`  rule ${i + 1}: ${b}`] : [`- rule ${i + 1}: ${b}`, `+ rule ${i + 1}: ${after[i]}`],
-    ),
-  ].join('\n');
-}
-
-export function selectorChanged(sw: SwitchPlan): boolean {
-  return sw.kind === 'service'
-    ? diffSelector(sw.beforeSelector, sw.afterSelector as Labels).length > 0
-    : JSON.stringify(sw.beforeRules) !== JSON.stringify(sw.afterRules);
 }
 
 export { ANNOTATIONS };

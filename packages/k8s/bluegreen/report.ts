@@ -2,8 +2,34 @@
 import { Summary, formatDuration, type Timeline } from '@hac/toolkit';
 import { describeObject } from '../objects.js';
 import { describeWrite } from '../preflight.js';
-import { plannedWrites, renderSwitch, type BlueGreenPlan } from './plan.js';
+import { renderSelectorDiff } from '../selector.js';
+import type { Labels } from '../objects.js';
+import { plannedWrites, type BlueGreenPlan, type RouteRule, type SwitchPlan } from './plan.js';
 import type { BlueGreenResult } from './types.js';
+
+/** A readable rendering of the switch, for the dry-run plan. */
+export function renderSwitch(sw: SwitchPlan): string {
+  if (sw.kind === 'service') {
+    const head = sw.create
+      ? `Service/${sw.ref.name} (created at the switch)`
+      : `Service/${sw.ref.name} spec.selector`;
+    return `${head}\n${renderSelectorDiff(sw.beforeSelector, sw.afterSelector as Labels)}`;
+  }
+  const names = (rules: RouteRule[] | undefined) =>
+    (rules ?? []).map((r) =>
+      (r.backendRefs ?? [])
+        .map((b) => `${b.name}${b.weight !== undefined ? `(${b.weight})` : ''}`)
+        .join(', '),
+    );
+  const before = names(sw.beforeRules);
+  const after = names(sw.afterRules);
+  return [
+    `HTTPRoute/${sw.ref.name} backendRefs`,
+    ...before.flatMap((b, i) =>
+      b === after[i] ? [`  rule ${i + 1}: ${b}`] : [`- rule ${i + 1}: ${b}`, `+ rule ${i + 1}: ${after[i]}`],
+    ),
+  ].join('\n');
+}
 
 /** The plan of a run as Markdown: objects, the switch diff and the replica math. */
 export function planMarkdown(plan: BlueGreenPlan, annotations: Record<string, string>): string {

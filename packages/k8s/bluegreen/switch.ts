@@ -14,6 +14,7 @@ import {
   colorDeploymentName,
   colorServiceName,
   oldSelector,
+  otherColor,
   previewServiceName,
   retargetRules,
   switchPatch,
@@ -71,6 +72,54 @@ export async function switchTraffic(
   return ready;
 }
 
+/** The switch from what is live now to `target` (a later job: the recorded plan's switch may be stale). */
+export async function currentSwitch(
+  client: KubeClient,
+  plan: BlueGreenPlan,
+  target: Color,
+): Promise<SwitchPlan> {
+  const sw = plan.switch;
+  if (sw.kind === 'httproute') return currentRouteSwitch(client, plan, target);
+  const svc = await client.find<Service>(sw.ref);
+  if (!svc) {
+    if (!sw.create)
+      throw new ActionError(
+        `The live Service ${sw.ref.name} no longer exists.`,
+        'Redeploy with action: deploy.',
+      );
+    const selector = { ...plan.newSelector, [COLOR_LABEL]: target };
+    return { ...sw, create: { ...sw.create, spec: { ...sw.create.spec, selector } } };
+  }
+  const before = svc.spec.selector ?? {};
+  return {
+    kind: 'service',
+    ref: sw.ref,
+    beforeSelector: before,
+    afterSelector: { ...before, ...plan.newSelector, [COLOR_LABEL]: target },
+    resourceVersion: svc.metadata.resourceVersion,
+  };
+}
+
+async function currentRouteSwitch(
+  client: KubeClient,
+  plan: BlueGreenPlan,
+  target: Color,
+): Promise<SwitchPlan> {
+  const ref = plan.switch.ref;
+  const route = await client.find<HTTPRoute>(ref);
+  if (!route)
+    throw new ActionError(`HTTPRoute ${ref.name} no longer exists.`, 'Recreate the route, then redeploy.');
+  const before = route.spec.rules ?? [];
+  const from = [colorServiceName(plan.app, otherColor(target))];
+  return {
+    kind: 'httproute',
+    ref,
+    beforeRules: before,
+    afterRules: retargetRules(before, from, colorServiceName(plan.app, target)).rules,
+    resourceVersion: route.metadata.resourceVersion,
+  };
+}
+
 /** Where traffic goes now, read from the cluster. */
 export async function liveTarget(
   client: KubeClient,
@@ -118,40 +167,7 @@ export async function undo(
       res.removedService = await client.delete(plan.switch.ref);
       res.notes.push(`deleted Service ${plan.switch.ref.name}, which this run created`);
     } else {
-      const old = oldSelector(plan);
-      if (!old)
-        throw new ActionError(
-          'Cannot switch back: there is no previous color.',
-          'Redeploy a known-good version.',
-        );
-      try {
-        await requireReadyPods(client, old);
-      } catch (err) {
-        if (err instanceof NoReadyPodsError) {
-          throw new ActionError(
-            `Rollback blocked: the previous pods (${selectorString(old)}) have no ready pod, so traffic stays on ${plan.newColor} rather than on zero pods.`,
-            `Scale the previous Deployment back up (kubectl scale deployment ${plan.oldColor ? colorDeploymentName(plan.app, plan.oldColor) : '<previous>'} --replicas=N), then run action: rollback.`,
-          );
-        }
-        throw err;
-      }
-      let patch = switchPatch(plan.switch, 'back', annotations, false);
-      if (plan.switch.kind === 'httproute' && now.route) {
-        // Re-target from what the route holds now (someone may have edited other fields).
-        const target = plan.oldColor ? colorServiceName(plan.app, plan.oldColor) : undefined;
-        if (target)
-          patch = {
-            metadata: { annotations },
-            spec: {
-              rules: retargetRules(
-                now.route.spec.rules ?? [],
-                [colorServiceName(plan.app, plan.newColor)],
-                target,
-              ).rules,
-            },
-          };
-      }
-      await client.mergePatch(plan.switch.ref, patch);
+      await switchBackTo(client, plan, now.route, annotations);
       res.switchedBack = true;
       res.notes.push(
         `switched ${plan.switch.kind === 'service' ? 'Service' : 'HTTPRoute'} ${plan.switch.ref.name} back to ${plan.oldColor ?? 'the previous selector'}`,
@@ -167,6 +183,44 @@ export async function undo(
   const preview = await removePreview(client, plan);
   if (preview) res.notes.push(preview);
   return res;
+}
+
+/** Switches the live Service (or route) back to the old color, only when that color has ready pods. */
+async function switchBackTo(
+  client: KubeClient,
+  plan: BlueGreenPlan,
+  route: HTTPRoute | undefined,
+  annotations: Record<string, string | null>,
+): Promise<void> {
+  const old = oldSelector(plan);
+  if (!old)
+    throw new ActionError(
+      'Cannot switch back: there is no previous color.',
+      'Redeploy a known-good version.',
+    );
+  try {
+    await requireReadyPods(client, old);
+  } catch (err) {
+    if (err instanceof NoReadyPodsError) {
+      throw new ActionError(
+        `Rollback blocked: the previous pods (${selectorString(old)}) have no ready pod, so traffic stays on ${plan.newColor} rather than on zero pods.`,
+        `Scale the previous Deployment back up (kubectl scale deployment ${plan.oldColor ? colorDeploymentName(plan.app, plan.oldColor) : '<previous>'} --replicas=N), then run action: rollback.`,
+      );
+    }
+    throw err;
+  }
+  let patch = switchPatch(plan.switch, 'back', annotations, false);
+  if (plan.switch.kind === 'httproute' && route && plan.oldColor) {
+    // Re-target from what the route holds now (someone may have edited other fields).
+    const from = [colorServiceName(plan.app, plan.newColor)];
+    const rules = retargetRules(
+      route.spec.rules ?? [],
+      from,
+      colorServiceName(plan.app, plan.oldColor),
+    ).rules;
+    patch = { metadata: { annotations }, spec: { rules } };
+  }
+  await client.mergePatch(plan.switch.ref, patch);
 }
 
 /**

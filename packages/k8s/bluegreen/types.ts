@@ -35,9 +35,9 @@ export interface BlueGreenDeps {
   progress: StateStore;
   /** Cancellation (SIGINT/SIGTERM). */
   signal?: AbortSignal;
-  clock?: Clock;
-  sleep?: Sleep;
-  log?: (line: string) => void;
+  clock: Clock;
+  sleep: Sleep;
+  log: (line: string) => void;
 }
 
 export type Verdict = 'promoted' | 'previewing' | 'rolled-back' | 'aborted' | 'planned' | 'failed';
