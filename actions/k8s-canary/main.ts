@@ -1,5 +1,4 @@
-import { runAction } from '@hac/toolkit';
-import { runCanaryAction } from '@hac/k8s';
-import { envInputs } from '@hac/toolkit';
+import { runEngine } from '@hac/toolkit';
+import { canaryMain } from '@hac/k8s';
 
-void runAction(async () => void (await runCanaryAction({ source: envInputs() })));
+void runEngine(canaryMain);

@@ -1,4 +1,4 @@
-import { info, runAction } from '@hac/toolkit';
-import { runCanaryPost } from '@hac/k8s';
+import { runEngine } from '@hac/toolkit';
+import { canaryPost } from '@hac/k8s';
 
-void runAction(async () => info(`k8s-canary post: ${await runCanaryPost()}`));
+void runEngine(canaryPost);

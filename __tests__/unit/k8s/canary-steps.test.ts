@@ -1,5 +1,5 @@
 import { describe, test, expect } from '@jest/globals';
-import { parseSteps, parsePauses, MAX_STEPS } from '../../../packages/k8s/canary/steps.js';
+import { parseSteps, parsePauses, MAX_STEPS } from '../../../packages/k8s/canary/steps-input.js';
 
 describe('parseSteps', () => {
   test.each([

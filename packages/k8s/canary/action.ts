@@ -1,6 +1,7 @@
 /**
- * The k8s-canary action's flow: inputs → session → engine → outputs and summary, plus the post
- * step. The action's main.ts and post.ts are three lines each around these.
+ * The k8s-canary action's flow around the engine: the workload and options from the typed
+ * inputs, the cluster session, the run, then outputs and the job summary; and the post step's
+ * restore. entry.ts holds the Engine objects that main.ts and post.ts run.
  */
 import {
   ActionError,
@@ -10,27 +11,28 @@ import {
   maskSecret,
   runnerState,
   setOutputs,
+  type ActionDeps,
+  type Clock,
   type InputSource,
+  type Sleep,
   type StateStore,
+  type Summary,
 } from '@hac/toolkit';
 import { defaultGateRunner, buildGate, type GateRunner } from '../gates.js';
 import { defaultRunId } from '../inputs.js';
-import { removeKubeconfigFile } from '../kubeconfig.js';
+import type { Deployment } from '../objects.js';
 import { preflightError } from '../preflight.js';
 import { openSession, type Session } from '../session.js';
 import { resolveWorkload } from '../workload.js';
 import { withVersion } from './build.js';
-import { CanaryFailed, runCanary, type CanaryOptions, type CanaryResult } from './engine.js';
-import { readCanaryInputs, type CanaryInputs } from './inputs.js';
-import { Outputs, canaryOutputs, canarySummary } from './report.js';
-import { isActive, readRecord } from './state.js';
-import type { Deployment } from '../objects.js';
+import { runCanary } from './engine.js';
+import { readOrFail, type CanaryInputs } from './inputs.js';
+import { canaryOutputs, canarySummary, failedOutputs } from './report.js';
+import { State, isActive, readRecord, type PostInputs } from './state.js';
+import { CanaryFailed, type CanaryOptions, type CanaryResult } from './types.js';
 
-export const State = {
-  session: 'canary-session',
-  done: 'canary-done',
-  kubeconfig: 'canary-kubeconfig',
-} as const;
+/** Re-exported for the package index (the outputs of a run that failed before any change). */
+export { failedOutputs };
 
 export interface CanaryActionDeps {
   source: InputSource;
@@ -44,12 +46,53 @@ export interface CanaryActionDeps {
   cwd?: string;
 }
 
+/** What the action takes from its surroundings: the runner's (canaryEnv) or a test's (runCanaryAction). */
+export interface CanaryEnv {
+  readonly state: StateStore;
+  readonly signal: AbortSignal;
+  readonly runGate: GateRunner;
+  readonly log: (line: string) => void;
+  readonly clock?: Clock;
+  readonly sleep?: Sleep;
+  readonly cwd?: string;
+  setOutputs(outputs: Record<string, string>): void;
+  writeSummary(summary: Summary): Promise<void>;
+  annotate(message: string, title: string): void;
+}
+
+/** A finished run: its result (also a rolled-back one, with the failure to raise after reporting). */
+export interface CanaryOutcome {
+  result: CanaryResult;
+  failure?: CanaryFailed;
+  requests: number;
+  namespace: string;
+  route: string;
+  dryRun: boolean;
+}
+
+export function canaryEnv(deps: ActionDeps): CanaryEnv {
+  return {
+    state: deps.state,
+    get signal() {
+      return deps.signal;
+    },
+    runGate: defaultGateRunner,
+    log: (line) => deps.log.info(line),
+    clock: deps.clock,
+    sleep: deps.sleep,
+    setOutputs: (outputs) => deps.setOutputs(outputs),
+    writeSummary: (summary) => deps.writeSummary(summary),
+    annotate: (message, title) => deps.log.error(message, { title }),
+  };
+}
+
 function options(v: CanaryInputs, name: string, objects: CanaryOptions['objects']): CanaryOptions {
   const timing = {
     waitMs: v['gate-wait'],
     intervalMs: v['gate-interval'],
     consecutive: v['gate-consecutive'],
   };
+  const token = v['prometheus-token'];
   return {
     action: v.action,
     name,
@@ -65,10 +108,7 @@ function options(v: CanaryInputs, name: string, objects: CanaryOptions['objects'
     stableGate: buildGate(v['stable-urls'], v['stable-checks'], timing),
     metrics: v.metrics,
     prometheus: v['prometheus-url']
-      ? {
-          url: v['prometheus-url'],
-          headers: v['prometheus-token'] ? { authorization: `Bearer ${v['prometheus-token']}` } : undefined,
-        }
+      ? { url: v['prometheus-url'], headers: token ? { authorization: `Bearer ${token}` } : undefined }
       : undefined,
     timeoutMs: v.timeout,
     lockWaitMs: v['lock-timeout'],
@@ -77,154 +117,153 @@ function options(v: CanaryInputs, name: string, objects: CanaryOptions['objects'
   };
 }
 
-/** Runs the action; returns the result (also on a rollback, after reporting it) and rethrows failures. */
-export async function runCanaryAction(deps: CanaryActionDeps): Promise<CanaryResult> {
-  const log = deps.log ?? info;
-  const state = deps.state ?? runnerState;
-  const failed = (requests?: number) => setOutputs(failedOutputs(requests), deps.setOutput);
-  let v: CanaryInputs;
-  try {
-    v = readCanaryInputs(deps.source);
-  } catch (err) {
-    failed();
-    throw err;
-  }
+/** deploy: the Deployment to canary (and the objects beside it) from the manifests or app/image. */
+function workload(v: CanaryInputs, cwd?: string): { name: string; objects?: CanaryOptions['objects'] } {
+  if (v.action !== 'deploy') return { name: v.app };
+  const w = resolveWorkload({
+    namespace: v.namespace || 'default',
+    manifests: v.manifests,
+    images: v.images,
+    app: v.app,
+    image: v.image,
+    replicas: v.replicas,
+    port: v.port,
+    allowOutside: v['allow-paths-outside-workspace'],
+    cwd,
+  });
+  const deployment = v.version ? withVersion(w.deployment, v.version) : w.deployment;
+  return {
+    name: w.deployment.metadata.name as string,
+    objects: [deployment, ...(w.service ? [w.service] : []), ...w.others],
+  };
+}
+
+/** Runs the engine in a cluster session; a rollback comes back as an outcome, other failures throw. */
+export async function executeCanary(v: CanaryInputs, env: CanaryEnv): Promise<CanaryOutcome> {
   maskSecret(v['prometheus-token']);
-  const signal = deps.signal ?? cancellationSignal();
-  let name = v.app;
-  let objects: CanaryOptions['objects'];
-  const namespaceHint = v.namespace || undefined;
-  if (v.action === 'deploy') {
-    const w = resolveWorkload({
-      namespace: namespaceHint ?? 'default',
-      manifests: v.manifests,
-      images: v.images,
-      app: v.app,
-      image: v.image,
-      replicas: v.replicas,
-      port: v.port,
-      allowOutside: v['allow-paths-outside-workspace'],
-      cwd: deps.cwd,
-    });
-    name = w.deployment.metadata.name as string;
-    const deployment = v.version ? withVersion(w.deployment, v.version) : w.deployment;
-    objects = [deployment, ...(w.service ? [w.service] : []), ...w.others];
-  }
+  const { name, objects } = workload(v, env.cwd);
   const o = options(v, name, objects);
   const session: Session = await openSession({
     kubeconfig: v.kubeconfig,
     context: v.context,
-    namespace: namespaceHint,
-    signal,
+    namespace: v.namespace || undefined,
+    signal: env.signal,
     userAgent: 'hac/k8s-canary',
     requestTimeoutMs: v['request-timeout'],
     retryDeadlineMs: v.timeout,
   }).catch((err: unknown) => {
-    failed();
+    env.setOutputs(failedOutputs());
     throw err;
   });
-  if (session.kubeconfigPath) state.save(State.kubeconfig, session.kubeconfigPath);
-  const report = async (r: CanaryResult) => {
-    setOutputs(canaryOutputs(r, session.transport.count), deps.setOutput);
-    const md = canarySummary(r, { namespace: session.namespace, route: o.route, dryRun: o.dryRun });
-    if (deps.writeSummary) await deps.writeSummary(md.toString());
-    else await md.write();
-  };
+  if (session.kubeconfigPath) env.state.save(State.kubeconfig, session.kubeconfigPath);
+  const outcome = (result: CanaryResult, failure?: CanaryFailed): CanaryOutcome => ({
+    result,
+    failure,
+    requests: session.transport.count,
+    namespace: session.namespace,
+    route: o.route,
+    dryRun: o.dryRun,
+  });
   try {
-    const r = await runCanary(o, {
+    const result = await runCanary(o, {
       client: session.client,
-      runGate: deps.runGate ?? defaultGateRunner,
-      log,
-      onWrite: (rec) => state.save(State.session, { ...rec, route: o.route, context: session.context }),
+      runGate: env.runGate,
+      log: env.log,
+      clock: env.clock,
+      sleep: env.sleep,
+      onWrite: (rec) => env.state.save(State.session, { ...rec, route: o.route, context: session.context }),
     });
-    state.save(State.done, true);
-    await report(r);
-    log(`Verdict: ${r.verdict}; canary weight ${r.weight}%; ${session.transport.count} API requests.`);
-    return r;
+    env.state.save(State.done, true);
+    return outcome(result);
   } catch (err) {
-    state.save(State.done, true);
-    if (err instanceof CanaryFailed) {
-      await report(err.result);
-      annotateError(err.message, { title: 'hac: canary rolled back' });
-      throw err;
-    }
+    env.state.save(State.done, true);
+    if (err instanceof CanaryFailed) return outcome(err.result, err);
     // Failed before the canary changed anything (lock timeout, preflight, unreachable cluster).
-    failed(session.transport.count);
-    throw err instanceof ActionError
-      ? err
-      : preflightError(
-          { op: 'patch', ref: { apiVersion: 'apps/v1', kind: 'Deployment', name }, patch: {} },
-          err,
-          session.namespace,
-        );
+    env.setOutputs(failedOutputs(session.transport.count));
+    if (err instanceof ActionError) throw err;
+    const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name };
+    throw preflightError({ op: 'patch', ref, patch: {} }, err, session.namespace);
   }
 }
 
-/** Outputs of a run that failed before it changed traffic: what serves now is not known here. */
-export function failedOutputs(requests?: number): Record<string, string> {
-  return {
-    [Outputs.verdict]: 'failed',
-    [Outputs.phase]: '',
-    [Outputs.version]: '',
-    [Outputs.previousVersion]: '',
-    [Outputs.image]: '',
-    [Outputs.previousImage]: '',
-    [Outputs.weight]: '',
-    [Outputs.reason]: '',
-    ...(requests !== undefined ? { [Outputs.requests]: String(requests) } : {}),
+/** Outputs and the job summary; a rolled-back run then fails the step. */
+export async function reportCanary(out: CanaryOutcome, env: CanaryEnv): Promise<void> {
+  const r = out.result;
+  env.setOutputs(canaryOutputs(r, out.requests));
+  await env.writeSummary(
+    canarySummary(r, { namespace: out.namespace, route: out.route, dryRun: out.dryRun }),
+  );
+  if (out.failure) {
+    env.annotate(out.failure.message, 'hac: canary rolled back');
+    throw out.failure;
+  }
+  env.log(`Verdict: ${r.verdict}; canary weight ${r.weight}%; ${out.requests} API requests.`);
+}
+
+/** The whole main step with explicit deps (tests, benchmarks): read, run, report. Returns the result. */
+export async function runCanaryAction(deps: CanaryActionDeps): Promise<CanaryResult> {
+  const env: CanaryEnv = {
+    state: deps.state ?? runnerState,
+    get signal() {
+      return deps.signal ?? cancellationSignal();
+    },
+    runGate: deps.runGate ?? defaultGateRunner,
+    log: deps.log ?? info,
+    cwd: deps.cwd,
+    setOutputs: (outputs) => setOutputs(outputs, deps.setOutput),
+    writeSummary: (md) => (deps.writeSummary ? deps.writeSummary(md.toString()) : md.write()),
+    annotate: (message, title) => annotateError(message, { title }),
   };
+  const v = readOrFail(deps.source, env.setOutputs);
+  const out = await executeCanary(v, env);
+  await reportCanary(out, env);
+  return out.result;
 }
 
 /**
- * The post step: when main did not finish (cancelled, killed), abort the canary it left, using the
- * record on the stable Deployment. Then remove the kubeconfig file main wrote.
+ * The post step's work when main did not finish (cancelled, killed): abort the canary it left,
+ * using the record on the stable Deployment.
  */
-export async function runCanaryPost(
-  deps: { state?: StateStore; log?: (line: string) => void; runGate?: GateRunner; signal?: AbortSignal } = {},
+export async function restoreCanary(
+  p: Required<Pick<PostInputs, 'session'>> & PostInputs,
+  deps: { log: (line: string) => void; runGate?: GateRunner; signal: () => AbortSignal },
 ): Promise<string> {
-  const state = deps.state ?? runnerState;
-  const log = deps.log ?? info;
-  const kubeconfigPath = state.get<string>(State.kubeconfig);
-  try {
-    if (state.get<boolean>(State.done)) return 'main finished; nothing to restore';
-    const s = state.get<{ namespace: string; name: string; runId: string; context?: string }>(State.session);
-    if (!s) return 'main wrote nothing; nothing to restore';
-    const session = await openSession({
-      kubeconfigPath,
-      context: s.context,
-      namespace: s.namespace,
-      signal: deps.signal ?? cancellationSignal(),
-      userAgent: 'hac/k8s-canary-post',
-    });
-    const stable = await session.client.find<Deployment>({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
+  const s = p.session;
+  const session = await openSession({
+    kubeconfigPath: p.kubeconfigPath,
+    context: s.context,
+    namespace: s.namespace,
+    signal: deps.signal(),
+    userAgent: 'hac/k8s-canary-post',
+  });
+  const stable = await session.client.find<Deployment>({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    name: s.name,
+  });
+  const rec = readRecord(stable);
+  const counted = (note: string) => {
+    deps.log(`k8s-canary post: ${session.transport.count} API requests (not in main's api-requests output)`);
+    return note;
+  };
+  if (!rec || !isActive(rec) || rec.runId !== s.runId)
+    return counted('no canary of this run is live; nothing to restore');
+  deps.log(
+    `Main did not finish: aborting the canary of ${s.name} (run ${s.runId}, ${rec.weight}% of traffic).`,
+  );
+  await runCanary(
+    {
+      action: 'abort',
       name: s.name,
-    });
-    const rec = readRecord(stable);
-    const counted = (note: string) => {
-      log(`k8s-canary post: ${session.transport.count} API requests (not in main's api-requests output)`);
-      return note;
-    };
-    if (!rec || !isActive(rec) || rec.runId !== s.runId)
-      return counted('no canary of this run is live; nothing to restore');
-    log(`Main did not finish: aborting the canary of ${s.name} (run ${s.runId}, ${rec.weight}% of traffic).`);
-    await runCanary(
-      {
-        action: 'abort',
-        name: s.name,
-        steps: rec.steps,
-        pauses: [],
-        route: rec.route,
-        metrics: [],
-        timeoutMs: 600_000,
-        dryRun: false,
-        runId: s.runId,
-      },
-      { client: session.client, runGate: deps.runGate ?? defaultGateRunner, log },
-    );
-    return counted('aborted the canary main left');
-  } finally {
-    removeKubeconfigFile(kubeconfigPath);
-  }
+      steps: rec.steps,
+      pauses: [],
+      route: rec.route,
+      metrics: [],
+      timeoutMs: 600_000,
+      dryRun: false,
+      runId: s.runId,
+    },
+    { client: session.client, runGate: deps.runGate ?? defaultGateRunner, log: deps.log },
+  );
+  return counted('aborted the canary main left');
 }

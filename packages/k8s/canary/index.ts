@@ -1,6 +1,6 @@
 // The canary strategy of @hac/k8s: steps, replica math, routes, Prometheus analysis, the engine
 // and the k8s-canary action's flow.
-export { parseSteps, parsePauses, MAX_STEPS, STEPS_EXPECTED, PAUSE_EXPECTED } from './steps.js';
+export { parseSteps, parsePauses, MAX_STEPS, STEPS_EXPECTED, PAUSE_EXPECTED } from './steps-input.js';
 export {
   planReplicas,
   azurePodCanary,
@@ -34,6 +34,7 @@ export {
   TRACK_LABEL,
   readRecord,
   isActive,
+  State as CanaryState,
   type CanaryRecord,
   type Phase,
 } from './state.js';
@@ -47,13 +48,18 @@ export {
 } from './build.js';
 export { canaryPermissions } from './permissions.js';
 export {
-  runCanary,
   CanaryFailed,
   type CanaryOptions,
   type CanaryResult,
   type CanaryDeps,
+  type PlanRow,
   type Verdict,
-} from './engine.js';
+} from './types.js';
+export { planCanary, planRows, planLines, type CanaryPlan, type StepPlan, type InitialPlan } from './plan.js';
+export type { Observed } from './observe.js';
+export { desiredState, judge, type Analysis, type Desired, type Judgement } from './steps.js';
+export { runCanary } from './engine.js';
 export { canaryInputs, readCanaryInputs, type CanaryInputs } from './inputs.js';
 export { canaryOutputs, canarySummary, Outputs as CanaryOutputs } from './report.js';
-export { runCanaryAction, runCanaryPost, State as CanaryState, type CanaryActionDeps } from './action.js';
+export { runCanaryAction, type CanaryActionDeps } from './action.js';
+export { canaryMain, canaryPost, runCanaryPost } from './entry.js';

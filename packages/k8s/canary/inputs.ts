@@ -2,8 +2,9 @@
 import { input, readInputs, type InputSource, type Values } from '@hac/toolkit';
 import { checksField, commonInputs, urlsField, validateCommon, type CommonValues } from '../inputs.js';
 import { METRICS_EXPECTED, parseMetrics } from './metrics.js';
+import { failedOutputs } from './report.js';
 import { ROUTE_METHODS } from './routes.js';
-import { PAUSE_EXPECTED, STEPS_EXPECTED, parsePauses, parseSteps } from './steps.js';
+import { PAUSE_EXPECTED, STEPS_EXPECTED, parsePauses, parseSteps } from './steps-input.js';
 
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/;
 /** A Kubernetes label value (non-empty). */
@@ -81,4 +82,17 @@ export function readCanaryInputs(source: InputSource): CanaryInputs {
     }
   });
   return { ...v, pauses };
+}
+
+/** Reads the typed inputs; on bad input the outputs say `failed` before the one InputError is raised. */
+export function readOrFail(
+  source: InputSource,
+  setOutputs: (o: Record<string, string>) => void,
+): CanaryInputs {
+  try {
+    return readCanaryInputs(source);
+  } catch (err) {
+    setOutputs(failedOutputs());
+    throw err;
+  }
 }

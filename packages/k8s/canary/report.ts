@@ -1,7 +1,7 @@
 /** Outputs and the job summary of a canary run (pure builders; the action writes them). */
 import { Summary, formatDuration } from '@hac/toolkit';
 import { gateSummary } from '@hac/probe';
-import type { CanaryResult } from './engine.js';
+import type { CanaryResult } from './types.js';
 
 export const Outputs = {
   verdict: 'verdict',
@@ -31,74 +31,99 @@ export function canaryOutputs(r: CanaryResult, requests?: number): Record<string
   };
 }
 
+const ICONS: Record<CanaryResult['verdict'], string> = {
+  promoted: '✅',
+  initial: '✅',
+  paused: '⏸️',
+  planned: '📝',
+  'rolled-back': '❌',
+  aborted: '↩️',
+};
+
 export function canarySummary(
   r: CanaryResult,
   opts: { namespace: string; route: string; dryRun: boolean },
 ): Summary {
   const s = new Summary();
-  const icon = {
-    promoted: '✅',
-    initial: '✅',
-    paused: '⏸️',
-    planned: '📝',
-    'rolled-back': '❌',
-    aborted: '↩️',
-  }[r.verdict];
-  s.heading(`${icon} k8s-canary ${r.action}: ${r.name} — ${r.verdict}`);
+  s.heading(`${ICONS[r.verdict]} k8s-canary ${r.action}: ${r.name} — ${r.verdict}`);
   s.text(
     `Namespace \`${opts.namespace}\`, route \`${opts.route}\`. ${r.previousImage ? `\`${r.previousImage}\` → ` : ''}\`${r.image}\`. Canary weight now: ${r.weight}%.`,
   );
   if (r.reason) s.text(`**Reason:** ${r.reason}`);
   for (const w of r.warnings) s.text(`⚠️ ${w}`);
+  planSection(s, r, opts.dryRun);
+  timelineSection(s, r);
+  analysisSection(s, r);
+  if (r.verdict === 'paused') {
+    s.text('Next: run this action with `action: promote` (e.g. after a manual approval) or `action: abort`.');
+  }
+  return s;
+}
+
+/** The plan (plan.ts): its rows, and on a dry run the writes it would make; the route diff. */
+function planSection(s: Summary, r: CanaryResult, dryRun: boolean): void {
   if (r.plan.length > 0) {
-    s.heading(opts.dryRun ? 'Plan (replica math per step)' : 'Replica math per step', 3);
+    s.heading(dryRun ? 'Plan (replica math per step)' : 'Replica math per step', 3);
     s.table(
       ['step', 'weight', 'stable', 'canary', 'actual share', 'note'],
       r.plan.map((p, i) => [i + 1, `${p.weight}%`, p.stable, p.canary, `${p.actual}%`, p.note ?? '']),
     );
   }
-  if (opts.dryRun && r.objects.length > 0) {
+  if (dryRun && r.objects.length > 0) {
     s.heading('Objects (all passed a server-side dry run)', 3);
     s.list(r.objects.map((o) => `\`${o}\``));
   }
   if (r.routeDiff) s.text(`**Route:** ${r.routeDiff}`);
-  if (r.timeline.length > 0) {
-    s.heading('Timeline', 3);
-    s.table(
-      ['step', 'weight', 'stable / canary pods', 'actual', 'gates', 'result', 'took'],
-      r.timeline.map((t) => [
-        t.step,
-        `${t.weight}%`,
-        `${t.stable} / ${t.canary}`,
-        `${t.actual}%`,
-        t.gates,
-        t.passed ? 'passed' : 'FAILED',
-        formatDuration(t.ms),
+}
+
+function timelineSection(s: Summary, r: CanaryResult): void {
+  if (r.timeline.length === 0) return;
+  s.heading('Timeline', 3);
+  s.table(
+    ['step', 'weight', 'stable / canary pods', 'actual', 'gates', 'result', 'took'],
+    r.timeline.map((t) => [
+      t.step,
+      `${t.weight}%`,
+      `${t.stable} / ${t.canary}`,
+      `${t.actual}%`,
+      t.gates,
+      t.passed ? 'passed' : 'FAILED',
+      formatDuration(t.ms),
+    ]),
+  );
+}
+
+/** Each step's metric values, and the details of every failed gate. */
+function analysisSection(s: Summary, r: CanaryResult): void {
+  for (const m of r.metricResults) {
+    const table = new Summary().table(
+      ['metric', 'value', 'result', 'query'],
+      m.results.map((x) => [
+        x.name,
+        x.value ?? 'n/a',
+        x.passed ? 'passed' : `FAILED: ${x.reason}`,
+        `\`${x.query}\``,
       ]),
     );
-  }
-  for (const m of r.metricResults) {
-    s.details(
-      `Step ${m.step} metrics`,
-      new Summary()
-        .table(
-          ['metric', 'value', 'result', 'query'],
-          m.results.map((x) => [
-            x.name,
-            x.value ?? 'n/a',
-            x.passed ? 'passed' : `FAILED: ${x.reason}`,
-            `\`${x.query}\``,
-          ]),
-        )
-        .toString(),
-    );
+    s.details(`Step ${m.step} metrics`, table.toString());
   }
   for (const g of r.gateReports) {
     if (!g.report.passed)
       s.details(`Step ${g.step} ${g.label} checks`, gateSummary(g.report, `${g.label} checks`).toString());
   }
-  if (r.verdict === 'paused') {
-    s.text('Next: run this action with `action: promote` (e.g. after a manual approval) or `action: abort`.');
-  }
-  return s;
+}
+
+/** Outputs of a run that failed before it changed traffic: what serves now is not known here. */
+export function failedOutputs(requests?: number): Record<string, string> {
+  return {
+    [Outputs.verdict]: 'failed',
+    [Outputs.phase]: '',
+    [Outputs.version]: '',
+    [Outputs.previousVersion]: '',
+    [Outputs.image]: '',
+    [Outputs.previousImage]: '',
+    [Outputs.weight]: '',
+    [Outputs.reason]: '',
+    ...(requests !== undefined ? { [Outputs.requests]: String(requests) } : {}),
+  };
 }

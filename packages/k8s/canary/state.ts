@@ -2,8 +2,16 @@
  * What a canary run records on the stable Deployment (annotation `hac.dev/canary`), so that
  * promote, abort and the post step work in a later job with no manifests.
  */
+import type { StateStore } from '@hac/toolkit';
 import type { Deployment, Labels } from '../objects.js';
 import type { RouteMethod } from './routes.js';
+
+/** What main saves for its post step. */
+export const State = {
+  session: 'canary-session',
+  done: 'canary-done',
+  kubeconfig: 'canary-kubeconfig',
+} as const;
 
 export const STATE_ANNOTATION = 'hac.dev/canary';
 export const PREVIOUS_ANNOTATION = 'hac.dev/previous-template';
@@ -66,4 +74,19 @@ export function recordPatch(r: CanaryRecord, resourceVersion?: string): Record<s
   const metadata: Record<string, unknown> = { annotations: { [STATE_ANNOTATION]: JSON.stringify(r) } };
   if (resourceVersion) metadata.resourceVersion = resourceVersion;
   return { metadata };
+}
+
+/** What main left for its post step. */
+export interface PostInputs {
+  done?: boolean;
+  session?: { namespace: string; name: string; runId: string; context?: string };
+  kubeconfigPath?: string;
+}
+
+export function readPostState(state: StateStore): PostInputs {
+  return {
+    done: state.get<boolean>(State.done),
+    session: state.get<PostInputs['session']>(State.session),
+    kubeconfigPath: state.get<string>(State.kubeconfig),
+  };
 }

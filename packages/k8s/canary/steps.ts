@@ -1,62 +1,159 @@
-import { parseDuration } from '@hac/toolkit';
+/**
+ * The step runner. Each step is a desired state computed from the plan (`desiredState`, pure),
+ * reached by a short list of actions (scale the canary and wait until it is ready, move traffic,
+ * record, pause), then judged: `analyse` collects the step's evidence (smoke gates, Prometheus
+ * metrics) and `judge` turns it into pass or fail. A failed judgement throws, and the deploy
+ * rolls back (rollback.ts).
+ */
+import type { GateReport } from '@hac/probe';
+import type { KubeClient } from '../client.js';
+import type { Deployment } from '../objects.js';
+import { canaryName } from './build.js';
+import { DEPLOYMENT, queryVars, rolledOut, saveRecord, type RunContext } from './context.js';
+import { runMetrics, type MetricResult } from './metrics.js';
+import type { StepPlan } from './plan.js';
+import type { CanaryRecord } from './state.js';
+import { setWeight } from './traffic.js';
+import type { PlanRow } from './types.js';
 
-/** The most steps a canary may have (each one is a gate round; more is a configuration mistake). */
-export const MAX_STEPS = 20;
+/** What one step asks of the cluster. */
+export interface Desired {
+  /** The step's index in the plan. */
+  step: number;
+  /** The weight asked for (percent), set on the route for routed methods. */
+  weight: number;
+  canary: number;
+  /** Stable's replicas (replicas without an HPA); undefined leaves stable's size alone. */
+  stable?: number;
+  /** The weight recorded and reported: the actual pod share for replicas, the route weight otherwise. */
+  recorded: number;
+  pauseMs: number;
+}
 
-export const STEPS_EXPECTED =
-  'a comma-separated list of ascending integer percentages from 1 to 100, such as 10,25,50,100';
-export const PAUSE_EXPECTED =
-  'a duration such as 30s or 5m, or one duration per gap between steps (steps - 1 values), such as 1m,5m,5m';
+export function desiredState(plan: StepPlan, pauses: number[], i: number): Desired {
+  const row = plan.rows[i] as PlanRow;
+  const replicas = plan.record.route === 'replicas';
+  return {
+    step: i,
+    weight: row.weight,
+    canary: row.canary,
+    stable: replicas && !plan.hpa ? row.stable : undefined,
+    recorded: replicas ? row.actual : row.weight,
+    pauseMs: pauses[i] ?? 0,
+  };
+}
+
+/** The evidence a step's gates gathered. */
+export interface Analysis {
+  gates: { label: 'canary' | 'stable'; report: GateReport }[];
+  metrics: MetricResult[];
+}
+
+export interface Judgement {
+  passed: boolean;
+  /** One line for the timeline. */
+  summary: string;
+  reason?: string;
+}
 
 /**
- * Parses `steps` such as `10,25,50,100` into traffic percentages. Throws an Error saying what is
- * wrong (the input layer turns it into one InputError naming the input and the expected form).
- * A last step below 100 is allowed: the run then holds the canary there, and a later job promotes
- * or aborts it.
+ * Where a step's analysis is judged (pure). Today: every smoke gate and every metric threshold
+ * must pass. A baseline judgement (canary compared with stable) replaces or extends this.
  */
-export function parseSteps(raw: string): number[] {
-  const parts = raw
-    .split(/[\n,]/)
-    .map((s) => s.trim().replace(/%$/, ''))
-    .filter((s) => s !== '');
-  if (parts.length === 0) throw new Error('no steps given');
-  if (parts.length > MAX_STEPS)
-    throw new Error(`at most ${MAX_STEPS} steps are allowed, got ${parts.length}`);
-  const steps = parts.map((p) => {
-    if (!/^\d+$/.test(p)) throw new Error(`"${p}" is not an integer percentage`);
-    const n = Number(p);
-    if (n < 1 || n > 100) throw new Error(`${n} is outside 1..100`);
-    return n;
+export function judge(a: Analysis): Judgement {
+  const parts: string[] = [];
+  const reasons: string[] = [];
+  for (const { label, report } of a.gates) {
+    parts.push(`${label} checks ${report.passed ? 'passed' : 'FAILED'}`);
+    if (!report.passed) reasons.push(`${label} smoke checks failed: ${report.reason ?? 'see the summary'}`);
+  }
+  for (const m of a.metrics) {
+    parts.push(`${m.name}=${m.value === undefined ? 'n/a' : m.value} ${m.passed ? 'ok' : 'FAILED'}`);
+    if (!m.passed) reasons.push(`metric ${m.name}: ${m.reason}`);
+  }
+  return {
+    passed: reasons.length === 0,
+    summary: parts.join('; ') || 'no gates',
+    reason: reasons.join('; '),
+  };
+}
+
+type StepAction = (ctx: RunContext, want: Desired) => Promise<void>;
+
+/** How a step reaches its desired state, in order. */
+const STEP_ACTIONS: StepAction[] = [
+  (ctx, want) => scaleCanary(ctx, want.canary),
+  async (ctx, want) => {
+    if (want.stable !== undefined) await scaleStable(ctx, want.stable);
+    await setWeight(ctx.c, ctx.rec as CanaryRecord, want.weight);
+  },
+  async (ctx, want) => {
+    ctx.result.weight = want.recorded;
+    await saveRecord(ctx, { weight: want.recorded, step: want.step });
+  },
+  async (ctx, want) => {
+    if (want.pauseMs <= 0) return;
+    ctx.log(`Pausing ${Math.round(want.pauseMs / 1000)}s before the gates of step ${want.step + 1}`);
+    await ctx.sleep(want.pauseMs, ctx.c.signal);
+  },
+];
+
+export async function runStep(ctx: RunContext, plan: StepPlan, i: number): Promise<void> {
+  const started = ctx.clock();
+  const want = desiredState(plan, ctx.o.pauses, i);
+  const row = plan.rows[i] as PlanRow;
+  ctx.log(
+    `Step ${i + 1}/${plan.rows.length}: ${want.weight}% (stable ${row.stable}, canary ${row.canary}, actual ${row.actual}%)`,
+  );
+  for (const action of STEP_ACTIONS) await action(ctx, want);
+  const verdict = judge(await analyse(ctx, i));
+  ctx.result.timeline.push({
+    step: i + 1,
+    weight: want.weight,
+    stable: row.stable,
+    canary: row.canary,
+    actual: want.recorded,
+    gates: verdict.summary,
+    passed: verdict.passed,
+    ms: ctx.clock() - started,
   });
-  for (let i = 1; i < steps.length; i++) {
-    if ((steps[i] as number) <= (steps[i - 1] as number)) {
-      throw new Error(`steps must be strictly ascending: ${steps[i - 1]} is followed by ${steps[i]}`);
-    }
-  }
-  return steps;
+  if (!verdict.passed) throw new Error(`step ${i + 1} (${want.weight}%): ${verdict.reason}`);
 }
 
-/**
- * Parses `pause`: one duration used between every two steps, or one duration per gap (length
- * steps - 1). Returns the pause after each step except the last, in milliseconds.
- */
-export function parsePauses(raw: string, stepCount: number, maxMs = 24 * 3_600_000): number[] {
-  const gaps = Math.max(0, stepCount - 1);
-  const parts = raw
-    .split(/[\n,]/)
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  const values = parts.length === 0 ? [0] : parts.map(parseOne);
-  for (const v of values) if (v > maxMs) throw new Error(`a pause may not exceed ${maxMs}ms`);
-  if (values.length === 1) return Array.from({ length: gaps }, () => values[0] as number);
-  if (values.length !== gaps) {
-    throw new Error(`${values.length} pauses given for ${gaps} gaps between ${stepCount} steps`);
+/** Runs the step's gates and metric queries; their reports go to the result as well. */
+export async function analyse(ctx: RunContext, i: number): Promise<Analysis> {
+  const { o, result } = ctx;
+  const a: Analysis = { gates: [], metrics: [] };
+  for (const [label, spec] of [
+    ['canary', o.canaryGate],
+    ['stable', o.stableGate],
+  ] as const) {
+    if (!spec) continue;
+    const report = await ctx.deps.runGate(spec, { signal: ctx.c.signal });
+    result.gateReports.push({ step: i + 1, label, report });
+    a.gates.push({ label, report });
   }
-  return values;
+  if (o.metrics.length > 0 && o.prometheus) {
+    a.metrics = await runMetrics(o.metrics, queryVars(ctx), {
+      ...o.prometheus,
+      signal: ctx.c.signal,
+      sleep: ctx.sleep,
+    });
+    result.metricResults.push({ step: i + 1, results: a.metrics });
+  }
+  return a;
 }
 
-function parseOne(text: string): number {
-  // Reject negative and empty forms before parseDuration, which only knows positive values.
-  if (!/^[0-9]/.test(text)) throw new Error(`"${text}" is not a duration`);
-  return parseDuration(text);
+/** Scales the canary Deployment and waits until its pods are ready. */
+export async function scaleCanary(ctx: RunContext, replicas: number): Promise<void> {
+  const name = canaryName(ctx.o.name);
+  await ctx.c.mergePatch({ ...DEPLOYMENT, name }, { spec: { replicas } });
+  await rolledOut(ctx, name);
+}
+
+/** Scales stable; waits only when it grows (a shrink never leaves it short of ready pods). */
+export async function scaleStable(ctx: RunContext, replicas: number, c: KubeClient = ctx.c): Promise<void> {
+  const name = (ctx.rec as CanaryRecord | undefined)?.stable ?? ctx.o.name;
+  const d = await c.mergePatch<Deployment>({ ...DEPLOYMENT, name }, { spec: { replicas } });
+  if ((d.status?.readyReplicas ?? 0) < replicas) await rolledOut(ctx, name, c);
 }

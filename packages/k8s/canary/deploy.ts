@@ -1,0 +1,70 @@
+/**
+ * deploy, under the Lease: the plan carried out. A first release is applied as stable. Otherwise
+ * the record is written first, then the canary's objects, then each step (steps.ts); the last
+ * step promotes (100%) or leaves the canary paused for a later job. From the first write on, a
+ * failure rolls back (rollback.ts).
+ */
+import { SERVICE, markWriting, rolledOut, saveRecord, type RunContext } from './context.js';
+import type { CanaryPlan, InitialPlan, StepPlan } from './plan.js';
+import { promote } from './promote.js';
+import { rollBack } from './rollback.js';
+import { runStep } from './steps.js';
+import { pinPatch } from './traffic.js';
+import type { CanaryResult } from './types.js';
+
+export async function executePlan(ctx: RunContext, plan: CanaryPlan): Promise<CanaryResult> {
+  return plan.kind === 'initial' ? releaseFirst(ctx, plan) : runSteps(ctx, plan);
+}
+
+/** No stable Deployment yet: the first release goes out as stable directly (nothing to compare with). */
+async function releaseFirst(ctx: RunContext, plan: InitialPlan): Promise<CanaryResult> {
+  markWriting(ctx);
+  for (const obj of plan.others) await ctx.c.apply(obj);
+  await ctx.c.apply(plan.next);
+  await rolledOut(ctx, ctx.o.name);
+  ctx.result.verdict = 'initial';
+  ctx.result.weight = 100;
+  return ctx.result;
+}
+
+async function runSteps(ctx: RunContext, plan: StepPlan): Promise<CanaryResult> {
+  markWriting(ctx);
+  // The record is updated as the run goes; the plan keeps the one it started from.
+  ctx.rec = structuredClone(plan.record);
+  await saveRecord(ctx, {});
+  try {
+    await addCanary(ctx, plan);
+    for (let i = 0; i < plan.rows.length; i++) await runStep(ctx, plan, i);
+    return await finish(ctx);
+  } catch (err) {
+    return rollBack(ctx, err);
+  }
+}
+
+/** The manifests' other objects, the canary Service (stable's pinned to stable pods), the canary. */
+async function addCanary(ctx: RunContext, plan: StepPlan): Promise<void> {
+  const { c } = ctx;
+  for (const obj of plan.others) await c.apply(obj);
+  if (plan.canaryService) {
+    await c.apply(plan.canaryService);
+    await c.mergePatch(
+      { ...SERVICE, name: plan.record.stableService as string },
+      pinPatch(plan.record, plan.stableHash),
+    );
+  }
+  await c.apply(plan.canary);
+}
+
+/** After the last step: promote at 100%, else hold the canary for a later promote or abort. */
+async function finish(ctx: RunContext): Promise<CanaryResult> {
+  const r = ctx.result;
+  const last = ctx.o.steps[ctx.o.steps.length - 1] as number;
+  if (last === 100) {
+    await promote(ctx);
+    r.verdict = 'promoted';
+    return r;
+  }
+  await saveRecord(ctx, { phase: 'paused' });
+  Object.assign(r, { verdict: 'paused', phase: 'paused', weight: last });
+  return r;
+}
