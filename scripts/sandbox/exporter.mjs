@@ -228,6 +228,17 @@ async function readBody(req) {
   return body;
 }
 
+/** The routes of generated series and spikes: the answer, or undefined when none matches. */
+async function generatedRoute(req, url) {
+  if (req.method === 'PUT' && url.pathname === '/series') return setSeries(JSON.parse(await readBody(req)));
+  if (req.method === 'POST' && url.pathname === '/spike') return addSpike(JSON.parse(await readBody(req)));
+  if (req.method === 'DELETE' && url.pathname === '/series') {
+    deleteGenerated(url.searchParams.get('name'));
+    return { ok: true };
+  }
+  return undefined;
+}
+
 const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, `http://${host}`);
   try {
@@ -272,16 +283,8 @@ const server = http.createServer(async (req, res) => {
       const value = apply(op, input);
       return send(res, 200, { name: input.name, labels: input.labels, value: fmtValue(value) });
     }
-    if (req.method === 'PUT' && url.pathname === '/series') {
-      return send(res, 200, setSeries(JSON.parse(await readBody(req))));
-    }
-    if (req.method === 'POST' && url.pathname === '/spike') {
-      return send(res, 200, addSpike(JSON.parse(await readBody(req))));
-    }
-    if (req.method === 'DELETE' && url.pathname === '/series') {
-      deleteGenerated(url.searchParams.get('name'));
-      return send(res, 200, { ok: true });
-    }
+    const generated = await generatedRoute(req, url);
+    if (generated) return send(res, 200, generated);
     if (req.method === 'DELETE' && url.pathname === '/metrics') {
       const name = url.searchParams.get('name');
       if (name) metrics.delete(name);
