@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { parseChecks, validateCheck } from '../../../packages/probe/checks.js';
 import { distributionVerdict } from '../../../packages/probe/distribution.js';
 import { evaluate, snippet } from '../../../packages/probe/evaluate.js';
-import { nextDelay } from '../../../packages/probe/gate.js';
+import { nextDelay, pace } from '../../../packages/probe/gate.js';
 import { parseHeaders } from '../../../packages/probe/headers.js';
 import { evalJsonPath, parseJsonExpectation, parseJsonPath } from '../../../packages/probe/jsonpath.js';
 import { loadResult } from '../../../packages/probe/load.js';
@@ -157,6 +157,42 @@ describe('backoff', () => {
     [10, 60000, 1, 60000],
   ])('failures=%d interval=%d random=%d -> %d', (f, i, r, want) =>
     expect(nextDelay(f, i, () => r)).toBe(want),
+  );
+});
+
+describe('pace (after an attempt: wait, or give up before the deadline)', () => {
+  const timing = (waitMs: number, need = 1) => ({ waitMs, intervalMs: 1000, need });
+  test.each([
+    ['a failure with time left waits', 'bad', 1, timing(60_000), 30_000, { delay: 750, giveUp: false }],
+    ['a failure past the deadline gives up', 'bad', 1, timing(60_000), 500, { delay: 750, giveUp: true }],
+    ['a failure with no wait is final', 'bad', 1, timing(0), 0, { delay: 750, giveUp: true }],
+    ['backoff after 3 failures', 'bad', 3, timing(60_000), 30_000, { delay: 3000, giveUp: false }],
+    [
+      'a success short of the streak waits the interval',
+      undefined,
+      0,
+      timing(60_000, 3),
+      30_000,
+      { delay: 1000, giveUp: false },
+    ],
+    [
+      'a success with no wait still gets its rounds',
+      undefined,
+      0,
+      timing(0, 3),
+      -5,
+      { delay: 1000, giveUp: false },
+    ],
+    [
+      'a success past a real deadline gives up',
+      undefined,
+      0,
+      timing(5000, 3),
+      500,
+      { delay: 1000, giveUp: true },
+    ],
+  ])('%s', (_what, why, failures, t, left, want) =>
+    expect(pace(why, failures, t, left, () => 0.5)).toEqual(want),
   );
 });
 
