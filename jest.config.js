@@ -1,5 +1,6 @@
-// Run through `npm run jest` (scripts/jest-run.mjs): the "parallel" project on several workers,
-// then the "serial" project alone. Plain `jest` (NODE_OPTIONS=--experimental-vm-modules) works too.
+// Run through `npm run jest` (scripts/jest-run.mjs): the "parallel" project on several workers
+// while the "e2e" project runs its suites one at a time beside it, then the "serial" project
+// alone. Plain `jest` (NODE_OPTIONS=--experimental-vm-modules) runs all three in one pool.
 
 /**
  * Suites that need the machine to themselves: they restart the apiserver, or assert that nobody
@@ -11,8 +12,14 @@ export const SERIAL = [
   '__tests__/integration/k8s/post-noop.test.ts',
 ];
 
-/** Most of the time goes to waiting on the sandbox, not to the CPU: more workers than cores. */
-export const PARALLEL_WORKERS = 4;
+/**
+ * The end-to-end suites run the workflow templates through act, which share names (the ipsvc app
+ * in the sandbox namespace, its registry tags, the hac-ipsvc Elastic IP): one at a time.
+ */
+export const E2E = '__tests__/e2e/';
+
+/** Most of the time goes to waiting on the sandbox, not to the CPU: more workers than cores (the e2e pass adds one). */
+export const PARALLEL_WORKERS = 3;
 
 const TIMEOUT = 30000;
 
@@ -40,8 +47,13 @@ export default {
       ...common,
       displayName: 'parallel',
       testMatch: ['**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', ...SERIAL.map((p) => p.replace(/\./g, '\\.'))],
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        `<rootDir>/${E2E}`,
+        ...SERIAL.map((p) => p.replace(/\./g, '\\.')),
+      ],
     },
+    { ...common, displayName: 'e2e', testMatch: [`<rootDir>/${E2E}**/*.test.ts`] },
     { ...common, displayName: 'serial', testMatch: serialPaths },
   ],
   testTimeout: TIMEOUT,

@@ -1,15 +1,16 @@
 #!/usr/bin/env node
-// `npm run jest -- [jest args]`: the "parallel" project on several workers, then the "serial"
-// project (jest.config.js SERIAL) alone, each pass given the same arguments. A pass that cannot
-// match any of the given test files is left out; when no pass ran a test, the run fails. At the
-// end: the 10 slowest suites and the totals of both passes (scripts/jest-plain-summary.cjs).
-import { spawnSync } from 'node:child_process';
+// `npm run jest -- [jest args]`: the "parallel" project on several workers and, beside it, the
+// "e2e" project one suite at a time (its output shown when it ends); then the "serial" project
+// (jest.config.js SERIAL) alone. Each pass gets the same arguments; a pass that cannot match any
+// of the given test files is left out, and when no pass ran a test the run fails. At the end: the
+// 10 slowest suites and the totals of all passes (scripts/jest-plain-summary.cjs).
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERIAL } from '../jest.config.js';
+import { E2E, SERIAL } from '../jest.config.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -57,44 +58,73 @@ export function patternsOf(args) {
 const withoutWorkers = (args) =>
   args.filter((a, i) => !/^(-w|--maxWorkers)(=|$)/.test(a) && !/^(-w|--maxWorkers)$/.test(args[i - 1] ?? ''));
 
-/**
- * The jest runs for these arguments (pure): each pass's arguments; asGiven when they go to one
- * plain run (its own summary). `exists(abs)` says
- * whether a pattern names a file, which then decides its pass exactly; any other pattern is a
- * regular expression over paths, which may match in either pass.
- */
-export function plan(args, { cwd = root, exists = (p) => fs.existsSync(p) && fs.statSync(p).isFile() } = {}) {
-  if (args.some((a) => AS_GIVEN.some((o) => a === o || a.startsWith(`${o}=`))))
-    return { asGiven: true, runs: [args] };
-  const serialAbs = SERIAL.map((p) => path.join(root, p));
-  const patterns = patternsOf(args);
-  let parallel = patterns.length === 0;
-  let serial = patterns.length === 0;
-  for (const p of patterns) {
-    const abs = path.resolve(cwd, p);
-    if (exists(abs)) {
-      if (serialAbs.includes(abs)) serial = true;
-      else parallel = true;
-    } else {
-      parallel = true;
-      if (serialAbs.some((s) => new RegExp(p, 'i').test(s))) serial = true;
-    }
+/** Which passes a pattern may select: a file decides exactly; a regular expression over paths may match several. */
+function passesOf(p, { cwd, exists, serialFiles, e2eFiles }) {
+  const abs = path.resolve(cwd, p);
+  if (exists(abs)) {
+    if (serialFiles.includes(abs)) return ['serial'];
+    return [abs.startsWith(path.join(root, E2E)) ? 'e2e' : 'parallel'];
   }
-  const runs = [];
-  if (parallel) runs.push(['--selectProjects', 'parallel', '--passWithNoTests', ...args]);
-  if (serial)
-    runs.push(['--selectProjects', 'serial', '--passWithNoTests', '--runInBand', ...withoutWorkers(args)]);
-  return { asGiven: false, runs };
+  const re = new RegExp(p, 'i');
+  return [
+    'parallel',
+    ...(e2eFiles.some((f) => re.test(f)) ? ['e2e'] : []),
+    ...(serialFiles.some((f) => re.test(f)) ? ['serial'] : []),
+  ];
 }
 
-function jest(args, env) {
+/**
+ * The jest runs for these arguments (pure): stages run one after the other, the runs of a stage at
+ * the same time (parallel beside e2e, then serial); asGiven when the arguments go to one plain run.
+ * `exists(abs)` says whether a pattern names a file; e2eFiles lists the end-to-end suites.
+ */
+export function plan(
+  args,
+  { cwd = root, exists = (p) => fs.existsSync(p) && fs.statSync(p).isFile(), e2eFiles = listE2e() } = {},
+) {
+  if (args.some((a) => AS_GIVEN.some((o) => a === o || a.startsWith(`${o}=`))))
+    return { asGiven: true, stages: [[args]] };
+  const ctx = { cwd, exists, serialFiles: SERIAL.map((p) => path.join(root, p)), e2eFiles };
+  const patterns = patternsOf(args);
+  const wanted = new Set(
+    patterns.length ? patterns.flatMap((p) => passesOf(p, ctx)) : ['parallel', 'e2e', 'serial'],
+  );
+  const run = (project, extra) => ['--selectProjects', project, '--passWithNoTests', ...extra];
+  const alone = [...withoutWorkers(args), '--runInBand'];
+  const first = [
+    ...(wanted.has('parallel') ? [run('parallel', args)] : []),
+    ...(wanted.has('e2e') ? [run('e2e', alone)] : []),
+  ];
+  const stages = [first, ...(wanted.has('serial') ? [[run('serial', alone)]] : [])].filter((s) => s.length);
+  return { asGiven: false, stages };
+}
+
+function listE2e() {
+  const dir = path.join(root, E2E);
+  return fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => path.join(dir, f)) : [];
+}
+
+/** One jest process; with `buffer`, its output is held and printed when it ends (two runs at once stay readable). */
+function jest(args, env, buffer) {
   const bin = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js');
-  const res = spawnSync(process.execPath, [bin, ...args], { cwd: root, env, stdio: 'inherit' });
-  return res.status ?? 1;
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd: root,
+    env,
+    stdio: buffer ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+  });
+  const held = [];
+  child.stdout?.on('data', (d) => held.push(d));
+  child.stderr?.on('data', (d) => held.push(d));
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      if (held.length) process.stdout.write(Buffer.concat(held));
+      resolve(code ?? 1);
+    }),
+  );
 }
 
-function main(args) {
-  const { asGiven, runs } = plan(args);
+async function main(args) {
+  const { asGiven, stages } = plan(args);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-jest-'));
   const results = path.join(dir, 'results.jsonl');
   const env = {
@@ -103,7 +133,10 @@ function main(args) {
     ...(asGiven ? {} : { HAC_JEST_RESULTS: results }),
   };
   let status = 0;
-  for (const run of runs) status = Math.max(status, jest(run, env));
+  for (const stage of stages) {
+    const codes = await Promise.all(stage.map((run, i) => jest(run, env, i > 0)));
+    status = Math.max(status, ...codes);
+  }
   if (fs.existsSync(results)) {
     const passes = fs
       .readFileSync(results, 'utf8')
@@ -123,5 +156,5 @@ function main(args) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 }

@@ -18,32 +18,59 @@ export interface Inventory {
   images: Map<string, string>;
   /** snapshot id → the hac:family of the image it backs ('' when none) */
   snapshots: Map<string, string>;
+  /** The kinds that were listed (all when absent): a destructive call on another kind is a violation. */
+  listed?: InventoryKind[];
 }
 
-/** Everything that exists now in the given regions' clients, before a run. */
-export async function inventory(clients: EC2Client[]): Promise<Inventory> {
-  const inv: Inventory = { instances: new Set(), groups: new Set(), images: new Map(), snapshots: new Map() };
-  for (const ec2 of clients) {
-    const inst = await ec2.send(new DescribeInstancesCommand({}));
-    for (const i of (inst.Reservations ?? []).flatMap((r) => r.Instances ?? []))
+export type InventoryKind = 'instances' | 'groups' | 'images' | 'snapshots';
+const ALL_KINDS: InventoryKind[] = ['instances', 'groups', 'images', 'snapshots'];
+
+/**
+ * Everything of `kinds` that exists now in the given regions' clients, before a run (the listings
+ * run at once). A suite whose action never deletes some kinds leaves them out: any destructive call
+ * on them is then a violation.
+ */
+export async function inventory(
+  clients: EC2Client[],
+  kinds: InventoryKind[] = ALL_KINDS,
+): Promise<Inventory> {
+  const inv: Inventory = {
+    instances: new Set(),
+    groups: new Set(),
+    images: new Map(),
+    snapshots: new Map(),
+    listed: kinds,
+  };
+  const want = (k: InventoryKind) => kinds.includes(k);
+  const listings = await Promise.all(
+    clients.map((ec2) =>
+      Promise.all([
+        want('instances') ? ec2.send(new DescribeInstancesCommand({})) : undefined,
+        want('groups') ? ec2.send(new DescribeSecurityGroupsCommand({})) : undefined,
+        want('images') || want('snapshots')
+          ? ec2.send(new DescribeImagesCommand({ Owners: ['self'] }))
+          : undefined,
+        want('snapshots') ? ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] })) : undefined,
+      ]),
+    ),
+  );
+  for (const [inst, groups, images, snaps] of listings) {
+    for (const i of (inst?.Reservations ?? []).flatMap((r) => r.Instances ?? []))
       inv.instances.add(i.InstanceId!);
-    const groups = await ec2.send(new DescribeSecurityGroupsCommand({}));
-    for (const g of groups.SecurityGroups ?? []) inv.groups.add(g.GroupId!);
-    const images = await ec2.send(new DescribeImagesCommand({ Owners: ['self'] }));
-    for (const img of images.Images ?? []) {
+    for (const g of groups?.SecurityGroups ?? []) inv.groups.add(g.GroupId!);
+    for (const img of images?.Images ?? []) {
       const family = img.Tags?.find((t) => t.Key === 'hac:family')?.Value ?? '';
       inv.images.set(img.ImageId!, family);
       for (const m of img.BlockDeviceMappings ?? [])
         if (m.Ebs?.SnapshotId) inv.snapshots.set(m.Ebs.SnapshotId, family);
     }
-    const snaps = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }));
-    for (const s of snaps.Snapshots ?? [])
+    for (const s of snaps?.Snapshots ?? [])
       if (!inv.snapshots.has(s.SnapshotId!)) inv.snapshots.set(s.SnapshotId!, '');
   }
   return inv;
 }
 
-const DESTRUCTIVE: Record<string, { param: RegExp; kind: keyof Inventory }> = {
+const DESTRUCTIVE: Record<string, { param: RegExp; kind: InventoryKind }> = {
   TerminateInstances: { param: /^InstanceId\.\d+$/, kind: 'instances' },
   StopInstances: { param: /^InstanceId\.\d+$/, kind: 'instances' },
   DeleteSecurityGroup: { param: /^GroupId$/, kind: 'groups' },
@@ -77,6 +104,10 @@ export function ownershipViolations(
   const bad: string[] = [];
   for (const call of destructiveCalls(log)) {
     const kind = DESTRUCTIVE[call.action]!.kind;
+    if (before.listed && !before.listed.includes(kind)) {
+      bad.push(...call.ids.map((id) => `${call.action} ${id} (${kind} were not listed before the run)`));
+      continue;
+    }
     for (const id of call.ids) {
       if (!before[kind].has(id) || named.includes(id)) continue;
       const ofFamily =

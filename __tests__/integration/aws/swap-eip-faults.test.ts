@@ -4,11 +4,17 @@
 // back on the previous instance); a response lost after EC2 acted (retried without harm).
 // After main, the post step runs as the runner would; then the independent client checks: where the
 // EIP points, no lock left, zero leaked instances.
+// The SDK retries at once (support/fast-retry.ts), except in the cases of REAL_BACKOFF, which keep
+// hac's adaptive retry with the SDK's own backoff.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { FaultKind } from '../../support/fault-proxy.js';
-import { inventory, ownershipViolations } from '../../support/ownership.js';
-import { forgetEndpoints } from '../../../packages/aws/endpoint.js';
-import {
+import { backoff, zeroDelayRetries } from '../../support/fast-retry.js';
+import type { Fixture } from './swap-eip.fixture.js';
+
+await zeroDelayRetries();
+const { inventory, ownershipViolations } = await import('../../support/ownership.js');
+const { forgetEndpoints } = await import('../../../packages/aws/endpoint.js');
+const {
   allocate,
   fixture,
   instanceInputs,
@@ -19,8 +25,7 @@ import {
   runPost,
   stateOf,
   whereIs,
-  type Fixture,
-} from './swap-eip.fixture.js';
+} = await import('./swap-eip.fixture.js');
 
 /** The EC2 calls of a clean swap, in order (the first test checks this is still what the engine does). */
 const INSTANCE_CALLS = [
@@ -52,6 +57,11 @@ const LAUNCH_CALLS = [
   'DeleteTags',
 ];
 const ATTEMPTS = 3;
+/** Cases run with the client's real retry strategy and backoff: one transient, one persistent fault. */
+const REAL_BACKOFF = new Set([
+  'instance #1 DescribeAddresses: throttle',
+  'instance #7 AssociateAddress: 500',
+]);
 
 /** [label, action, occurrence] for every call in a sequence. */
 function steps(calls: string[]): [string, string, number][] {
@@ -104,62 +114,88 @@ describe.each([
   });
 
   const cases = steps(calls).flatMap(([label, action, occurrence], index) =>
-    (['throttle', '500', 'drop', 'drop-after'] as FaultKind[]).map(
-      (kind) => [`${label}: ${kind}`, action, occurrence, index, kind] as const,
-    ),
+    (['throttle', '500', 'drop', 'drop-after'] as FaultKind[]).map((kind) => {
+      const real = REAL_BACKOFF.has(`${mode} ${label}: ${kind}`);
+      return [
+        `${label}: ${kind}${real ? ' (real SDK backoff)' : ''}`,
+        action,
+        occurrence,
+        index,
+        kind,
+        real,
+      ] as const;
+    }),
   );
 
-  test.each(cases)('%s', async (_, action, occurrence, index, kind) => {
-    const { oldI, eip, inputs } = await setup(mode);
-    const before = await inventory([f.ec2]);
-    f.sb.proxy.clearFaults();
-    f.sb.proxy.clearLog();
-    const persistent = kind === '500' || kind === 'drop';
-    f.sb.proxy.fail({ action, kind, occurrence, times: persistent ? ATTEMPTS : 1 });
-    // Each run is a new step: its first request is first contact (no retry unless EC2 answered).
-    forgetEndpoints();
-    const r = await runMain(f, inputs);
-    expect(f.sb.proxy.requests.some((q) => q.fault === kind && q.action === action)).toBe(true);
-
-    const tolerated = !persistent || AFTER_RELEASE(mode, index) || IN_WAITER(mode, index);
-    if (tolerated) {
-      expect(r.error).toBeUndefined();
-      expect(r.report?.result).toBe('swapped');
-    } else {
-      // one clear error that names the call and says what to do next; the EIP is where it was
-      expect(r.error?.message).toContain(action);
-      expect(r.error?.message).toMatch(
-        kind === '500' ? /InternalError/ : /socket hang up|ECONNRESET|EPIPE|aborted/i,
-      );
-      // Dropped connections and EC2's own 500s are retried, even on the first request.
-      expect(r.error?.message).toContain(`after ${ATTEMPTS} attempts`);
-      expect(r.error?.hint).toBeTruthy();
-      expect(r.outputs.result).toMatch(/failed|rolled-back/);
+  test.each(cases)('%s', async (_, action, occurrence, index, kind, real) => {
+    backoff.real = real;
+    try {
+      await faultCase(mode, action, occurrence, index, kind);
+    } finally {
+      backoff.real = false;
     }
-    if (persistent && action === 'StopInstances') {
-      expect(r.warnings.join('\n')).toMatch(/was not stopped/);
-      expect(await stateOf(f, oldI)).toBe('running');
-    }
-
-    // the runner's post step, with the network healthy again
-    f.sb.proxy.clearFaults();
-    const post = await runPost(f, r.state);
-    expect(post.report.failed).toEqual([]);
-
-    const where = await whereIs(f, eip.allocationId);
-    expect(where.lock).toBeUndefined();
-    if (tolerated) {
-      expect(where.instanceId).toBe(r.outputs['new-instance-id']);
-      expect(await leakedInstances(f, r.runId, [r.outputs['new-instance-id']!])).toEqual([]);
-    } else {
-      expect(where.instanceId).toBe(oldI);
-      expect(await leakedInstances(f, r.runId)).toEqual([]);
-    }
-    // Never touch what is not ours: only this run's instances, or the previous one once released.
-    expect(ownershipViolations(before, f.sb.proxy.requests, undefined, tolerated ? [oldI] : [])).toEqual([]);
-    if (mode === 'instance') expect(await stateOf(f, inputs['instance-id']!)).toBe('running');
   });
 });
+
+async function faultCase(
+  mode: 'instance' | 'launch',
+  action: string,
+  occurrence: number,
+  index: number,
+  kind: FaultKind,
+) {
+  const zeroDelayBefore = backoff.zeroDelayClients;
+  const { oldI, eip, inputs } = await setup(mode);
+  const before = await inventory([f.ec2], ['instances']);
+  f.sb.proxy.clearFaults();
+  f.sb.proxy.clearLog();
+  const persistent = kind === '500' || kind === 'drop';
+  f.sb.proxy.fail({ action, kind, occurrence, times: persistent ? ATTEMPTS : 1 });
+  // Each run is a new step: its first request is first contact (no retry unless EC2 answered).
+  forgetEndpoints();
+  const r = await runMain(f, inputs);
+  expect(f.sb.proxy.requests.some((q) => q.fault === kind && q.action === action)).toBe(true);
+
+  const tolerated = !persistent || AFTER_RELEASE(mode, index) || IN_WAITER(mode, index);
+  if (tolerated) {
+    expect(r.error).toBeUndefined();
+    expect(r.report?.result).toBe('swapped');
+  } else {
+    // one clear error that names the call and says what to do next; the EIP is where it was
+    expect(r.error?.message).toContain(action);
+    expect(r.error?.message).toMatch(
+      kind === '500' ? /InternalError/ : /socket hang up|ECONNRESET|EPIPE|aborted/i,
+    );
+    // Dropped connections and EC2's own 500s are retried, even on the first request.
+    expect(r.error?.message).toContain(`after ${ATTEMPTS} attempts`);
+    expect(r.error?.hint).toBeTruthy();
+    expect(r.outputs.result).toMatch(/failed|rolled-back/);
+  }
+  if (persistent && action === 'StopInstances') {
+    expect(r.warnings.join('\n')).toMatch(/was not stopped/);
+    expect(await stateOf(f, oldI)).toBe('running');
+  }
+
+  // the runner's post step, with the network healthy again
+  f.sb.proxy.clearFaults();
+  const post = await runPost(f, r.state);
+  expect(post.report.failed).toEqual([]);
+
+  const where = await whereIs(f, eip.allocationId);
+  expect(where.lock).toBeUndefined();
+  if (tolerated) {
+    expect(where.instanceId).toBe(r.outputs['new-instance-id']);
+    expect(await leakedInstances(f, r.runId, [r.outputs['new-instance-id']!])).toEqual([]);
+  } else {
+    expect(where.instanceId).toBe(oldI);
+    expect(await leakedInstances(f, r.runId)).toEqual([]);
+  }
+  // Never touch what is not ours: only this run's instances, or the previous one once released.
+  expect(ownershipViolations(before, f.sb.proxy.requests, undefined, tolerated ? [oldI] : [])).toEqual([]);
+  if (mode === 'instance') expect(await stateOf(f, inputs['instance-id']!)).toBe('running');
+  // the retry seam took effect, or was left out on purpose
+  expect(backoff.zeroDelayClients > zeroDelayBefore).toBe(!backoff.real);
+}
 
 describe('faults during the rollback itself', () => {
   test('the EIP cannot be moved back: main reports it, the post step moves it back', async () => {

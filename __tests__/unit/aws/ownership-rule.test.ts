@@ -56,4 +56,20 @@ describe('ownershipViolations', () => {
     expect(ownershipViolations(before, [call('DeregisterImage', { ImageId: 'ami-old-of-family' })])).toEqual([
       'DeregisterImage ami-old-of-family',
     ]));
+
+  test.each<[string, LoggedRequest, string[]]>([
+    ['an instance the run launched', call('TerminateInstances', { 'InstanceId.1': 'i-new' }), []],
+    [
+      'a snapshot, even one of the run',
+      call('DeleteSnapshot', { SnapshotId: 'snap-new' }),
+      ['DeleteSnapshot snap-new (snapshots were not listed before the run)'],
+    ],
+    [
+      'a group',
+      call('DeleteSecurityGroup', { GroupId: 'sg-new' }),
+      ['DeleteSecurityGroup sg-new (groups were not listed before the run)'],
+    ],
+  ])('only instances listed: %s', (_, req, expected) =>
+    expect(ownershipViolations({ ...before, listed: ['instances'] }, [req], 'web')).toEqual(expected),
+  );
 });
