@@ -201,6 +201,13 @@ describe('exporter generated series', () => {
       distribution: { kind: 'normal', mean: 1, sd: 0 },
     });
     expect(await scrape('hac_judge_mixed')).toEqual({ static: 5, 'web-canary-0': 1 });
+    await call('PUT', '/series', {
+      name: 'hac_judge_mixed',
+      labels: pod('baseline', 0),
+      distribution: { kind: 'normal', mean: 2, sd: 0 },
+    });
+    expect((await call('DELETE', '/series?name=hac_judge_mixed&labels=role%3Dcanary')).status).toBe(200);
+    expect(await scrape('hac_judge_mixed')).toEqual({ static: 5, 'web-baseline-0': 2 });
     expect((await call('DELETE', '/series?name=hac_judge_mixed')).status).toBe(200);
     expect(await scrape('hac_judge_mixed')).toEqual({ static: 5 });
   });

@@ -16,7 +16,8 @@
 //   POST   /spike   JSON {name, factor, seconds, match?: {k: v}}
 //                                        multiplies every generated series of `name` whose labels
 //                                        include `match` by factor for that long (a fleet-wide spike)
-//   DELETE /series?name=N                drop the generated series of one metric (static ones stay)
+//   DELETE /series?name=N[&labels=k=v,...]  drop generated series of one metric (all, or those whose
+//                                        labels include these); static ones stay
 //
 // Usage: node exporter.mjs [--port 15091] [--host 127.0.0.1] [--state file.json]
 import http from 'node:http';
@@ -180,10 +181,13 @@ function drawGenerated(now = Date.now()) {
   }
 }
 
-function deleteGenerated(name) {
+function deleteGenerated(name, match) {
   for (const [n, m] of metrics) {
     if (name && n !== name) continue;
-    for (const [key, s] of m.series) if (s.distribution) m.series.delete(key);
+    for (const [key, s] of m.series) {
+      const matches = Object.entries(match).every(([k, v]) => s.labels[k] === v);
+      if (s.distribution && matches) m.series.delete(key);
+    }
     if (m.series.size === 0) metrics.delete(n);
   }
   save();
@@ -233,7 +237,7 @@ async function generatedRoute(req, url) {
   if (req.method === 'PUT' && url.pathname === '/series') return setSeries(JSON.parse(await readBody(req)));
   if (req.method === 'POST' && url.pathname === '/spike') return addSpike(JSON.parse(await readBody(req)));
   if (req.method === 'DELETE' && url.pathname === '/series') {
-    deleteGenerated(url.searchParams.get('name'));
+    deleteGenerated(url.searchParams.get('name'), parseLabels(url.searchParams.get('labels')));
     return { ok: true };
   }
   return undefined;

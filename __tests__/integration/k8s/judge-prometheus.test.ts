@@ -1,7 +1,7 @@
 // The canary judge against the sandbox's real Prometheus: the exporter serves per-pod canary and
 // baseline series drawn from chosen distributions, Prometheus scrapes them every second, and the
 // judge reads both roles over the window with range queries. All four cases share one window.
-import { beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
   DEFAULT_JUDGE_OPTIONS,
   judgeCanaryStep,
@@ -129,6 +129,14 @@ beforeAll(async () => {
     judged.set(c.name, { ...step, canaryMax: Math.max(...canary.values) });
   }
 }, 120_000);
+
+afterAll(async () => {
+  // the exporter keeps generated series across restarts: drop this run's
+  for (const c of cases.filter((x) => x.run))
+    await fetch(`${sb.exporterUrl}/series?name=${METRIC}&labels=${encodeURIComponent(`run=${c.run}`)}`, {
+      method: 'DELETE',
+    });
+});
 
 describe('canary judge on the real Prometheus', () => {
   test('a canary equal to the baseline passes', () => {
