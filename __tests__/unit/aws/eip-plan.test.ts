@@ -1,194 +1,228 @@
+// The swap plan as a value: from the typed inputs (read by the real reader) and what was observed,
+// the steps a run takes, what it does to the old instance, and every line dry-run prints.
 import { describe, expect, test } from '@jest/globals';
 import { ActionError } from '@hac/toolkit';
 import {
-  associateInput,
-  chooseTarget,
-  launchInput,
-  pointsAt,
-  pointsAtPrevious,
-  previousOf,
-  restoreInput,
+  checkReassociation,
+  planSwap,
+  readSwapConfig,
   type AddressInfo,
   type InstanceInfo,
+  type LockStatus,
+  type Observed,
+  type SwapPlan,
+  type SwapStep,
 } from '@hac/aws';
 
-const eni = (id: string, deviceIndex: number, ips: string[]) => ({
+/** Fields the plan has (undefined: a field it must not have). */
+type Expected = { [K in keyof SwapPlan]?: SwapPlan[K] | undefined };
+
+const ALLOC = 'eipalloc-0123456789abcdef0';
+const NEW = 'i-0000000000000000b';
+const OLD = 'i-0000000000000000a';
+
+const config = (raw: Record<string, string>) =>
+  readSwapConfig((n) => ({ 'allocation-id': ALLOC, grace: '0', ...raw })[n] ?? '');
+const instanceMode = (raw: Record<string, string> = {}) => config({ 'instance-id': NEW, ...raw });
+const launchMode = (raw: Record<string, string> = {}) => config({ 'launch-template': 'web-lt', ...raw });
+
+const eni = (id: string, deviceIndex: number) => ({
   id,
   deviceIndex,
-  privateIps: ips,
-  primaryPrivateIp: ips[0],
+  privateIps: [`10.0.${deviceIndex}.5`],
+  primaryPrivateIp: `10.0.${deviceIndex}.5`,
 });
-const one: InstanceInfo = {
-  instanceId: 'i-1',
+const instance = (p: Partial<InstanceInfo> = {}): InstanceInfo => ({
+  instanceId: NEW,
   state: 'running',
-  privateIp: '10.0.0.1',
+  privateIp: '10.0.0.5',
   publicIp: '3.3.3.3',
-  networkInterfaces: [eni('eni-a', 0, ['10.0.0.1', '10.0.0.2'])],
+  networkInterfaces: [eni('eni-b', 0)],
   tags: {},
-};
-const multi: InstanceInfo = {
-  ...one,
-  instanceId: 'i-2',
-  networkInterfaces: [eni('eni-a', 0, ['10.0.0.1']), eni('eni-b', 1, ['10.0.1.1', '10.0.1.2'])],
-};
-
-describe('chooseTarget', () => {
-  test.each<[string, InstanceInfo, { networkInterfaceIndex?: number; privateIp?: string }, unknown]>([
-    ['single interface: the instance', one, {}, { kind: 'instance', instanceId: 'i-1' }],
-    [
-      'single interface with a secondary private IP',
-      one,
-      { privateIp: '10.0.0.2' },
-      { kind: 'instance', instanceId: 'i-1', privateIp: '10.0.0.2' },
-    ],
-    [
-      'several interfaces: the primary ENI',
-      multi,
-      {},
-      { kind: 'eni', instanceId: 'i-2', networkInterfaceId: 'eni-a' },
-    ],
-    [
-      'several interfaces, index 1',
-      multi,
-      { networkInterfaceIndex: 1 },
-      { kind: 'eni', instanceId: 'i-2', networkInterfaceId: 'eni-b' },
-    ],
-    [
-      'index 1 with its secondary IP',
-      multi,
-      { networkInterfaceIndex: 1, privateIp: '10.0.1.2' },
-      { kind: 'eni', instanceId: 'i-2', networkInterfaceId: 'eni-b', privateIp: '10.0.1.2' },
-    ],
-    [
-      'explicit index 0 on a single-ENI instance',
-      one,
-      { networkInterfaceIndex: 0 },
-      { kind: 'eni', instanceId: 'i-1', networkInterfaceId: 'eni-a' },
-    ],
-  ])('%s', (_, inst, opts, expected) => {
-    expect(chooseTarget(inst, opts)).toEqual(expected);
-  });
-
-  test.each<[string, InstanceInfo, { networkInterfaceIndex?: number; privateIp?: string }, RegExp]>([
-    ['stopped instance', { ...one, state: 'stopped' }, {}, /is stopped, not running/],
-    [
-      'missing device index',
-      multi,
-      { networkInterfaceIndex: 3 },
-      /no network interface at device index 3 \(it has: 0, 1\)/,
-    ],
-    [
-      'private IP not on the interface',
-      multi,
-      { networkInterfaceIndex: 1, privateIp: '10.0.0.1' },
-      /10.0.0.1 is not on eni-b/,
-    ],
-  ])('rejects %s', (_, inst, opts, message) => {
-    expect(() => chooseTarget(inst, opts)).toThrow(ActionError);
-    expect(() => chooseTarget(inst, opts)).toThrow(message);
-  });
+  ...p,
 });
+const onOld: Partial<AddressInfo> = { associationId: 'eipassoc-1', instanceId: OLD };
+const seen = (
+  address: Partial<AddressInfo> = onOld,
+  extra: { instance?: InstanceInfo; lock?: LockStatus } = {},
+): Observed => {
+  const a: AddressInfo = { allocationId: ALLOC, publicIp: '203.0.113.7', tags: {}, ...address };
+  return {
+    address: a,
+    previous: a.instanceId ? { associationId: a.associationId, instanceId: a.instanceId } : {},
+    ...(extra.instance ? { instance: extra.instance } : {}),
+    lock: extra.lock ?? { kind: 'free' },
+  };
+};
 
-describe('AssociateAddress inputs', () => {
-  test('AllowReassociation is always explicit', () => {
-    expect(associateInput('eipalloc-1', { kind: 'instance', instanceId: 'i-1' }, false)).toEqual({
-      AllocationId: 'eipalloc-1',
-      InstanceId: 'i-1',
-      AllowReassociation: false,
-    });
-    expect(
-      associateInput(
-        'eipalloc-1',
-        { kind: 'eni', instanceId: 'i-2', networkInterfaceId: 'eni-b', privateIp: '10.0.1.2' },
-        true,
-      ),
-    ).toEqual({
-      AllocationId: 'eipalloc-1',
-      NetworkInterfaceId: 'eni-b',
-      PrivateIpAddress: '10.0.1.2',
-      AllowReassociation: true,
-    });
-  });
+const ALL_STEPS: SwapStep[] = ['lock', 'pre-swap gate', 'associate', 'post-swap gate', 'release'];
 
-  test.each<[string, Parameters<typeof restoreInput>[1], unknown]>([
+describe('planSwap: steps, target and the old instance', () => {
+  test.each<[string, SwapPlan['action'], Expected, ReturnType<typeof config>, Observed]>([
     [
-      'by interface and private IP',
-      { instanceId: 'i-0', networkInterfaceId: 'eni-0', privateIp: '10.0.0.9' },
+      'instance mode: lock, gates, associate, release; the old instance is stopped',
+      'swap',
       {
-        AllocationId: 'eipalloc-1',
-        NetworkInterfaceId: 'eni-0',
-        PrivateIpAddress: '10.0.0.9',
-        AllowReassociation: true,
+        steps: ALL_STEPS,
+        target: { kind: 'instance', instanceId: NEW },
+        retire: { instanceId: OLD, action: 'stop', graceMs: 0 },
       },
+      instanceMode(),
+      seen(onOld, { instance: instance() }),
     ],
     [
-      'by instance',
-      { instanceId: 'i-0' },
-      { AllocationId: 'eipalloc-1', InstanceId: 'i-0', AllowReassociation: true },
+      'launch mode adds the launch; the target is chosen after it',
+      'swap',
+      {
+        steps: ['lock', 'launch', ...ALL_STEPS.slice(1)],
+        target: undefined,
+        retire: { instanceId: OLD, action: 'terminate', graceMs: 60_000 },
+      },
+      launchMode({ 'old-instance': 'terminate', grace: '1m' }),
+      seen(),
     ],
-    ['nothing before: disassociate instead', {}, undefined],
-  ])('restore %s', (_, prev, expected) => {
-    expect(restoreInput('eipalloc-1', prev)).toEqual(expected);
-  });
-});
-
-describe('where the address points', () => {
-  const addr = (p: Partial<AddressInfo>): AddressInfo => ({
-    allocationId: 'eipalloc-1',
-    publicIp: '1.1.1.1',
-    tags: {},
-    ...p,
-  });
-  test('pointsAt compares by interface for ENI targets and by instance otherwise', () => {
-    const a = addr({
-      associationId: 'eipassoc-1',
-      instanceId: '',
-      networkInterfaceId: 'eni-b',
-      privateIp: '10.0.1.1',
-    });
-    expect(pointsAt(a, { kind: 'eni', instanceId: 'i-2', networkInterfaceId: 'eni-b' })).toBe(true);
-    expect(
-      pointsAt(a, { kind: 'eni', instanceId: 'i-2', networkInterfaceId: 'eni-b', privateIp: '10.0.1.2' }),
-    ).toBe(false);
-    expect(
-      pointsAt(addr({ associationId: 'x', instanceId: 'i-1' }), { kind: 'instance', instanceId: 'i-1' }),
-    ).toBe(true);
-    expect(pointsAt(addr({ instanceId: 'i-1' }), { kind: 'instance', instanceId: 'i-1' })).toBe(false);
-  });
-  test('pointsAtPrevious', () => {
-    expect(pointsAtPrevious(addr({}), {})).toBe(true);
-    expect(pointsAtPrevious(addr({ associationId: 'a', instanceId: 'i-1' }), {})).toBe(false);
-    expect(
-      pointsAtPrevious(
-        addr({ associationId: 'a', instanceId: 'i-0', networkInterfaceId: 'eni-0' }),
-        previousOf(addr({ associationId: 'b', instanceId: 'i-0', networkInterfaceId: 'eni-0' })),
+    [
+      'an unassociated address: nothing to retire',
+      'swap',
+      { steps: ALL_STEPS, retire: undefined },
+      instanceMode(),
+      seen({}, { instance: instance() }),
+    ],
+    [
+      'old-instance keep is carried to release',
+      'swap',
+      { retire: { instanceId: OLD, action: 'keep', graceMs: 0 } },
+      instanceMode({ 'old-instance': 'keep' }),
+      seen(onOld, { instance: instance() }),
+    ],
+    [
+      'the address already on the new instance: unchanged, no steps',
+      'unchanged',
+      { steps: [], retire: undefined },
+      instanceMode(),
+      seen({ associationId: 'eipassoc-2', instanceId: NEW }, { instance: instance() }),
+    ],
+    [
+      'unchanged wins over dry-run',
+      'unchanged',
+      { steps: [] },
+      instanceMode({ 'dry-run': 'true' }),
+      seen({ associationId: 'eipassoc-2', instanceId: NEW }, { instance: instance() }),
+    ],
+    [
+      'on the new instance but another interface: a swap to the chosen ENI',
+      'swap',
+      { target: { kind: 'eni', instanceId: NEW, networkInterfaceId: 'eni-c' }, retire: undefined },
+      instanceMode({ 'network-interface-index': '1' }),
+      seen(
+        { associationId: 'eipassoc-2', instanceId: NEW, networkInterfaceId: 'eni-b' },
+        { instance: instance({ networkInterfaces: [eni('eni-b', 0), eni('eni-c', 1)] }) },
       ),
-    ).toBe(true);
+    ],
+    [
+      'dry-run',
+      'dry-run',
+      { steps: ALL_STEPS },
+      instanceMode({ 'dry-run': 'true' }),
+      seen(onOld, { instance: instance() }),
+    ],
+  ])('%s', (_name, action, expected, cfg, observed) => {
+    const plan = planSwap(cfg, observed);
+    expect(plan.action).toBe(action);
+    expect(plan).toMatchObject(
+      Object.fromEntries(Object.entries(expected).filter(([, v]) => v !== undefined)),
+    );
+    for (const [k, v] of Object.entries(expected)) if (v === undefined) expect(plan).not.toHaveProperty(k);
+  });
+
+  test.each([
+    ['stopped', instance({ state: 'stopped' }), {}, /is stopped, not running/],
+    [
+      'no interface at the index',
+      instance(),
+      { 'network-interface-index': '3' },
+      /no network interface at device index 3/,
+    ],
+    [
+      'a private IP the interface lacks',
+      instance(),
+      { 'private-ip': '10.9.9.9' },
+      /10\.9\.9\.9 is not on eni-b/,
+    ],
+  ])('an instance that cannot take the address (%s) fails before any write', (_n, i, raw, message) => {
+    expect(() => planSwap(instanceMode(raw), seen(onOld, { instance: i }))).toThrow(message);
   });
 });
 
-test('launchInput: one instance from the template, tagged with the run id (instance and volumes)', () => {
-  const input = launchInput(
-    {
-      mode: 'launch',
-      template: { name: 'web-lt', version: '$Latest' },
-      amiId: 'ami-0123456789abcdef0',
-      tags: { app: 'web', 'hac:run-id': 'spoof' },
-    },
-    'run-7',
-    'tok',
-  );
-  expect(input).toMatchObject({
-    LaunchTemplate: { LaunchTemplateName: 'web-lt', Version: '$Latest' },
-    ImageId: 'ami-0123456789abcdef0',
-    MinCount: 1,
-    MaxCount: 1,
-    ClientToken: 'tok',
+describe('planSwap: what dry-run prints', () => {
+  const lines = (plan: SwapPlan) =>
+    plan.dryRun.map((l) => ('text' in l ? l.text : `${l.label}: <${l.probe}>`));
+
+  test('instance mode, with both gates', () => {
+    const cfg = instanceMode({
+      'dry-run': 'true',
+      'health-url': 'http://{{private-ip}}/',
+      'post-swap-url': 'http://{{eip}}/',
+      grace: '30s',
+    });
+    expect(lines(planSwap(cfg, seen(onOld, { instance: instance() })))).toEqual([
+      'lock: free',
+      'CreateTags hac:lock (dry run): <CreateTags>',
+      'AssociateAddress (dry run): <AssociateAddress>',
+      'would run the pre-swap gate (url) on the new instance',
+      `would associate 203.0.113.7 with ${NEW} (AllowReassociation=true)`,
+      'would run the post-swap gate through the Elastic IP',
+      `after 30s, would stop ${OLD}`,
+    ]);
   });
-  expect(input.TagSpecifications?.map((t) => t.ResourceType)).toEqual(['instance', 'volume']);
-  expect(input.TagSpecifications?.[0]?.Tags).toEqual([
-    { Key: 'app', Value: 'web' },
-    { Key: 'hac:run-id', Value: 'run-7' },
-    { Key: 'hac:purpose', Value: 'swap-eip/instance' },
-  ]);
+
+  test('launch mode, with an AMI override and no gates, on an unassociated address', () => {
+    const cfg = launchMode({
+      'dry-run': 'true',
+      'ami-id': 'ami-0123456789abcdef0',
+      'launch-template-version': '4',
+    });
+    expect(lines(planSwap(cfg, seen({})))).toEqual([
+      'lock: free',
+      'CreateTags hac:lock (dry run): <CreateTags>',
+      'RunInstances (dry run): <RunInstances>',
+      'would launch 1 instance from web-lt 4 with ami-0123456789abcdef0, wait for running and status ok',
+      'no pre-swap gate',
+      'would associate 203.0.113.7 with the new instance (AllowReassociation=true)',
+      'no post-swap gate',
+      'no previous instance to retire',
+    ]);
+  });
+
+  test.each<[string, LockStatus, Record<string, string>, string]>([
+    ['free', { kind: 'free' }, {}, 'lock: free'],
+    [
+      'expired',
+      { kind: 'expired', holder: { owner: 'run-1/ab', expiresAt: 0 } },
+      {},
+      'lock: expired (run-1/ab); would be taken over',
+    ],
+    [
+      'held',
+      { kind: 'held', holder: { owner: 'run-2/cd', expiresAt: 9e12 } },
+      { 'lock-timeout': '2m' },
+      'lock: held by run-2/cd; would wait up to 2m',
+    ],
+    ['manual', { kind: 'manual', value: 'do not touch' }, {}, 'lock: manual hold "do not touch"'],
+  ])('the lock line: %s', (_n, lock, raw, line) => {
+    const observed = seen({ ...onOld, tags: { 'hac:lock': 'do not touch' } }, { instance: instance(), lock });
+    expect(lines(planSwap(instanceMode({ 'dry-run': 'true', ...raw }), observed))[0]).toBe(line);
+  });
+});
+
+describe('checkReassociation', () => {
+  test.each<[string, Record<string, string>, Partial<AddressInfo>, boolean]>([
+    ['associated, reassociation allowed', {}, onOld, false],
+    ['associated, reassociation refused', { 'allow-reassociation': 'false' }, onOld, true],
+    ['not associated, reassociation refused', { 'allow-reassociation': 'false' }, {}, false],
+  ])('%s', (_n, raw, address, throws) => {
+    const run = () => checkReassociation(instanceMode(raw), seen(address));
+    if (throws) expect(run).toThrow(ActionError);
+    else expect(run).not.toThrow();
+  });
 });

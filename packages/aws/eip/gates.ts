@@ -1,7 +1,8 @@
 // The health gates of a swap: pre-swap on the new instance, post-swap through the Elastic IP.
 import { runGate, type Check, type GateReport, type GateSpec } from '@hac/probe';
 import { ActionError, errorMessage, formatDuration } from '@hac/toolkit';
-import { gateChecks, type GateConfig } from './config.js';
+import type { GateConfig } from './config.js';
+import { gateChecks } from './input-spec.js';
 import type { SwapContext } from './context.js';
 import type { TemplateVars } from './template.js';
 

@@ -21,14 +21,26 @@ export {
 export {
   SWAP_INPUTS,
   readSwapConfig,
+  toSwapConfig,
   gateChecks,
   gateProblem,
   isIpv4,
+  type SwapValues,
   type SwapConfig,
   type Target,
   type AddressRef,
   type GateConfig,
 } from './config.js';
+export {
+  SWAP_RULES,
+  instanceOrTemplate,
+  launchOnlyInputs,
+  allocationOrPublicIp,
+  preGateInputs,
+  postGateInputs,
+  intervalWithinWait,
+  type SwapRule,
+} from './rules.js';
 export {
   acquireLock,
   formatLock,
