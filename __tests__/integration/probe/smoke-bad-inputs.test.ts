@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { InputError, memoryState, sleep, systemClock, type ActionDeps } from '@hac/toolkit';
+import { InputError, type ActionDeps } from '@hac/toolkit';
 
-import { smokeTestMain } from '../../../packages/probe/entry.js';
+import { smokeDeps, smokeSteps } from '../../support/smoke-deps.js';
 import { startTestServer, type TestServer } from '../../support/http-servers.js';
 
 let server: TestServer;
@@ -33,35 +33,18 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** Deps for a step with these inputs: every log line is kept, and no output or summary may be written. */
+/** Deps for a step with these inputs: log lines kept, and no output or summary may be written. */
 function deps(values: Record<string, string>, cwd?: string, lines: string[] = []): ActionDeps {
-  const push = (l: string) => void lines.push(l);
-  return {
-    env: cwd ? { GITHUB_WORKSPACE: cwd } : {},
-    inputs: (n) => values[n] ?? '',
-    clock: systemClock,
-    sleep,
-    log: { info: push, debug: push, warning: push, notice: push, error: push, group: (_n, fn) => fn() },
-    signal: new AbortController().signal,
-    state: memoryState(),
+  return smokeDeps(values, {
+    cwd,
+    lines,
     setOutputs: () => {
       throw new Error('no output may be set for bad input');
     },
     writeSummary: async () => {
       throw new Error('no summary may be written for bad input');
     },
-  };
-}
-
-/** The engine's steps as runEngine runs them, resolving with the error instead of failing the step. */
-async function smoke(d: ActionDeps): Promise<unknown> {
-  try {
-    const inputs = await smokeTestMain.read(d);
-    await smokeTestMain.report(await smokeTestMain.run(inputs, d), d);
-    return undefined;
-  } catch (err) {
-    return err;
-  }
+  });
 }
 
 type Case = [string, () => Record<string, string>, string, RegExp];
@@ -332,7 +315,7 @@ test.each(cases)(
     server.reset();
     const values = inputs();
     const logs: string[] = [];
-    const err = await smoke(deps(values, dir, logs));
+    const err = await smokeSteps(deps(values, dir, logs));
     expect(err).toBeInstanceOf(InputError);
     const problems = (err as InputError).problems;
     expect(problems.map((p) => p.input)).toEqual([name]);
@@ -363,7 +346,7 @@ test('no error quotes a file it refused, and URL credentials are never echoed', 
     { url: 'http://admin:s3cr3t-pw@127.0.0.1:1/' },
     { checks: '- url: http://admin:s3cr3t-pw@127.0.0.1:1/' },
   ] as Record<string, string>[]) {
-    const err = (await smoke(deps(values, dir))) as InputError;
+    const err = (await smokeSteps(deps(values, dir))) as InputError;
     expect(err).toBeInstanceOf(InputError);
     const text = `${err.message}\n${JSON.stringify(err.problems)}`;
     for (const leak of ['root:', 'SECRET_TOKEN', 'abc123', 's3cr3t-pw']) expect(text).not.toContain(leak);
@@ -374,7 +357,7 @@ test('allow-paths-outside-workspace: true reads a checks-file outside the worksp
   const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-smoke-outside-'));
   fs.writeFileSync(path.join(outside, 'checks.yml'), '- url: http://127.0.0.1:1/\n  retries: 3\n');
   const read = (allow: string) =>
-    smoke(
+    smokeSteps(
       deps({ 'checks-file': path.join(outside, 'checks.yml'), 'allow-paths-outside-workspace': allow }, dir),
     );
   try {
@@ -391,7 +374,7 @@ test('there are at least 15 bad-input cases', () => expect(cases.length).toBeGre
 test('several bad inputs are reported together', async () => {
   server.reset();
   const values: Record<string, string> = { url: ok(), regex: '(', 'wait-for': 'soon', consecutive: '-1' };
-  const err = await smoke(deps(values));
+  const err = await smokeSteps(deps(values));
   expect((err as InputError).problems.map((p) => p.input).sort()).toEqual([
     'consecutive',
     'regex',

@@ -2,9 +2,9 @@
 // neither validateGate nor runGate validates it again. validateGate never changes the spec given.
 // validateCheck is wrapped to count its calls; everything else (servers, requests) is real.
 import { afterAll, beforeAll, expect, jest, test } from '@jest/globals';
-import { memoryState, sleep, systemClock, type ActionDeps } from '@hac/toolkit';
 import type { Check, GateSpec } from '../../../packages/probe/types.js';
 import { startTestServer, type TestServer } from '../../support/http-servers.js';
+import { smokeDeps } from '../../support/smoke-deps.js';
 
 const checksModule = '../../../packages/probe/checks.js';
 const real = await import(checksModule);
@@ -20,20 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-function deps(values: Record<string, string>, outputs: Record<string, unknown>): ActionDeps {
-  const quiet = () => undefined;
-  return {
-    env: {},
-    inputs: (n) => values[n] ?? '',
-    clock: systemClock,
-    sleep,
-    log: { info: quiet, debug: quiet, warning: quiet, notice: quiet, error: quiet, group: (_n, fn) => fn() },
-    signal: new AbortController().signal,
-    state: memoryState(),
-    setOutputs: (o) => Object.assign(outputs, o),
-    writeSummary: async () => undefined,
-  };
-}
+const deps = (values: Record<string, string>, outputs: Record<string, unknown>) =>
+  smokeDeps(values, { setOutputs: (o) => Object.assign(outputs, o) });
 
 test('smoke-test validates each check once, from reading the url input to sending it', async () => {
   validateCheck.mockClear();
