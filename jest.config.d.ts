@@ -1,0 +1,7 @@
+// Types of jest.config.js, for scripts/jest-run.mjs's unit test.
+import type { Config } from 'jest';
+export const SERIAL: string[];
+export const E2E: string;
+export const PARALLEL_WORKERS: number;
+declare const config: Config;
+export default config;
