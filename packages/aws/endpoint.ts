@@ -170,19 +170,16 @@ const isParseError = (err: unknown): boolean => {
   return !!e && e.$fault === undefined && /XML parse error|Deserialization error|JSON/i.test(e.message ?? '');
 };
 
-/**
- * Adds the endpoint check to an SDK client (EC2 or SSM): next to the HTTP handler, network errors
- * and bodies that are not the protocol; around the SDK's parser, bodies that do not parse. An
- * endpoint counts as having answered once a response parsed (a service error included).
- */
-export function watchEndpoint<C>(client: C, c: EndpointContext): C {
-  const stack = (client as unknown as StackClient).middlewareStack;
-  const failure = (
-    key: string,
-    url: string,
-    p: { problem: EndpointProblem; detail: string },
-    status?: number,
-  ) => {
+type Failure = (
+  key: string,
+  url: string,
+  p: { problem: EndpointProblem; detail: string },
+  status?: number,
+) => EndpointError;
+
+/** The error for a failure at `url`; fails fast (not retried) until that endpoint has answered once. */
+function failureOf(c: EndpointContext): Failure {
+  return (key, url, p, status) => {
     // A reset after the connection was accepted is the network's doing: retried even on first contact.
     const first = !answered.has(key) && p.problem !== 'reset';
     const d = describeEndpointProblem(c, url, p, first);
@@ -192,58 +189,68 @@ export function watchEndpoint<C>(client: C, c: EndpointContext): C {
       ...(status !== undefined ? { status } : {}),
     });
   };
-  const keyOf = (args: { request: unknown }) => {
-    const url = urlOf(args.request as RawRequest | undefined);
-    return { url, key: `${c.service}|${c.region}|${url}` };
-  };
-  stack.add(
-    (next: Handler): Handler =>
-      async (args) => {
-        const { url, key } = keyOf(args);
-        try {
-          const result = await next(args);
-          answered.add(key);
-          return result;
-        } catch (err) {
-          if (err instanceof EndpointError || !isParseError(err)) {
-            if ((err as { $fault?: string })?.$fault) answered.add(key);
-            throw err;
-          }
-          const response = (err as { $response?: RawResponse & { hacSummary?: string } }).$response;
-          const detail = `${response?.hacSummary ?? 'a body'} that does not parse`;
-          throw failure(key, url, { problem: 'not-the-api', detail }, response?.statusCode);
-        }
-      },
-    { step: 'deserialize', priority: 'high', name: 'hacEndpointParse' },
-  );
-  stack.add(
-    (next: Handler): Handler =>
-      async (args) => {
-        const { url, key } = keyOf(args);
-        let result: { response: unknown };
-        let body: Buffer;
-        try {
-          result = await next(args);
-          body = await readBody((result.response as RawResponse).body);
-        } catch (err) {
-          if ((err as Error)?.name === 'AbortError') throw err;
-          throw failure(key, url, networkProblem(err));
-        }
-        const response = result.response as RawResponse & { hacSummary?: string };
-        response.body = new Uint8Array(body);
-        const text = body.toString('utf8');
-        const contentType = response.headers['content-type'] ?? response.headers['Content-Type'];
-        response.hacSummary = answerSummary(response.statusCode, contentType, text);
-        if (!looksLikeApi(c.service, text))
-          throw failure(
-            key,
-            url,
-            { problem: 'not-the-api', detail: response.hacSummary },
-            response.statusCode,
-          );
+}
+
+const keyOf = (c: EndpointContext, args: { request: unknown }) => {
+  const url = urlOf(args.request as RawRequest | undefined);
+  return { url, key: `${c.service}|${c.region}|${url}` };
+};
+
+/** Around the SDK's parser: a body that does not parse is not the API; a parsed answer marks the endpoint. */
+function parseCheck(c: EndpointContext, failure: Failure) {
+  return (next: Handler): Handler =>
+    async (args) => {
+      const { url, key } = keyOf(c, args);
+      try {
+        const result = await next(args);
+        answered.add(key);
         return result;
-      },
-    { step: 'deserialize', priority: 'low', name: 'hacEndpointCheck' },
-  );
+      } catch (err) {
+        if (err instanceof EndpointError || !isParseError(err)) {
+          if ((err as { $fault?: string })?.$fault) answered.add(key);
+          throw err;
+        }
+        const response = (err as { $response?: RawResponse & { hacSummary?: string } }).$response;
+        const detail = `${response?.hacSummary ?? 'a body'} that does not parse`;
+        throw failure(key, url, { problem: 'not-the-api', detail }, response?.statusCode);
+      }
+    };
+}
+
+/** Next to the HTTP handler: network errors, and bodies that are not the service's protocol. */
+function bodyCheck(c: EndpointContext, failure: Failure) {
+  return (next: Handler): Handler =>
+    async (args) => {
+      const { url, key } = keyOf(c, args);
+      let result: { response: unknown };
+      let body: Buffer;
+      try {
+        result = await next(args);
+        body = await readBody((result.response as RawResponse).body);
+      } catch (err) {
+        if ((err as Error)?.name === 'AbortError') throw err;
+        throw failure(key, url, networkProblem(err));
+      }
+      const response = result.response as RawResponse & { hacSummary?: string };
+      response.body = new Uint8Array(body);
+      const text = body.toString('utf8');
+      const contentType = response.headers['content-type'] ?? response.headers['Content-Type'];
+      response.hacSummary = answerSummary(response.statusCode, contentType, text);
+      if (!looksLikeApi(c.service, text))
+        throw failure(key, url, { problem: 'not-the-api', detail: response.hacSummary }, response.statusCode);
+      return result;
+    };
+}
+
+/**
+ * Adds the endpoint check to an SDK client (EC2 or SSM): next to the HTTP handler, network errors
+ * and bodies that are not the protocol; around the SDK's parser, bodies that do not parse. An
+ * endpoint counts as having answered once a response parsed (a service error included).
+ */
+export function watchEndpoint<C>(client: C, c: EndpointContext): C {
+  const stack = (client as unknown as StackClient).middlewareStack;
+  const failure = failureOf(c);
+  stack.add(parseCheck(c, failure), { step: 'deserialize', priority: 'high', name: 'hacEndpointParse' });
+  stack.add(bodyCheck(c, failure), { step: 'deserialize', priority: 'low', name: 'hacEndpointCheck' });
   return client;
 }
