@@ -1,13 +1,15 @@
 // Runs the root action (the Marketplace entry point) as the runner does: every input the root
 // action.yml declares is set (the given value, else its default, else ''), with the runner's files.
-// The root bundle is built fresh from the source into a temporary dist (scripts/build.mjs with
-// HAC_BUILD_ONLY=hac); the six actions' bundles there are links to the committed dist/<name>.
-import { spawn, spawnSync } from 'node:child_process';
+// The root bundle is built from the source into a temporary dist shared by the run's suites
+// (scripts/build.mjs with HAC_BUILD_ONLY=hac); the six actions' bundles there are links to the
+// committed dist/<name>.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { REPO_ROOT } from './sandbox.js';
+import { sharedBuild } from './shared-build.js';
 
 export interface RootRun {
   status: number | null;
@@ -19,19 +21,24 @@ export interface RootRun {
   outputs: Record<string, string>;
 }
 
-/** Builds dist/hac from the source into a temporary dist root; returns the root's index.js. */
+/**
+ * dist/hac built from the source (once per source state, shared by the suites of a run) in a dist
+ * root beside links to the committed dist/<name>. Returns the root's index.js, and `dir`, a
+ * directory of the caller's own (a link to the shared build) that it may remove.
+ */
 export function buildRootBundle(): { bundle: string; dir: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-root-dist-'));
-  const res = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts/build.mjs'), dir], {
-    env: { ...process.env, HAC_BUILD_ONLY: 'hac' },
-    encoding: 'utf8',
+  const shared = sharedBuild(['hac'], {
+    prepare: (built) => {
+      for (const name of fs.readdirSync(path.join(REPO_ROOT, 'dist'))) {
+        const target = path.join(REPO_ROOT, 'dist', name);
+        if (name !== 'hac' && fs.statSync(target).isDirectory())
+          fs.symlinkSync(target, path.join(built, name));
+      }
+    },
   });
-  if (res.status !== 0) throw new Error(`building the root bundle failed: ${res.stderr}`);
-  for (const name of fs.readdirSync(path.join(REPO_ROOT, 'dist'))) {
-    const target = path.join(REPO_ROOT, 'dist', name);
-    if (name !== 'hac' && fs.statSync(target).isDirectory()) fs.symlinkSync(target, path.join(dir, name));
-  }
-  return { bundle: path.join(dir, 'hac', 'index.js'), dir };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-root-dist-'));
+  fs.symlinkSync(shared, path.join(dir, 'shared'));
+  return { bundle: path.join(shared, 'hac', 'index.js'), dir };
 }
 
 /** The environment the runner gives the root action's step for these inputs. */
