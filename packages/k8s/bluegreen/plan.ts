@@ -204,11 +204,20 @@ export function colorDeployment(
   return d;
 }
 
-/** What the switch needs besides the live objects: the new pods' selector and the ports to serve. */
-interface Routing {
+/** What the switch is built from: the workload, what is live, the plan inputs, the new pods and ports. */
+interface SwitchInputs {
+  w: Workload;
+  live: LiveState;
+  p: PlanInputs;
   newColor: Color;
   newSelector: Labels;
   ports: ServicePort[];
+}
+
+/** The objects a switch needs applied first, and the switch itself. */
+interface PlannedSwitch {
+  preApply: KubeObject[];
+  sw: SwitchPlan;
 }
 
 /** The user's live Service re-applied with the selector it has now (the switch patch moves it). */
@@ -229,12 +238,8 @@ function keptLiveService(mine: Service, live: Service, namespace: string): Servi
 }
 
 /** route: service. A preview Service on the new color; the live Service's selector switches (or it is created). */
-export function serviceSwitch(
-  w: Workload,
-  live: LiveState,
-  p: PlanInputs,
-  r: Routing,
-): { preApply: KubeObject[]; sw: SwitchPlan } {
+export function serviceSwitch(r: SwitchInputs): PlannedSwitch {
+  const { w, live, p } = r;
   const app = w.app;
   const preApply: KubeObject[] = [
     service(previewServiceName(app), p.namespace, r.newSelector, r.ports, { app }),
@@ -265,12 +270,8 @@ export function serviceSwitch(
 }
 
 /** route: gateway-api. A Service per color; the HTTPRoute's backendRefs to the app move to the new one. */
-export function routeSwitch(
-  w: Workload,
-  live: LiveState,
-  p: PlanInputs,
-  r: Routing,
-): { preApply: KubeObject[]; sw: SwitchPlan } {
+export function routeSwitch(r: SwitchInputs): PlannedSwitch {
+  const { w, live, p } = r;
   const app = w.app;
   const target = colorServiceName(app, r.newColor);
   const preApply: KubeObject[] = [service(target, p.namespace, r.newSelector, r.ports, { app })];
@@ -307,8 +308,8 @@ export function planBlueGreen(w: Workload, live: LiveState, p: PlanInputs): Blue
   delete baseSelector[COLOR_LABEL];
   const newSelector: Labels = { ...baseSelector, [COLOR_LABEL]: newColor };
   const deployment = colorDeployment(w, newColor, baseSelector, p);
-  const routing = { newColor, newSelector, ports: ports(w, live.service) };
-  const { preApply, sw } = (p.route === 'service' ? serviceSwitch : routeSwitch)(w, live, p, routing);
+  const routing = { w, live, p, newColor, newSelector, ports: ports(w, live.service) };
+  const { preApply, sw } = (p.route === 'service' ? serviceSwitch : routeSwitch)(routing);
   return {
     app,
     namespace: p.namespace,
