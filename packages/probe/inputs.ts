@@ -148,8 +148,32 @@ export const spec = {
 export type SmokeValues = Values<typeof spec>;
 type SmokeRule = Rule<SmokeValues>;
 
+/** The inputs the checks and the CA are resolved from (see readSmokeInputs). */
+export const SOURCE_INPUTS = [
+  Inputs.Url,
+  Inputs.Checks,
+  Inputs.ChecksFile,
+  Inputs.Method,
+  Inputs.Headers,
+  Inputs.Body,
+  Inputs.ExpectStatus,
+  Inputs.Contains,
+  Inputs.Regex,
+  Inputs.JsonPath,
+  Inputs.MaxLatency,
+  Inputs.Timeout,
+  Inputs.FollowRedirects,
+  Inputs.Ca,
+  Inputs.CaFile,
+  Inputs.AllowOutsideWorkspace,
+] as const;
+
+type SourceSpec = Pick<typeof spec, (typeof SOURCE_INPUTS)[number]>;
+export type SourceValues = Values<SourceSpec>;
+export const sourceSpec = Object.fromEntries(SOURCE_INPUTS.map((n) => [n, spec[n]])) as SourceSpec;
+
 /** Where the checks come from: exactly one of url, checks and checks-file. */
-export const oneCheckSource: SmokeRule = (_v, problems, { raw }) => {
+export const oneCheckSource: Rule<object> = (_v, problems, { raw }) => {
   const given = [Inputs.Url, Inputs.Checks, Inputs.ChecksFile].filter((n) => raw(n).trim() !== '');
   if (given.length === 1) return;
   const second = given[1];
@@ -208,7 +232,7 @@ export const distributionMinAtMostMax: SmokeRule = (v, problems, { raw, failed }
     );
 };
 
-export const oneCaSource: SmokeRule = (_v, problems, { raw }) => {
+export const oneCaSource: Rule<object> = (_v, problems, { raw }) => {
   if (raw(Inputs.Ca).trim() !== '' && raw(Inputs.CaFile).trim() !== '')
     problems.add(Inputs.CaFile, raw(Inputs.CaFile).trim(), 'either ca or ca-file, not both');
 };
@@ -253,4 +277,9 @@ export const smokeRules: readonly SmokeRule[] = [
 /** Reads and validates every input: one InputError listing every problem, or the typed values. */
 export function readSmokeValues(source: InputSource): SmokeValues {
   return readInputs(spec, source, smokeRules);
+}
+
+/** Reads only the inputs the checks and the CA come from, with the rules on them. */
+export function readSourceValues(source: InputSource): SourceValues {
+  return readInputs(sourceSpec, source, [oneCheckSource, oneCaSource]);
 }

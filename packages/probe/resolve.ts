@@ -11,7 +11,15 @@ import {
 } from '@hac/toolkit';
 import { checkDocument, checkItem, validateCheck } from './checks.js';
 import { secretValues } from './http.js';
-import { Inputs, URL_INPUT_FORM, readSmokeValues, type SmokeValues } from './inputs.js';
+import {
+  Inputs,
+  SOURCE_INPUTS,
+  URL_INPUT_FORM,
+  readSmokeValues,
+  readSourceValues,
+  type SmokeValues,
+  type SourceValues,
+} from './inputs.js';
 import type { Check, GateSpec } from './types.js';
 import { validateGate, type ValidGate } from './validate.js';
 
@@ -33,7 +41,7 @@ type Add = (input: string, value: string, expected: string) => void;
 type Defaults = Omit<Check, 'url'>;
 
 /** The per-check fields the inline inputs set (defaults for the checks of `checks`/`checks-file`). */
-export function inlineExpectations(v: SmokeValues): Defaults {
+export function inlineExpectations(v: SourceValues): Defaults {
   const c: Defaults = {};
   const method = v[Inputs.Method];
   if (method) c.method = method.toUpperCase();
@@ -100,7 +108,7 @@ function readFile(
   }
 }
 
-function smokeChecks(v: SmokeValues, files: WorkspaceOptions, add: Add): Check[] {
+function smokeChecks(v: SourceValues, files: WorkspaceOptions, add: Add): Check[] {
   const defaults = inlineExpectations(v);
   if (v[Inputs.Url].length > 0) return fromUrls(v[Inputs.Url], defaults, add);
   if (v[Inputs.Checks].trim() !== '')
@@ -116,7 +124,7 @@ function smokeChecks(v: SmokeValues, files: WorkspaceOptions, add: Add): Check[]
   return text === undefined ? [] : fromList(Inputs.ChecksFile, text, file, defaults, add);
 }
 
-function caText(v: SmokeValues, files: WorkspaceOptions, add: Add): string | undefined {
+function caText(v: SourceValues, files: WorkspaceOptions, add: Add): string | undefined {
   const file = v[Inputs.CaFile];
   if (!file) return v[Inputs.Ca];
   const ca = readFile(Inputs.CaFile, file, files, 'a readable PEM file', add);
@@ -155,27 +163,53 @@ export function smokeGate(v: SmokeValues, checks: Check[], ca: string | undefine
   return gate;
 }
 
+/** The checks and the CA the values name, and the problems found reading them. */
+function resolveSources(v: SourceValues, where: SmokeWhere) {
+  const problems: InputProblem[] = [];
+  const add: Add = (input, value, expected) =>
+    problems.push({ input, value: stripUrlCredentials(value), expected: stripUrlCredentials(expected) });
+  const allowOutside = v[Inputs.AllowOutsideWorkspace];
+  const files: WorkspaceOptions = { root: where.cwd, env: where.env, allowOutside };
+  const checks = smokeChecks(v, files, add);
+  const ca = caText(v, files, add);
+  return { checks, ca, problems };
+}
+
 /**
  * Resolves validated values: reads checks-file and ca-file, builds the checks (each validated
  * once, as it will be sent) and the gate. Throws one InputError listing every problem.
  */
 export function resolveSmokeInputs(v: SmokeValues, where: SmokeWhere = {}): SmokeInputs {
-  const problems: InputProblem[] = [];
-  const add: Add = (input, value, expected) =>
-    problems.push({ input, value: stripUrlCredentials(value), expected: stripUrlCredentials(expected) });
-  const files: WorkspaceOptions = {
-    root: where.cwd,
-    env: where.env,
-    allowOutside: v[Inputs.AllowOutsideWorkspace],
-  };
-  const checks = smokeChecks(v, files, add);
-  const ca = caText(v, files, add);
+  const { checks, ca, problems } = resolveSources(v, where);
   if (problems.length > 0) throw new InputError(problems);
   const gate = validateGate(smokeGate(v, checks, ca));
   return { gate, title: v[Inputs.Title], secrets: secretValues([...gate.checks], gate.auth) };
 }
 
+/**
+ * When other inputs are invalid but the ones the checks and the CA come from read cleanly, the
+ * problems of those checks and files join the same error: one error names every invalid input.
+ */
+function withSourceProblems(err: InputError, source: InputSource, where: SmokeWhere): InputError {
+  const named = new Set(err.problems.map((p) => p.input));
+  if (SOURCE_INPUTS.some((n) => named.has(n))) return err;
+  let v: SourceValues;
+  try {
+    v = readSourceValues(source);
+  } catch {
+    return err;
+  }
+  const { problems } = resolveSources(v, where);
+  return problems.length > 0 ? new InputError([...err.problems, ...problems]) : err;
+}
+
 /** Reads, validates and resolves every input; nothing is sent before this returns. */
 export function readSmokeInputs(source: InputSource, where: SmokeWhere = {}): SmokeInputs {
-  return resolveSmokeInputs(readSmokeValues(source), where);
+  let values: SmokeValues;
+  try {
+    values = readSmokeValues(source);
+  } catch (err) {
+    throw err instanceof InputError ? withSourceProblems(err, source, where) : err;
+  }
+  return resolveSmokeInputs(values, where);
 }

@@ -271,3 +271,56 @@ test('the gate the reader returns is frozen: nothing can change it between readi
     followRedirects: true,
   });
 });
+
+describe('one error names every invalid input, checks and files included', () => {
+  const problemsOf = (raw: Record<string, string>) => {
+    try {
+      readSmokeInputs((n) => raw[n] ?? '', { cwd: '/nonexistent-hac-workspace', env: {} });
+    } catch (err) {
+      return (err as InputError).problems.map((p) => [p.input, p.expected]);
+    }
+    return [];
+  };
+  test.each([
+    [
+      'a bad url beside a bad duration',
+      { url: 'ftp://h/', 'wait-for': 'soon' },
+      ['wait-for', 'url'],
+      /uses scheme ftp/,
+    ],
+    [
+      'a bad check beside a bad count',
+      { checks: '- url: http://h/\n  retries: 3', consecutive: '0' },
+      ['consecutive', 'checks'],
+      /unknown key "retries"/,
+    ],
+    [
+      'a missing checks-file beside a rule',
+      { 'checks-file': 'c.yml', username: 'u' },
+      ['password', 'checks-file'],
+      /ENOENT/,
+    ],
+    [
+      'a missing ca-file beside a bad rate',
+      { url: URL, 'ca-file': 'ca.pem', 'max-error-rate': '2' },
+      ['max-error-rate', 'ca-file'],
+      /ENOENT/,
+    ],
+  ])('%s', (_what, raw, inputs, last) => {
+    const got = problemsOf(raw);
+    expect(got.map(([input]) => input)).toEqual(inputs);
+    expect(got.at(-1)?.[1]).toMatch(last);
+  });
+
+  test.each([
+    [
+      'the check source itself is broken',
+      { url: 'ftp://h/', checks: '- http://h/', 'wait-for': 'soon' },
+      ['wait-for', 'checks'],
+    ],
+    ['an inline default is broken', { url: 'ftp://h/', timeout: 'soon' }, ['timeout']],
+    ['everything else is valid', { url: 'ftp://h/' }, ['url']],
+  ])('only once, and only when it can be read: %s', (_what, raw, inputs) => {
+    expect(problemsOf(raw).map(([input]) => input)).toEqual(inputs);
+  });
+});
