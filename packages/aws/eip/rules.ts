@@ -11,24 +11,25 @@ export type SwapRule = Rule<SwapValues>;
 /** Neither input failed on its own (a rule about both would only repeat that problem). */
 const bothParsed = (ctx: RuleContext, a: string, b: string) => !ctx.failed.has(a) && !ctx.failed.has(b);
 
+/** The inputs whose parsed value is text. */
+type TextInput = { [K in keyof SwapValues]: SwapValues[K] extends string ? K : never }[keyof SwapValues];
+
+/** Exactly one of two inputs: both is reported on the second, neither on the first. */
+function exactlyOne(a: TextInput, b: TextInput, both: string, neither: string): SwapRule {
+  return (v, problems, ctx) => {
+    if (!bothParsed(ctx, a, b)) return;
+    if (v[a] && v[b]) problems.add(b, v[b], both);
+    if (!v[a] && !v[b]) problems.add(a, '', neither);
+  };
+}
+
 /** Exactly one of "instance-id" and "launch-template": where the new instance comes from. */
-export const instanceOrTemplate: SwapRule = (v, problems, ctx) => {
-  if (!bothParsed(ctx, Inputs.InstanceId, Inputs.LaunchTemplate)) return;
-  const instanceId = v[Inputs.InstanceId];
-  const lt = v[Inputs.LaunchTemplate];
-  if (instanceId && lt)
-    problems.add(
-      Inputs.LaunchTemplate,
-      lt,
-      `empty when "${Inputs.InstanceId}" is set (give either an instance or a launch template)`,
-    );
-  if (!instanceId && !lt)
-    problems.add(
-      Inputs.InstanceId,
-      '',
-      `an instance id such as i-0123456789abcdef0, or a "${Inputs.LaunchTemplate}" to launch one from`,
-    );
-};
+export const instanceOrTemplate: SwapRule = exactlyOne(
+  Inputs.InstanceId,
+  Inputs.LaunchTemplate,
+  `empty when "${Inputs.InstanceId}" is set (give either an instance or a launch template)`,
+  `an instance id such as i-0123456789abcdef0, or a "${Inputs.LaunchTemplate}" to launch one from`,
+);
 
 /** "ami-id", "launch-template-version" and "tags" apply to launched instances only. */
 export const launchOnlyInputs: SwapRule = (v, problems, { raw, failed }) => {
@@ -44,23 +45,12 @@ export const launchOnlyInputs: SwapRule = (v, problems, { raw, failed }) => {
 };
 
 /** Exactly one of "allocation-id" and "public-ip": which Elastic IP moves. */
-export const allocationOrPublicIp: SwapRule = (v, problems, ctx) => {
-  if (!bothParsed(ctx, Inputs.AllocationId, Inputs.PublicIp)) return;
-  const alloc = v[Inputs.AllocationId];
-  const pub = v[Inputs.PublicIp];
-  if (alloc && pub)
-    problems.add(
-      Inputs.PublicIp,
-      pub,
-      `empty when "${Inputs.AllocationId}" is set (name the Elastic IP one way)`,
-    );
-  if (!alloc && !pub)
-    problems.add(
-      Inputs.AllocationId,
-      '',
-      `an Elastic IP allocation id such as eipalloc-0123456789abcdef0, or the Elastic IP in "${Inputs.PublicIp}"`,
-    );
-};
+export const allocationOrPublicIp: SwapRule = exactlyOne(
+  Inputs.AllocationId,
+  Inputs.PublicIp,
+  `empty when "${Inputs.AllocationId}" is set (name the Elastic IP one way)`,
+  `an Elastic IP allocation id such as eipalloc-0123456789abcdef0, or the Elastic IP in "${Inputs.PublicIp}"`,
+);
 
 const gateExpected = (allowed: readonly Placeholder[], what: string) =>
   `${what} whose placeholders are ${allowed.map((p) => `{{${p}}}`).join(', ')}`;
