@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // Local sandbox for hac's integration tests:
-//   npm run sandbox -- up [component...]    install what is missing, start what is not running
+//   npm run sandbox -- up [component...] [--clusters N]   install what is missing, start what is not running
 //   npm run sandbox -- down [component...]  stop what `up` started
 //   npm run sandbox -- status [--json]      state of each component
 //   npm run sandbox -- env [--json]         environment for tests (export lines or JSON)
 //   npm run sandbox -- fail-pods <namespace> <labelSelector> [readiness|crash|recover]
-//   npm run sandbox -- restart-apiserver [--down-seconds N] [--kill]
+//   npm run sandbox -- restart-apiserver [--cluster N] [--down-seconds N] [--kill]
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import {
   AWS,
   BIN_DIR,
@@ -39,7 +40,15 @@ import {
   prometheusUrl,
   registry,
 } from './lib/services.mjs';
-import { k8s, kubectlPath, failPods, restartApiserver } from './lib/k8s.mjs';
+import {
+  existingClusters,
+  extraClusterComponents,
+  failPods,
+  k8s,
+  kubectlPath,
+  restartApiserver,
+} from './lib/k8s.mjs';
+import { CLUSTERS_VAR, clusterCount, fleetEnv } from './lib/clusters.mjs';
 import { buildkitComponent, dockerComponent, dockerChain, dockerEnv } from './lib/docker.mjs';
 
 const COMPONENTS = {
@@ -92,6 +101,7 @@ export function sandboxEnv() {
     HAC_ACT: bin('act'),
     HAC_ACTIONLINT: bin('actionlint'),
     HAC_SANDBOX_RUN_DIR: RUN_DIR,
+    ...fleetEnv(existingClusters()),
   };
   const packer = which('packer');
   if (packer) env.HAC_PACKER = packer;
@@ -171,7 +181,7 @@ async function withUpLock(fn) {
   }
 }
 
-async function up(names) {
+async function up(names, { clusters = 1 } = {}) {
   const selected = new Set(names.length ? names : ORDER);
   if (selected.has('prometheus')) selected.add('exporter');
   if (selected.has('buildah')) selected.add('registry');
@@ -202,7 +212,7 @@ async function up(names) {
     }).then(async () => {
       if (failures.some((f) => f.name === 'build')) return;
       for (const n of ['act', 'actionlint', 'k8s']) {
-        if (selected.has(n)) await guard(n, () => timed(timings, n, () => COMPONENTS[n].up()));
+        if (selected.has(n)) await guard(n, () => timed(timings, n, () => COMPONENTS[n].up({ clusters })));
       }
     }),
   );
@@ -280,8 +290,8 @@ async function down(names) {
   }
 }
 
-async function componentStatus(name) {
-  const c = COMPONENTS[name];
+async function componentStatus(c) {
+  const name = c.name;
   const pids = c.pids();
   let state;
   let reason;
@@ -302,7 +312,11 @@ async function componentStatus(name) {
 }
 
 async function status(json) {
-  const rows = await Promise.all(ORDER.map(componentStatus));
+  // the clusters of `up --clusters N` beyond the first are rows of their own, after k8s
+  const components = ORDER.flatMap((n) =>
+    n === 'k8s' ? [k8s, ...extraClusterComponents()] : [COMPONENTS[n]],
+  );
+  const rows = await Promise.all(components.map(componentStatus));
   const totalMiB = Math.round(rows.reduce((a, r) => a + r.rssMiB, 0) * 10) / 10;
   if (json) {
     process.stdout.write(JSON.stringify({ components: rows, totalRssMiB: totalMiB }, null, 2) + '\n');
@@ -321,12 +335,14 @@ async function status(json) {
 
 function usage() {
   return `usage: npm run sandbox -- <command>
-  up [component...]        install what is missing and start what is not running
-  down [component...]      stop what up started
+  up [component...] [--clusters N]
+                           install what is missing and start what is not running; with --clusters N
+                           (or ${CLUSTERS_VAR}=N) kwok clusters 2..N beside cluster 1 (default 1)
+  down [component...]      stop what up started (down k8s: every cluster)
   status [--json]          state of each component
   env [--json]             export lines (or JSON) for the test environment
   fail-pods <namespace> <labelSelector> [readiness|crash|recover]
-  restart-apiserver [--down-seconds N] [--kill]
+  restart-apiserver [--cluster N] [--down-seconds N] [--kill]
 components: ${ORDER.join(', ')}
 cache: ${CACHE_DIR} (binaries ${BIN_DIR}, venv ${VENV_DIR}, run state ${RUN_DIR})
 ports: ${Object.entries(PORTS)
@@ -335,14 +351,52 @@ ports: ${Object.entries(PORTS)
 `;
 }
 
+const OPTIONS = {
+  json: { type: 'boolean' },
+  kill: { type: 'boolean' },
+  clusters: { type: 'string' },
+  cluster: { type: 'string' },
+  'down-seconds': { type: 'string' },
+};
+
+/** The options each command takes. */
+const COMMAND_OPTIONS = {
+  up: ['clusters'],
+  status: ['json'],
+  env: ['json'],
+  'restart-apiserver': ['cluster', 'down-seconds', 'kill'],
+};
+
+/** The command, its positional arguments and its options; an option the command does not take is an error. */
+export function parseCli(argv) {
+  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  const [cmd, ...positional] = positionals;
+  const allowed = COMMAND_OPTIONS[cmd] ?? [];
+  const wrong = Object.keys(values).filter((k) => !allowed.includes(k));
+  if (wrong.length) {
+    const takes = allowed.length ? allowed.map((k) => `--${k}`).join(', ') : 'no options';
+    throw new Error(`${cmd}: option --${wrong[0]} is not one of its options (it takes ${takes})`);
+  }
+  return { cmd, positional, values };
+}
+
+function downSeconds(raw) {
+  if (raw === undefined) return 0;
+  if (!/^\d+(\.\d+)?$/.test(raw)) {
+    throw new Error(`--down-seconds: got ${JSON.stringify(raw)}; expected a number of seconds, e.g. 5`);
+  }
+  return Number(raw);
+}
+
 async function main(argv) {
-  const [cmd, ...rest] = argv;
-  const flags = new Set(rest.filter((a) => a.startsWith('--')));
-  const positional = rest.filter((a) => !a.startsWith('--'));
+  const { cmd, positional, values } = parseCli(argv);
+  const flags = new Set(Object.keys(values).map((k) => `--${k}`));
   switch (cmd) {
-    case 'up':
+    case 'up': {
       for (const n of positional) if (!COMPONENTS[n]) throw new Error(`unknown component ${n}`);
-      return withUpLock(() => up(positional));
+      const clusters = clusterCount(values.clusters);
+      return withUpLock(() => up(positional, { clusters }));
+    }
     case 'down':
       return down(positional);
     case 'status':
@@ -362,11 +416,12 @@ async function main(argv) {
       log(`fail-pods: ${mode} applied to ${pods.length} pod(s): ${pods.join(', ')}`);
       return;
     }
-    case 'restart-apiserver': {
-      const i = rest.indexOf('--down-seconds');
-      const downSeconds = i >= 0 ? Number(rest[i + 1]) : 0;
-      return restartApiserver({ downSeconds, kill: flags.has('--kill') });
-    }
+    case 'restart-apiserver':
+      return restartApiserver({
+        cluster: values.cluster ?? '1',
+        downSeconds: downSeconds(values['down-seconds']),
+        kill: values.kill === true,
+      });
     case undefined:
     case 'help':
     case '--help':

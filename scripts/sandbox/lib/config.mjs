@@ -55,6 +55,9 @@ export const CLUSTER_DIR = path.join(KWOK_WORKDIR, 'clusters', CLUSTER_NAME);
 export const FILES = {
   adminKubeconfig: path.join(RUN_DIR, 'kubeconfig-admin.yaml'),
   deployerKubeconfig: path.join(RUN_DIR, 'kubeconfig-deployer.yaml'),
+  // every cluster of `up --clusters N` (see clusters.mjs): a context per cluster, hac-1 ... hac-N
+  fleetKubeconfig: path.join(RUN_DIR, 'kubeconfig-fleet.yaml'),
+  fleetDeployerKubeconfig: path.join(RUN_DIR, 'kubeconfig-fleet-deployer.yaml'),
   auditPolicy: path.join(RUN_DIR, 'audit-policy.yaml'),
   auditLog: path.join(CLUSTER_DIR, 'logs', 'audit.log'),
   registryConfig: path.join(RUN_DIR, 'registry', 'config.yml'),
