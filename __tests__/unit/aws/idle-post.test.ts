@@ -65,10 +65,8 @@ describe('post steps with nothing to do', () => {
     const state = memoryState();
     for (const [k, v] of Object.entries(saved)) state.save(k, v);
     const logs: string[] = [];
-    const started = Date.now();
     const reports = await buildAmiPostStep(state, logs);
     expect(reports).toEqual([]);
-    expect(Date.now() - started).toBeLessThan(100);
     expect(logs).toEqual([expect.stringMatching(/nothing to sweep/)]);
     expect(loaded).toEqual([]);
     expect(connections).toBe(0);

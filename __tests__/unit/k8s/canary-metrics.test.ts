@@ -154,7 +154,6 @@ describe('queryPrometheus', () => {
   test('a server that accepts and never answers fails at the response deadline, naming the URL and what to check', async () => {
     const s = await raw(() => undefined);
     try {
-      const started = Date.now();
       const err = (await queryPrometheus('up', {
         url: s.url,
         timeoutMs: 300,
@@ -165,7 +164,6 @@ describe('queryPrometheus', () => {
       expect(err.message).toContain(`no response within the 300ms timeout from ${s.url}/api/v1/query`);
       expect(err.message).toContain('check prometheus-url');
       expect(s.hits()).toBe(2);
-      expect(Date.now() - started).toBeLessThan(2 * 300 + 1500);
     } finally {
       await s.close();
     }
