@@ -1,41 +1,8 @@
 // @hac/image: build container images with docker buildx or buildah, tag them from the git context,
 // log in to registries (passwords through stdin), push with retries and report the digest.
 export { exec, type Exec, type ExecOptions, type ExecResult } from './exec.js';
-export {
-  Inputs,
-  spec,
-  readImageInputs,
-  resolveRequest,
-  resolveInputs,
-  engineProblems,
-  registryOf,
-  imageRules,
-  buildArgsForm,
-  labelsForm,
-  secretsForm,
-  secretEnvsForm,
-  platformsForm,
-  cacheForm,
-  registriesForm,
-  imagesForm,
-  tagsOrTagRules,
-  tagsForm,
-  tagRulesForm,
-  rulesInTagsNeedImages,
-  tagRulesNeedAutoTags,
-  latestMatchesFlavor,
-  insecureRegistriesForm,
-  annotationsForm,
-  outputsForm,
-  flavorForm,
-  type BuildOptions,
-  type BuildRequest,
-  type Engine,
-  type EngineChoice,
-  type ImageInputs,
-  type ImageValues,
-  type ResolveOptions,
-} from './inputs.js';
+// Inputs: names, spec, the named rules, reading and resolving (inputs.ts lists what is public).
+export * from './inputs.js';
 export { dockerBuildPushMain, dockerBuildPushPost } from './entry.js';
 export {
   gitTags,
