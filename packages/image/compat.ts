@@ -187,11 +187,9 @@ export const annotationsForm: Rule<CompatValues> = (v, problems) => {
 export const outputsForm: Rule<CompatValues> = (v, problems) => void outputs(v.outputs, problems);
 export const flavorForm: Rule<CompatValues> = (v, problems) => void flavorOf(v.flavor, problems);
 
-/** The checks of the named inputs that need no file system (the rest is in resolveCompat). */
-export const compatRules: readonly Rule<CompatValues>[] = [annotationsForm, outputsForm, flavorForm];
-
 /**
- * Resolves the build-push-action / metadata-action named inputs: the paths of build-contexts,
+ * Resolves the build-push-action / metadata-action named inputs (annotationsForm, outputsForm and
+ * flavorForm checked their forms before): the paths of build-contexts,
  * secret-files and ssh against `cwd` (each must exist); the rest as compatRules checked it.
  */
 export function resolveCompat(v: CompatValues, cwd: string, problems: Problems): CompatRequest {

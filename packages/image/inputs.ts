@@ -12,25 +12,7 @@ import { Inputs, spec } from './spec.js';
 export { Inputs, spec, type ImageValues } from './spec.js';
 export type { BuildOptions, BuildRequest, Engine, EngineChoice } from './request.js';
 export { registryOf, resolveRequest, type ImageInputs, type ResolveOptions } from './resolve.js';
-export {
-  imageRules,
-  buildArgsForm,
-  labelsForm,
-  secretsForm,
-  secretEnvsForm,
-  platformsForm,
-  cacheForm,
-  registriesForm,
-  imagesForm,
-  tagsOrTagRules,
-  tagsForm,
-  tagRulesForm,
-  rulesInTagsNeedImages,
-  tagRulesNeedAutoTags,
-  latestMatchesFlavor,
-  insecureRegistriesForm,
-} from './rules.js';
-export { annotationsForm, outputsForm, flavorForm } from './compat.js';
+export { imageRules, rulesByName } from './rules.js';
 
 /**
  * Reads and checks every input (one InputError listing every problem), then registers the secret

@@ -17,7 +17,14 @@ import {
   validPlatform,
   type CacheSpec,
 } from './forms.js';
-import { METADATA_DEFAULT_RULES, compatRules, flavorOf, tagsAreRules } from './compat.js';
+import {
+  METADATA_DEFAULT_RULES,
+  annotationsForm,
+  flavorForm,
+  flavorOf,
+  outputsForm,
+  tagsAreRules,
+} from './compat.js';
 import {
   REF_FORM,
   REPOSITORY_FORM,
@@ -215,8 +222,8 @@ export const insecureRegistriesForm: ImageRule = (v, problems) => {
       problems.add(Inputs.insecureRegistries, h, 'registry hosts such as 127.0.0.1:5000');
 };
 
-/** Every rule, in the order their problems are listed. */
-export const imageRules: readonly ImageRule[] = [
+/** Every rule by name, in the order their problems are listed. */
+export const rulesByName = {
   buildArgsForm,
   labelsForm,
   secretsForm,
@@ -226,11 +233,15 @@ export const imageRules: readonly ImageRule[] = [
   registriesForm,
   imagesForm,
   tagsOrTagRules,
-  ...compatRules,
+  annotationsForm,
+  outputsForm,
+  flavorForm,
   tagsForm,
   tagRulesForm,
   rulesInTagsNeedImages,
   tagRulesNeedAutoTags,
   latestMatchesFlavor,
   insecureRegistriesForm,
-];
+} as const satisfies Record<string, ImageRule>;
+
+export const imageRules: readonly ImageRule[] = Object.values(rulesByName);

@@ -5,30 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from '@jest/globals';
 import { InputError, readInputs, type Rule } from '@hac/toolkit';
 import {
-  annotationsForm,
-  buildArgsForm,
-  cacheForm,
   engineWarnings,
-  flavorForm,
-  imageRules,
-  imagesForm,
-  insecureRegistriesForm,
-  labelsForm,
-  latestMatchesFlavor,
-  outputsForm,
-  platformsForm,
   readImageInputs,
-  registriesForm,
   resolveInputs,
   resolveRequest,
-  rulesInTagsNeedImages,
-  secretEnvsForm,
-  secretsForm,
+  rulesByName,
   spec,
-  tagRulesForm,
-  tagRulesNeedAutoTags,
-  tagsForm,
-  tagsOrTagRules,
   type BuildRequest,
   type ImageValues,
 } from '@hac/image';
@@ -54,87 +36,76 @@ function problemsOf(rule: Rule<ImageValues>, c: Case): [string, string][] {
   return out;
 }
 
-const rules: Record<string, Rule<ImageValues>> = {
-  buildArgsForm,
-  labelsForm,
-  secretsForm,
-  secretEnvsForm,
-  platformsForm,
-  cacheForm,
-  registriesForm,
-  imagesForm,
-  tagsOrTagRules,
-  tagsForm,
-  tagRulesForm,
-  rulesInTagsNeedImages,
-  tagRulesNeedAutoTags,
-  latestMatchesFlavor,
-  insecureRegistriesForm,
-  annotationsForm,
-  outputsForm,
-  flavorForm,
-};
+const rules: Record<string, Rule<ImageValues>> = rulesByName;
 
 const RULES_IN_TAGS = 'type=ref,event=branch\ntype=sha';
 
-describe('each rule', () => {
-  test.each<[string, string, Case, [string, string][]]>([
-    ['buildArgsForm', 'NAME=value', { values: { 'build-args': ['VERSION=1', 'B_2=x=y'] } }, []],
-    ['buildArgsForm', 'no equals sign', { values: { 'build-args': ['VERSION=1', 'NOEQUALS'] } }, [['build-args', 'NOEQUALS']]],
-    ['buildArgsForm', 'a dash in the name', { values: { 'build-args': ['MY-ARG=1'] } }, [['build-args', 'MY-ARG=1']]],
-    ['labelsForm', 'key=value', { values: { labels: ['org.example/team=web'] } }, []],
-    ['labelsForm', 'no key', { values: { labels: ['=value'] } }, [['labels', '=value']]],
-    ['secretsForm', 'id=value', { values: { secrets: ['token=a\tb'] } }, []],
-    ['secretsForm', 'no value', { values: { secrets: ['token='] } }, [['secrets', 'token=']]],
-    ['secretsForm', 'no id, value hidden', { values: { secrets: ['bad id!=s3cret'] } }, [['secrets', 'bad id!=***']]],
-    ['secretsForm', 'NUL in the value, hidden', { values: { secrets: ['token=a\0b'] } }, [['secrets', 'token=***']]],
-    ['secretEnvsForm', 'id=ENV', { values: { 'secret-envs': ['gh=GH_TOKEN'] } }, []],
-    ['secretEnvsForm', 'no env name', { values: { 'secret-envs': ['gh'] } }, [['secret-envs', 'gh']]],
-    ['platformsForm', 'os/arch', { values: { platforms: ['linux/amd64', 'linux/arm64/v8'] } }, []],
-    ['platformsForm', 'no arch', { values: { platforms: ['linux'] } }, [['platforms', 'linux']]],
-    ['cacheForm', 'gha from, registry to', { values: { 'cache-from': ['type=gha'], 'cache-to': ['type=registry,ref=r/a:c'] } }, []],
-    ['cacheForm', 'registry without ref', { values: { 'cache-to': ['type=registry,mode=max'] } }, [['cache-to', 'type=registry,mode=max']]],
-    ['cacheForm', 'unknown type', { values: { 'cache-from': ['type=nfs,src=/x'] } }, [['cache-from', 'type=nfs,src=/x']]],
-    ['registriesForm', 'a list of logins', { values: { registries: [{ registry: 'ghcr.io', username: 'u', password: 'p' }] } }, []],
-    ['registriesForm', 'not a list', { values: { registries: { registry: 'ghcr.io' } } }, [['registries', '']]],
-    ['registriesForm', 'already failed: not again', { values: { registries: undefined }, failed: ['registries'] }, []],
-    ['imagesForm', 'repositories', { values: { images: ['ghcr.io/Acme/App', '127.0.0.1:5000/a'] } }, []],
-    ['imagesForm', 'an empty path part', { values: { images: ['ghcr.io//app'] } }, [['images', 'ghcr.io//app']]],
-    ['tagsOrTagRules', 'rules in tags alone', { raw: { tags: RULES_IN_TAGS } }, []],
-    ['tagsOrTagRules', 'rules in tags and tag-rules', { raw: { tags: RULES_IN_TAGS, 'tag-rules': 'type=sha' } }, [['tags', RULES_IN_TAGS]]],
-    ['tagsForm', 'a bare tag with images', { values: { tags: ['v1'], images: ['r/a'] } }, []],
-    ['tagsForm', 'a full reference', { values: { tags: ['ghcr.io/Acme/app:1.2.3'] } }, []],
-    ['tagsForm', 'a bare tag without images', { values: { tags: ['v1'] } }, [['tags', 'v1']]],
-    ['tagsForm', 'bad tag characters', { values: { tags: ['v1$'], images: ['r/a'] } }, [['tags', 'v1$']]],
-    ['tagsForm', 'a digest', { values: { tags: ['r/a@sha256:0123456789abcdef'] } }, [['tags', 'r/a@sha256:0123456789abcdef']]],
-    ['tagsForm', 'rules in tags are not references', { values: { tags: ['type=sha'] }, raw: { tags: 'type=sha' } }, []],
-    ['tagRulesForm', 'good rules', { values: { 'tag-rules': 'type=semver,pattern={{version}}' } }, []],
-    ['tagRulesForm', 'an unknown type', { values: { 'tag-rules': 'type=nonsense' } }, [['tag-rules', 'type=nonsense']]],
-    ['tagRulesForm', 'rules in tags are named as tags', { raw: { tags: 'type=ref' } }, [['tags', 'type=ref']]],
-    ['tagRulesForm', 'flavor alone: the default rules', { values: { flavor: ['latest=true'] } }, []],
-    ['rulesInTagsNeedImages', 'with images', { values: { images: ['r/a'] }, raw: { tags: RULES_IN_TAGS } }, []],
-    ['rulesInTagsNeedImages', 'without images', { raw: { tags: RULES_IN_TAGS } }, [['images', '']]],
-    ['rulesInTagsNeedImages', 'plain tags need none', { raw: { tags: 'r/a:1' } }, []],
-    ['tagRulesNeedAutoTags', 'rules with auto-tags', { values: { 'tag-rules': 'type=sha' } }, []],
-    ['tagRulesNeedAutoTags', 'rules without auto-tags', { values: { 'tag-rules': 'type=sha', 'auto-tags': false } }, [['auto-tags', 'false']]],
-    ['tagRulesNeedAutoTags', 'no rules without auto-tags', { values: { 'auto-tags': false } }, []],
-    ['latestMatchesFlavor', 'latest unset', { values: { flavor: ['latest=true'] } }, []],
-    ['latestMatchesFlavor', 'the same latest', { values: { flavor: ['latest=true'], latest: 'true' } }, []],
-    ['latestMatchesFlavor', 'another latest', { values: { flavor: ['latest=true'], latest: 'false' } }, [['latest', 'false']]],
-    ['insecureRegistriesForm', 'hosts, with scheme or path', { values: { 'insecure-registries': ['127.0.0.1:5000', 'http://Reg.local/x'] } }, []],
-    ['insecureRegistriesForm', 'not a host', { values: { 'insecure-registries': ['not a host!'] } }, [['insecure-registries', 'not a host!']]],
-    ['annotationsForm', 'key=value with a level', { values: { annotations: ['manifest:org.example.a=1'] } }, []],
-    ['annotationsForm', 'no equals sign', { values: { annotations: ['no equals sign'] } }, [['annotations', 'no equals sign']]],
-    ['outputsForm', 'type=local with dest', { values: { outputs: ['type=local,dest=/tmp/out'] } }, []],
-    ['outputsForm', 'type=tar without dest', { values: { outputs: ['type=tar,compression=gzip'] } }, [['outputs', 'type=tar,compression=gzip']]],
-    ['flavorForm', 'prefix on latest', { values: { flavor: ['prefix=v,onlatest=true'] } }, []],
-    ['flavorForm', 'an unknown key', { values: { flavor: ['colour=blue'] } }, [['flavor', 'colour=blue']]],
-  ])('%s: %s', (name, _case, c, expected) => {
-    expect(problemsOf(rules[name] as Rule<ImageValues>, c)).toEqual(expected);
-  }); // prettier-ignore
+// prettier-ignore
+const cases: [string, string, Case, [string, string][]][] = [
+  ['buildArgsForm', 'NAME=value', { values: { 'build-args': ['VERSION=1', 'B_2=x=y'] } }, []],
+  ['buildArgsForm', 'no equals sign', { values: { 'build-args': ['VERSION=1', 'NOEQUALS'] } }, [['build-args', 'NOEQUALS']]],
+  ['buildArgsForm', 'a dash in the name', { values: { 'build-args': ['MY-ARG=1'] } }, [['build-args', 'MY-ARG=1']]],
+  ['labelsForm', 'key=value', { values: { labels: ['org.example/team=web'] } }, []],
+  ['labelsForm', 'no key', { values: { labels: ['=value'] } }, [['labels', '=value']]],
+  ['secretsForm', 'id=value', { values: { secrets: ['token=a\tb'] } }, []],
+  ['secretsForm', 'no value', { values: { secrets: ['token='] } }, [['secrets', 'token=']]],
+  ['secretsForm', 'no id, value hidden', { values: { secrets: ['bad id!=s3cret'] } }, [['secrets', 'bad id!=***']]],
+  ['secretsForm', 'NUL in the value, hidden', { values: { secrets: ['token=a\0b'] } }, [['secrets', 'token=***']]],
+  ['secretEnvsForm', 'id=ENV', { values: { 'secret-envs': ['gh=GH_TOKEN'] } }, []],
+  ['secretEnvsForm', 'no env name', { values: { 'secret-envs': ['gh'] } }, [['secret-envs', 'gh']]],
+  ['platformsForm', 'os/arch', { values: { platforms: ['linux/amd64', 'linux/arm64/v8'] } }, []],
+  ['platformsForm', 'no arch', { values: { platforms: ['linux'] } }, [['platforms', 'linux']]],
+  ['cacheForm', 'gha from, registry to', { values: { 'cache-from': ['type=gha'], 'cache-to': ['type=registry,ref=r/a:c'] } }, []],
+  ['cacheForm', 'registry without ref', { values: { 'cache-to': ['type=registry,mode=max'] } }, [['cache-to', 'type=registry,mode=max']]],
+  ['cacheForm', 'unknown type', { values: { 'cache-from': ['type=nfs,src=/x'] } }, [['cache-from', 'type=nfs,src=/x']]],
+  ['registriesForm', 'a list of logins', { values: { registries: [{ registry: 'ghcr.io', username: 'u', password: 'p' }] } }, []],
+  ['registriesForm', 'not a list', { values: { registries: { registry: 'ghcr.io' } } }, [['registries', '']]],
+  ['registriesForm', 'already failed: not again', { values: { registries: undefined }, failed: ['registries'] }, []],
+  ['imagesForm', 'repositories', { values: { images: ['ghcr.io/Acme/App', '127.0.0.1:5000/a'] } }, []],
+  ['imagesForm', 'an empty path part', { values: { images: ['ghcr.io//app'] } }, [['images', 'ghcr.io//app']]],
+  ['tagsOrTagRules', 'rules in tags alone', { raw: { tags: RULES_IN_TAGS } }, []],
+  ['tagsOrTagRules', 'rules in tags and tag-rules', { raw: { tags: RULES_IN_TAGS, 'tag-rules': 'type=sha' } }, [['tags', RULES_IN_TAGS]]],
+  ['tagsForm', 'a bare tag with images', { values: { tags: ['v1'], images: ['r/a'] } }, []],
+  ['tagsForm', 'a full reference', { values: { tags: ['ghcr.io/Acme/app:1.2.3'] } }, []],
+  ['tagsForm', 'a bare tag without images', { values: { tags: ['v1'] } }, [['tags', 'v1']]],
+  ['tagsForm', 'bad tag characters', { values: { tags: ['v1$'], images: ['r/a'] } }, [['tags', 'v1$']]],
+  ['tagsForm', 'a digest', { values: { tags: ['r/a@sha256:0123456789abcdef'] } }, [['tags', 'r/a@sha256:0123456789abcdef']]],
+  ['tagsForm', 'rules in tags are not references', { values: { tags: ['type=sha'] }, raw: { tags: 'type=sha' } }, []],
+  ['tagRulesForm', 'good rules', { values: { 'tag-rules': 'type=semver,pattern={{version}}' } }, []],
+  ['tagRulesForm', 'an unknown type', { values: { 'tag-rules': 'type=nonsense' } }, [['tag-rules', 'type=nonsense']]],
+  ['tagRulesForm', 'rules in tags are named as tags', { raw: { tags: 'type=ref' } }, [['tags', 'type=ref']]],
+  ['tagRulesForm', 'flavor alone: the default rules', { values: { flavor: ['latest=true'] } }, []],
+  ['rulesInTagsNeedImages', 'with images', { values: { images: ['r/a'] }, raw: { tags: RULES_IN_TAGS } }, []],
+  ['rulesInTagsNeedImages', 'without images', { raw: { tags: RULES_IN_TAGS } }, [['images', '']]],
+  ['rulesInTagsNeedImages', 'plain tags need none', { raw: { tags: 'r/a:1' } }, []],
+  ['tagRulesNeedAutoTags', 'rules with auto-tags', { values: { 'tag-rules': 'type=sha' } }, []],
+  ['tagRulesNeedAutoTags', 'rules without auto-tags', { values: { 'tag-rules': 'type=sha', 'auto-tags': false } }, [['auto-tags', 'false']]],
+  ['tagRulesNeedAutoTags', 'no rules without auto-tags', { values: { 'auto-tags': false } }, []],
+  ['latestMatchesFlavor', 'latest unset', { values: { flavor: ['latest=true'] } }, []],
+  ['latestMatchesFlavor', 'the same latest', { values: { flavor: ['latest=true'], latest: 'true' } }, []],
+  ['latestMatchesFlavor', 'another latest', { values: { flavor: ['latest=true'], latest: 'false' } }, [['latest', 'false']]],
+  ['insecureRegistriesForm', 'hosts, with scheme or path', { values: { 'insecure-registries': ['127.0.0.1:5000', 'http://Reg.local/x'] } }, []],
+  ['insecureRegistriesForm', 'not a host', { values: { 'insecure-registries': ['not a host!'] } }, [['insecure-registries', 'not a host!']]],
+  ['annotationsForm', 'key=value with a level', { values: { annotations: ['manifest:org.example.a=1'] } }, []],
+  ['annotationsForm', 'no equals sign', { values: { annotations: ['no equals sign'] } }, [['annotations', 'no equals sign']]],
+  ['outputsForm', 'type=local with dest', { values: { outputs: ['type=local,dest=/tmp/out'] } }, []],
+  ['outputsForm', 'type=tar without dest', { values: { outputs: ['type=tar,compression=gzip'] } }, [['outputs', 'type=tar,compression=gzip']]],
+  ['flavorForm', 'prefix on latest', { values: { flavor: ['prefix=v,onlatest=true'] } }, []],
+  ['flavorForm', 'an unknown key', { values: { flavor: ['colour=blue'] } }, [['flavor', 'colour=blue']]],
+];
 
-  test('every named rule is in the list readImageInputs checks', () => {
-    for (const rule of Object.values(rules)) expect(imageRules).toContain(rule);
+describe('each rule', () => {
+  test.each(cases)('%s: %s', (name, _case, c, expected) => {
+    expect(problemsOf(rules[name] as Rule<ImageValues>, c)).toEqual(expected);
+  });
+
+  test('every rule has a case that passes and one that adds a problem', () => {
+    const names = cases.map(([name]) => name);
+    for (const name of Object.keys(rulesByName)) {
+      expect(cases.some(([n, , , out]) => n === name && out.length === 0)).toBe(true);
+      expect(cases.some(([n, , , out]) => n === name && out.length > 0)).toBe(true);
+    }
+    expect(Object.keys(rulesByName)).toEqual(expect.arrayContaining(names));
   });
 });
 
@@ -155,7 +126,14 @@ describe('reading checks the inputs; resolving reads files, the environment and 
     ['a secret file that does not exist', { 'secret-files': 'tok=nope.txt' }, 'secret-files'],
     ['no tag from the git context (no ref, no sha)', { push: 'false' }, 'images'],
   ])('%s: read passes, resolve names the input', (_name, over, input) => {
-    const bare = { eventName: 'workflow_dispatch', sha: '', ref: '', payload: {}, repo: { owner: '', repo: '' }, serverUrl: '' };
+    const bare = {
+      eventName: 'workflow_dispatch',
+      sha: '',
+      ref: '',
+      payload: {},
+      repo: { owner: '', repo: '' },
+      serverUrl: '',
+    };
     const git = input === 'images' ? bare : opts.git;
     const inputs = readImageInputs(source(over));
     let err: unknown;
@@ -166,7 +144,7 @@ describe('reading checks the inputs; resolving reads files, the environment and 
     }
     expect(err).toBeInstanceOf(InputError);
     expect(inputsOf(err)).toEqual([input]);
-  }); // prettier-ignore
+  });
 
   test('a form problem is found by reading, with no file looked at', () => {
     expect(() => readImageInputs(source({ context: 'nope', platforms: 'linux' }))).toThrow(
@@ -190,11 +168,16 @@ describe('reading checks the inputs; resolving reads files, the environment and 
   test('secret values are masked once read: password, secrets and registries passwords', () => {
     const masked: (string | undefined)[] = [];
     readImageInputs(
-      source({ username: 'bot', password: 'pw-1', secrets: 'a=s-2', registries: '- registry: ghcr.io\n  username: u\n  password: pw-3' }),
+      source({
+        username: 'bot',
+        password: 'pw-1',
+        secrets: 'a=s-2',
+        registries: '- registry: ghcr.io\n  username: u\n  password: pw-3',
+      }),
       (s) => void masked.push(s),
     );
     expect(masked).toEqual(['pw-1', 's-2', 'pw-3']);
-  }); // prettier-ignore
+  });
 });
 
 describe('engine warnings', () => {
