@@ -231,7 +231,8 @@ describe('smoke-test action', () => {
     setTimeout(() => ctl.abort(new Error('received SIGTERM')), 300);
     const started = Date.now();
     await smoke(ctl.signal);
-    expect(Date.now() - started).toBeLessThan(5000);
+    // ended by the abort (the error says cancelled), far before the 5 min deadline it would wait out
+    expect(Date.now() - started).toBeLessThan(20_000);
     expect(process.exitCode).toBe(1);
     expect(logged()).toContain('Smoke test cancelled before it finished');
     expect(outputs().passed).toBe('false');
@@ -243,7 +244,8 @@ describe('smoke-test action', () => {
     setTimeout(() => ctl.abort(new Error('received SIGTERM')), 150);
     const started = Date.now();
     await smoke(ctl.signal);
-    expect(Date.now() - started).toBeLessThan(5000);
+    // ended by the abort (the error says cancelled), far before the 5 min deadline it would wait out
+    expect(Date.now() - started).toBeLessThan(20_000);
     expect(process.exitCode).toBe(1);
     expect(logged()).toContain('Smoke test cancelled before it finished');
     expect(outputs().passed).toBe('false');
