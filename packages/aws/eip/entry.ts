@@ -39,5 +39,6 @@ export function swapPostEngine(
   };
 }
 
-export const swapEipMain = swapMainEngine();
-export const swapEipPost = swapPostEngine();
+// Pure calls: a bundle that uses one engine leaves the other (and what only it imports) out.
+export const swapEipMain = /* @__PURE__ */ swapMainEngine();
+export const swapEipPost = /* @__PURE__ */ swapPostEngine();
