@@ -130,6 +130,7 @@ export function retryOptions(ctx: BuildContext, ref: string): RetryOptions {
       );
     },
     sleep: deps.sleep ?? realSleep,
+    clock: ctx.clock,
     random: deps.random,
     signal: deps.signal,
   };
