@@ -312,7 +312,8 @@ export const apiserverLog = (c = FIRST) => path.join(c.dir, 'logs', 'kube-apiser
 
 /** A cluster number from `--cluster`, checked against the clusters that exist. */
 export function existingCluster(raw = '1') {
-  const c = /^\d+$/.test(String(raw)) ? clusterSpec(Number(raw)) : undefined;
+  const n = /^\d+$/.test(String(raw)) ? Number(raw) : 0;
+  const c = n >= 1 && n <= MAX_CLUSTERS ? clusterSpec(n) : undefined;
   if (!c || !clusterExists(c)) {
     const have = existingClusters().map((s) => s.index);
     throw new Error(
