@@ -1,5 +1,6 @@
 // action: abort. Remove the color waiting in preview (traffic never moved) and record that the
 // images are back to what served before.
+import { previousOf } from '../rollback-target.js';
 import { finish, type RunContext } from './context.js';
 import { writeLater, type LaterRun } from './later-run.js';
 import { undo } from './switch.js';
@@ -17,6 +18,8 @@ export async function abort(ctx: RunContext, run: LaterRun): Promise<BlueGreenRe
     image: rec.previousImage,
     previousImage: rec.image,
     reason: 'aborted',
+    // What serves is the version the preview would have replaced.
+    extra: { spec: previousOf(rec), previous: undefined },
   });
   return finish(ctx, {
     verdict: 'aborted',

@@ -9,6 +9,7 @@ import {
   validateCommon,
   type CommonValues,
 } from '../inputs.js';
+import { rollbackInputs, rollbackInputsOnlyOnRollback, rollbackRequest } from '../rollback-inputs.js';
 import type { BlueGreenInputs } from './types.js';
 
 export const Inputs = {
@@ -27,6 +28,7 @@ export const Inputs = {
   'old-color-action': input.oneOf(['scale-down', 'delete', 'keep'] as const, 'scale-down'),
   'auto-promote': input.boolean(true),
   'lease-duration': input.duration({ default: '60s', min: '5s', max: '1h' }),
+  ...rollbackInputs,
 };
 
 export const Outputs = {
@@ -57,7 +59,12 @@ export const autoPromoteOnlyOnDeploy: Rule<BlueGreenValues> = (values, problems,
     problems.add('auto-promote', ctx.raw('auto-promote'), 'set only with action: deploy');
 };
 
-export const blueGreenRules = [commonRules, httpRouteNeedsGatewayApi, autoPromoteOnlyOnDeploy];
+export const blueGreenRules = [
+  commonRules,
+  httpRouteNeedsGatewayApi,
+  autoPromoteOnlyOnDeploy,
+  rollbackInputsOnlyOnRollback,
+];
 
 export type ReadInputs = BlueGreenInputs & { kubeconfig: string; context: string; namespace: string };
 
@@ -96,5 +103,6 @@ export function readBlueGreenInputs(source: InputSource, env: NodeJS.ProcessEnv 
     dryRun: v['dry-run'],
     runId: v['run-id'] || defaultRunId(env),
     leaseDurationS: Math.round(v['lease-duration'] / 1000),
+    rollback: rollbackRequest(v),
   };
 }

@@ -3,10 +3,12 @@
 // on, take the Lease, re-read under it, then hand over to the action's own module.
 import { ActionError } from '@hac/toolkit';
 import { checkPermissions } from '../permissions.js';
+import { decideRollback, type VersionSpec } from '../rollback-target.js';
 import { readState, type StateRecord } from '../state.js';
 import { finish, saveProgress, startProgress, withLease, type RunContext } from './context.js';
 import { abort } from './abort.js';
 import { promote } from './promote.js';
+import { dryRunRollback, noop, rollbackOf } from './rollback-later.js';
 import { switchBack } from './switch-back.js';
 import { laterRefusal, type LaterRun } from './later-run.js';
 import { bluegreenPermissions } from './permissions.js';
@@ -35,6 +37,12 @@ export async function laterAction(ctx: RunContext): Promise<BlueGreenResult> {
   const plan = recordedPlan(rec);
   const refusal = laterRefusal(action, rec, plan);
   if (refusal) throw refusal;
+  const decision =
+    action === 'rollback' ? decideRollback(rec as StateRecord, state.history, rollbackOf(inputs)) : undefined;
+  if (decision?.kind === 'noop') return noop(ctx, rec as StateRecord, decision.message);
+  const version = decision?.kind === 'restore' ? decision.target : undefined;
+  if (inputs.dryRun && version)
+    return dryRunRollback(ctx, { plan: plan as BlueGreenPlan, rec: rec as StateRecord, state }, version);
   if (inputs.dryRun) {
     ctx.timeline.add('dry run', 'info', `would ${action} ${app}`);
     return finish(ctx, {
@@ -47,7 +55,7 @@ export async function laterAction(ctx: RunContext): Promise<BlueGreenResult> {
   saveProgress(ctx, startProgress(ctx, app, 'done'));
   return withLease(ctx, app, undefined, async () => {
     const run = await reread(ctx, plan as BlueGreenPlan, rec as StateRecord);
-    return dispatch(action, ctx, run);
+    return dispatch(action, ctx, run, version);
   });
 }
 
@@ -64,13 +72,18 @@ async function reread(ctx: RunContext, plan: BlueGreenPlan, rec: StateRecord): P
   return { plan, rec: r, state: fresh };
 }
 
-function dispatch(action: LaterAction, ctx: RunContext, run: LaterRun): Promise<BlueGreenResult> {
+function dispatch(
+  action: LaterAction,
+  ctx: RunContext,
+  run: LaterRun,
+  version: VersionSpec | undefined,
+): Promise<BlueGreenResult> {
   switch (action) {
     case 'abort':
       return abort(ctx, run);
     case 'promote':
       return promote(ctx, run);
     case 'rollback':
-      return switchBack(ctx, run);
+      return switchBack(ctx, run, version as VersionSpec);
   }
 }

@@ -1,5 +1,6 @@
 // A run's plan as recorded in the state ConfigMap, so a later job can promote, abort or roll back.
 import type { Deployment } from '../objects.js';
+import { previousOf, recordableDeployment, versionOf, type VersionSpec } from '../rollback-target.js';
 import type { StateRecord } from '../state.js';
 import { colorDeploymentName, type BlueGreenPlan, type Color } from './plan.js';
 
@@ -26,6 +27,17 @@ export function recordedPlan(rec: StateRecord | undefined): BlueGreenPlan | unde
   return p;
 }
 
+/** The version a plan puts live, with the Deployment it applies (a later rollback re-creates it). */
+export function planVersion(plan: BlueGreenPlan): VersionSpec {
+  return {
+    image: plan.image,
+    runId: plan.runId,
+    color: plan.newColor,
+    replicas: plan.replicas,
+    deployment: recordableDeployment(plan.deployment),
+  };
+}
+
 /** The record of a deploy that reached `phase` (previewing or complete) with `active` serving. */
 export function deployRecord(
   plan: BlueGreenPlan,
@@ -45,8 +57,14 @@ export function deployRecord(
     ...(colors.previous ? { previousColor: colors.previous } : {}),
     replicas: { ...(prev?.replicas ?? {}), [colorDeploymentName(plan.app, plan.newColor)]: plan.replicas },
     updatedAt: now,
-    extra: { plan: compactPlan(plan) },
+    extra: { plan: compactPlan(plan), spec: planVersion(plan), ...previousExtra(prev) },
   };
+}
+
+/** The version the record's release replaces: what `prev` left live (a preview never went live). */
+function previousExtra(prev: StateRecord | undefined): { previous?: VersionSpec } {
+  const v = prev?.phase === 'previewing' ? previousOf(prev) : versionOf(prev);
+  return v ? { previous: v } : {};
 }
 
 /**
@@ -69,14 +87,15 @@ export function rolledBackRecord(
   } as StateRecord;
 }
 
-/** A later action's record: the recorded one with `patch`, this run and the time. */
+/** A later action's record: the recorded one with `patch` (extra merged), this run and the time. */
 export function laterRecord(
   base: StateRecord,
   patch: Partial<StateRecord>,
   runId: string,
   now: string,
 ): StateRecord {
-  return { ...base, ...patch, runId, updatedAt: now };
+  const extra = patch.extra ? { extra: { ...(base.extra ?? {}), ...patch.extra } } : {};
+  return { ...base, ...patch, ...extra, runId, updatedAt: now };
 }
 
 /** The record the post step writes after restoring what served before main's run. */

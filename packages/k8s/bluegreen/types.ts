@@ -1,6 +1,7 @@
 import type { GateSpec } from '@hac/probe';
 import type { Clock, Sleep, StateStore } from '@hac/toolkit';
 import type { GateRunner } from '../gates.js';
+import type { RollbackRequest } from '../rollback-target.js';
 import type { Session } from '../session.js';
 import type { WorkloadInputs } from '../workload.js';
 import type { BlueGreenPlan, Color, RouteKind } from './plan.js';
@@ -26,6 +27,8 @@ export interface BlueGreenInputs {
   leaseDurationS?: number;
   /** The response deadline of each request (request-timeout). */
   requestTimeoutMs?: number;
+  /** action: rollback: rollback-to and confirm-rollback (default: the version the current one replaced). */
+  rollback?: RollbackRequest;
 }
 
 export interface BlueGreenDeps {
