@@ -1,5 +1,5 @@
 // Run through `npm run jest` (scripts/jest-run.mjs): the "parallel" project on several workers
-// while the "e2e" project runs its suites one at a time beside it, then the "serial" project
+// while the "e2e" project runs on workers of its own beside it, then the "serial" project
 // alone. Plain `jest` (NODE_OPTIONS=--experimental-vm-modules) runs all three in one pool.
 
 /**
@@ -13,12 +13,14 @@ export const SERIAL = [
 ];
 
 /**
- * The end-to-end suites run the workflow templates through act, which share names (the ipsvc app
- * in the sandbox namespace, its registry tags, the hac-ipsvc Elastic IP): one at a time.
+ * The end-to-end suites run the workflow templates through act: long, mostly waiting, each with
+ * its own app and image names. They get workers of their own beside the parallel pass, so that
+ * the many short suites do not queue behind them.
  */
 export const E2E = '__tests__/e2e/';
+export const E2E_WORKERS = 2;
 
-/** Most of the time goes to waiting on the sandbox, not to the CPU: more workers than cores (the e2e pass adds one). */
+/** Most of the time goes to waiting on the sandbox, not to the CPU: more workers than cores (the e2e pass adds E2E_WORKERS). */
 export const PARALLEL_WORKERS = 3;
 
 const TIMEOUT = 30000;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run jest -- [jest args]`: the "parallel" project on several workers and, beside it, the
-// "e2e" project one suite at a time (its output shown when it ends); then the "serial" project
+// "e2e" project on E2E_WORKERS of its own (its output shown when it ends); then the "serial" project
 // (jest.config.js SERIAL) alone. Each pass gets the same arguments; a pass that cannot match any
 // of the given test files is left out, and when no pass ran a test the run fails. At the end: the
 // 10 slowest suites and the totals of all passes (scripts/jest-plain-summary.cjs).
@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { E2E, SERIAL } from '../jest.config.js';
+import { E2E, E2E_WORKERS, SERIAL } from '../jest.config.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -93,7 +93,7 @@ export function plan(
   const alone = [...withoutWorkers(args), '--runInBand'];
   const first = [
     ...(wanted.has('parallel') ? [run('parallel', args)] : []),
-    ...(wanted.has('e2e') ? [run('e2e', alone)] : []),
+    ...(wanted.has('e2e') ? [run('e2e', [...withoutWorkers(args), `--maxWorkers=${E2E_WORKERS}`])] : []),
   ];
   const stages = [first, ...(wanted.has('serial') ? [[run('serial', alone)]] : [])].filter((s) => s.length);
   return { asGiven: false, stages };

@@ -10,16 +10,23 @@ const { runTemplate } = (await import(path.join(REPO_ROOT, 'scripts/pipeline.mjs
   runTemplate: (o: Record<string, unknown>) => Promise<Run>;
 };
 
+/**
+ * This suite's own app and image (clone-demo releases the template's default ipsvc and hac/ipsvc,
+ * templates-pipeline its own), so that the e2e suites can run at the same time.
+ */
+const APP = 'ipsvc-canary-e2e';
+const IMAGE = 'hac/ipsvc-canary-e2e';
+const NAMES = { APP_NAME: APP, IMAGE_NAME: IMAGE };
+
 let sb: SandboxEnv;
 const kubectl = (...args: string[]) =>
   execFileSync(sb.kubectl, ['--kubeconfig', sb.kubeconfig, '-n', sb.namespace, ...args], {
     encoding: 'utf8',
   });
-const image = () =>
-  kubectl('get', 'deploy', 'ipsvc', '-o', 'jsonpath={.spec.template.spec.containers[0].image}');
+const image = () => kubectl('get', 'deploy', APP, '-o', 'jsonpath={.spec.template.spec.containers[0].image}');
 /** The digest of a tag, from the registry's HTTP API (independent of the action's outputs). */
 async function tagDigest(tag: string): Promise<string> {
-  const res = await fetch(`http://${sb.registry}/v2/hac/ipsvc/manifests/${tag}`, {
+  const res = await fetch(`http://${sb.registry}/v2/${IMAGE}/manifests/${tag}`, {
     method: 'HEAD',
     headers: {
       accept:
@@ -38,18 +45,30 @@ describe('k8s-canary template through act', () => {
 
   test('v1 then v2: the canary runs its gated steps, pauses, and is promoted after the approval job', async () => {
     const sandbox = vars();
-    const first = await runTemplate({ template: 'k8s-canary', version: '1.0.0', sandbox, quiet: true });
+    const first = await runTemplate({
+      template: 'k8s-canary',
+      version: '1.0.0',
+      sandbox,
+      quiet: true,
+      extraVars: NAMES,
+    });
     expect(first.code).toBe(0);
-    const second = await runTemplate({ template: 'k8s-canary', version: '2.0.0', sandbox, quiet: true });
+    const second = await runTemplate({
+      template: 'k8s-canary',
+      version: '2.0.0',
+      sandbox,
+      quiet: true,
+      extraVars: NAMES,
+    });
     expect(second.log).toContain('verdict=paused');
     expect(second.log).toContain('verdict=promoted');
     expect(second.code).toBe(0);
-    expect(second.summary).toContain('k8s-canary promote: ipsvc');
+    expect(second.summary).toContain(`k8s-canary promote: ${APP}`);
     // Independent check: the stable Deployment runs 2.0.0 by digest, fully available, no canary left.
-    expect(image()).toMatch(new RegExp(`^${sb.registry}/hac/ipsvc@sha256:[0-9a-f]{64}$`));
-    expect(image()).toBe(`${sb.registry}/hac/ipsvc@${await tagDigest('2.0.0')}`);
-    expect(kubectl('get', 'deploy', '-l', 'app=ipsvc', '-o', 'name').trim().split('\n')).toEqual([
-      'deployment.apps/ipsvc',
+    expect(image()).toMatch(new RegExp(`^${sb.registry}/${IMAGE}@sha256:[0-9a-f]{64}$`));
+    expect(image()).toBe(`${sb.registry}/${IMAGE}@${await tagDigest('2.0.0')}`);
+    expect(kubectl('get', 'deploy', '-l', `app=${APP}`, '-o', 'name').trim().split('\n')).toEqual([
+      `deployment.apps/${APP}`,
     ]);
   }, 600_000);
 
@@ -61,18 +80,19 @@ describe('k8s-canary template through act', () => {
       bad: true,
       sandbox: vars(),
       quiet: true,
+      extraVars: NAMES,
     });
     expect(run.code).not.toBe(0);
     expect(run.log).toContain('verdict=rolled-back');
     expect(image()).toBe(before);
-    expect(kubectl('get', 'deploy', '-l', 'app=ipsvc', '-o', 'name').trim().split('\n')).toEqual([
-      'deployment.apps/ipsvc',
+    expect(kubectl('get', 'deploy', '-l', `app=${APP}`, '-o', 'name').trim().split('\n')).toEqual([
+      `deployment.apps/${APP}`,
     ]);
     const ready = kubectl(
       'get',
       'endpointslices',
       '-l',
-      'kubernetes.io/service-name=ipsvc',
+      `kubernetes.io/service-name=${APP}`,
       '-o',
       'jsonpath={.items[*].endpoints[*].conditions.ready}',
     );

@@ -20,8 +20,10 @@ const liveColor = (ns: string, app: string) =>
   kubectl(ns, 'get', 'svc', app, '-o', 'jsonpath={.spec.selector.color}');
 const colorImage = (ns: string, app: string, color: string) =>
   kubectl(ns, 'get', 'deploy', `${app}-${color}`, '-o', 'jsonpath={.spec.template.spec.containers[0].image}');
+/** This suite's own image repository (the other e2e suites push ipsvc tags of their own), so that they can run at once. */
+const extraVars = { IMAGE_NAME: 'hac/ipsvc-templates-e2e' };
 const run = (template: string, version: string, bad = false) =>
-  runTemplate({ template, version, bad, sandbox: vars(), quiet: true });
+  runTemplate({ template, version, bad, sandbox: vars(), quiet: true, extraVars });
 
 beforeAll(() => {
   sb = requireSandbox(['k8s', 'registry', 'buildah', 'act', 'moto']);

@@ -1,62 +1,14 @@
-// Builds the k8s-bluegreen bundle (main and post) once per source state, for tests that run the
-// action as a real process (signals, post step).
-import crypto from 'node:crypto';
+// The k8s-bluegreen bundle (main and post) as scripts/build.mjs makes it, built once per source
+// state for the tests that run the action as a real process (signals, post step).
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { REPO_ROOT } from './sandbox.js';
-
-function sourceHash(): string {
-  const h = crypto.createHash('sha256');
-  const walk = (dir: string) => {
-    for (const f of fs.readdirSync(dir).sort()) {
-      const p = path.join(dir, f);
-      const st = fs.statSync(p);
-      if (st.isDirectory()) walk(p);
-      else if (p.endsWith('.ts')) h.update(p).update(fs.readFileSync(p));
-    }
-  };
-  for (const d of ['packages/k8s', 'packages/toolkit', 'packages/probe', 'actions/k8s-bluegreen'])
-    walk(path.join(REPO_ROOT, d));
-  return h.digest('hex').slice(0, 12);
-}
+import { sharedBuild } from './shared-build.js';
 
 /** Returns { main, post } paths of the built bundle. */
 export async function bluegreenBundle(): Promise<{ main: string; post: string }> {
-  const out = path.join(os.tmpdir(), `hac-k8s-bluegreen-${sourceHash()}`);
-  const main = path.join(out, 'index.js');
-  const post = path.join(out, 'post.js');
-  if (fs.existsSync(main) && fs.existsSync(post)) return { main, post };
-  const { default: ncc } = (await import('@vercel/ncc' as string)) as {
-    default: (
-      entry: string,
-      opts: object,
-    ) => Promise<{ code: string; assets: Record<string, { source: string | Buffer }> }>;
-  };
-  fs.mkdirSync(out, { recursive: true });
-  // As scripts/build.mjs: post's code and lazily loaded chunks live in post/ (chunk names of the
-  // two builds may collide), behind a one-line post.js.
-  for (const [entry, dir] of [
-    ['main.ts', out],
-    ['post.ts', path.join(out, 'post')],
-  ] as const) {
-    const { code, assets } = await ncc(path.join(REPO_ROOT, 'actions', 'k8s-bluegreen', entry), {
-      minify: true,
-      quiet: true,
-      target: 'es2022',
-      cache: false,
-      transpileOnly: true,
-    });
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'index.js'), code);
-    for (const [name, asset] of Object.entries(assets)) {
-      fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-      fs.writeFileSync(path.join(dir, name), asset.source);
-    }
-  }
-  fs.writeFileSync(post, "import './post/index.js';\n");
-  return { main, post };
+  const dir = path.join(sharedBuild(['k8s-bluegreen']), 'k8s-bluegreen');
+  return { main: path.join(dir, 'index.js'), post: path.join(dir, 'post.js') };
 }
 
 /** Environment of an action step: INPUT_* variables, runner files. */

@@ -2,7 +2,7 @@
 // serial suites alone; a test file decides its pass exactly, any other pattern may select several.
 import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
-import { SERIAL } from '../../../jest.config.js';
+import { E2E_WORKERS, SERIAL } from '../../../jest.config.js';
 import { patternsOf, plan } from '../../../scripts/jest-run.mjs';
 
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -16,7 +16,13 @@ const files = new Set([
 const planOf = (args: string[]) => plan(args, { cwd: root, exists: (p: string) => files.has(p), e2eFiles });
 
 const parallel = (...a: string[]) => ['--selectProjects', 'parallel', '--passWithNoTests', ...a];
-const e2e = (...a: string[]) => ['--selectProjects', 'e2e', '--passWithNoTests', ...a, '--runInBand'];
+const e2e = (...a: string[]) => [
+  '--selectProjects',
+  'e2e',
+  '--passWithNoTests',
+  ...a,
+  `--maxWorkers=${E2E_WORKERS}`,
+];
 const serial = (...a: string[]) => ['--selectProjects', 'serial', '--passWithNoTests', ...a, '--runInBand'];
 
 describe('plan', () => {
