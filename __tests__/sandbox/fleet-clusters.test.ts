@@ -30,6 +30,13 @@ const lib = (await import(path.join(REPO_ROOT, 'scripts/sandbox/lib/clusters.mjs
   ) => string;
 };
 
+const args = (await import(path.join(REPO_ROOT, 'scripts/sandbox/lib/args.mjs'))) as {
+  parseCli: (argv: string[]) => {
+    cmd: string;
+    positional: string[];
+    values: Record<string, string | boolean>;
+  };
+};
 const CLI = path.join(REPO_ROOT, 'scripts/sandbox/cli.mjs');
 const execFileP = promisify(execFile);
 const CONTEXTS = ['hac-1', 'hac-2', 'hac-3'];
@@ -134,6 +141,32 @@ describe('cluster specs (pure)', () => {
     const single = lib.deployerKubeconfigYaml([entries[0]!], { single: true });
     expect(single).toContain('current-context: deployer@hac-sandbox\n');
     expect(single).toContain('  - name: deployer\n    user:\n      token: t1\n');
+  });
+});
+
+describe('sandbox CLI arguments (pure)', () => {
+  test.each([
+    [['up', 'k8s', '--clusters', '3'], 'up', ['k8s'], { clusters: '3' }],
+    [['up'], 'up', [], {}],
+    [
+      ['restart-apiserver', '--cluster', '2', '--kill'],
+      'restart-apiserver',
+      [],
+      { cluster: '2', kill: true },
+    ],
+    [['restart-apiserver', '--down-seconds=5'], 'restart-apiserver', [], { 'down-seconds': '5' }],
+    [['env', '--json'], 'env', [], { json: true }],
+  ])('%p', (argv, cmd, positional, values) => {
+    expect(args.parseCli(argv)).toEqual({ cmd, positional, values });
+  });
+
+  test.each([
+    [['up', '--cluster', '2'], 'up: option --cluster is not one of its options (it takes --clusters)'],
+    [['status', '--clusters', '2'], 'status: option --clusters is not one of its options (it takes --json)'],
+    [['down', '--clusters', '3'], 'down: option --clusters is not one of its options (it takes no options)'],
+    [['up', '--bogus'], "Unknown option '--bogus'"],
+  ])('%p is refused', (argv, message) => {
+    expect(() => args.parseCli(argv)).toThrow(message);
   });
 });
 

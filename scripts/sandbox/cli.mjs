@@ -9,7 +9,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import {
   AWS,
   BIN_DIR,
@@ -40,14 +39,9 @@ import {
   prometheusUrl,
   registry,
 } from './lib/services.mjs';
-import {
-  existingClusters,
-  extraClusterComponents,
-  failPods,
-  k8s,
-  kubectlPath,
-  restartApiserver,
-} from './lib/k8s.mjs';
+import { existingClusters, extraClusterComponents, k8s, kubectlPath, restartApiserver } from './lib/k8s.mjs';
+import { failPods } from './lib/fail-pods.mjs';
+import { downSeconds, parseCli } from './lib/args.mjs';
 import { CLUSTERS_VAR, clusterCount, fleetEnv } from './lib/clusters.mjs';
 import { buildkitComponent, dockerComponent, dockerChain, dockerEnv } from './lib/docker.mjs';
 
@@ -349,43 +343,6 @@ ports: ${Object.entries(PORTS)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ')}
 `;
-}
-
-const OPTIONS = {
-  json: { type: 'boolean' },
-  kill: { type: 'boolean' },
-  clusters: { type: 'string' },
-  cluster: { type: 'string' },
-  'down-seconds': { type: 'string' },
-};
-
-/** The options each command takes. */
-const COMMAND_OPTIONS = {
-  up: ['clusters'],
-  status: ['json'],
-  env: ['json'],
-  'restart-apiserver': ['cluster', 'down-seconds', 'kill'],
-};
-
-/** The command, its positional arguments and its options; an option the command does not take is an error. */
-export function parseCli(argv) {
-  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
-  const [cmd, ...positional] = positionals;
-  const allowed = COMMAND_OPTIONS[cmd] ?? [];
-  const wrong = Object.keys(values).filter((k) => !allowed.includes(k));
-  if (wrong.length) {
-    const takes = allowed.length ? allowed.map((k) => `--${k}`).join(', ') : 'no options';
-    throw new Error(`${cmd}: option --${wrong[0]} is not one of its options (it takes ${takes})`);
-  }
-  return { cmd, positional, values };
-}
-
-function downSeconds(raw) {
-  if (raw === undefined) return 0;
-  if (!/^\d+(\.\d+)?$/.test(raw)) {
-    throw new Error(`--down-seconds: got ${JSON.stringify(raw)}; expected a number of seconds, e.g. 5`);
-  }
-  return Number(raw);
 }
 
 async function main(argv) {
