@@ -132,6 +132,7 @@ async function native(
       log: deps.log,
       onWrite: () => deps.state.save(State.wrote, true),
       ...(deps.abortSignal ? { abortSignal: deps.abortSignal } : {}),
+      ...(deps.clock ? { clock: deps.clock } : {}),
     });
   } finally {
     close();
