@@ -1,5 +1,5 @@
 /** The k8s-canary action's inputs: the shared Kubernetes inputs plus the canary's own. */
-import { input, readInputs, type InputSource, type Values } from '@hac/toolkit';
+import { input, readInputs, type InputSource, type Rule, type Values } from '@hac/toolkit';
 import { checksField, commonInputs, urlsField, validateCommon, type CommonValues } from '../inputs.js';
 import { METRICS_EXPECTED, parseMetrics } from './metrics.js';
 import { failedOutputs } from './report.js';
@@ -37,51 +37,72 @@ export const canaryInputs = {
   }),
 };
 
-export type CanaryInputs = Values<typeof canaryInputs> & { pauses: number[] };
+type CanaryValues = Values<typeof canaryInputs>;
+export type CanaryInputs = CanaryValues & { pauses: number[] };
+
+/** The inputs every k8s action shares (workload only with action: deploy). */
+export const commonRules: Rule<CanaryValues> = (v, problems, { failed }) =>
+  validateCommon(v as unknown as CommonValues, problems, failed, v.action === 'deploy');
+
+/** pause: one duration, or one per gap between the steps. */
+export const pausesFitSteps: Rule<CanaryValues> = (v, problems, { failed }) => {
+  if (failed.has('steps') || failed.has('pause')) return;
+  try {
+    parsePauses(v.pause, v.steps.length);
+  } catch {
+    problems.add('pause', v.pause, PAUSE_EXPECTED);
+  }
+};
+
+/** A routed deploy names the object it weights: http-route for gateway-api, ingress for ingress-nginx. */
+export const routeNeedsItsObject: Rule<CanaryValues> = (v, problems) => {
+  if (v.action !== 'deploy') return;
+  if (v.route === 'gateway-api' && v['http-route'] === '')
+    problems.add('http-route', '', 'the name of the HTTPRoute to weight (required with route: gateway-api)');
+  if (v.route === 'ingress-nginx' && v.ingress === '')
+    problems.add(
+      'ingress',
+      '',
+      'the name of the stable Ingress to copy (required with route: ingress-nginx)',
+    );
+};
+
+export const surgeOnlyWithReplicas: Rule<CanaryValues> = (v, problems) => {
+  if (v.route !== 'replicas' && v.surge !== undefined)
+    problems.add('surge', String(v.surge), 'empty unless route is replicas');
+};
+
+/** version labels the canary's pods: a deploy's, and only when the action builds the Deployment. */
+export const versionOnlyForBuiltDeploy: Rule<CanaryValues> = (v, problems, { failed }) => {
+  if (v.version === '' || failed.has('version')) return;
+  if (v.action !== 'deploy') problems.add('version', v.version, 'empty unless action is deploy');
+  else if (v.manifests.length > 0)
+    problems.add(
+      'version',
+      v.version,
+      "empty when manifests are given (set the pod template's version label in the manifests)",
+    );
+};
+
+export const metricsNeedPrometheus: Rule<CanaryValues> = (v, problems, { failed }) => {
+  if (!failed.has('metrics') && v.metrics.length > 0 && v['prometheus-url'] === '')
+    problems.add('prometheus-url', '', 'the URL of Prometheus (required when metrics are given)');
+};
+
+export const canaryRules = [
+  commonRules,
+  pausesFitSteps,
+  routeNeedsItsObject,
+  surgeOnlyWithReplicas,
+  versionOnlyForBuiltDeploy,
+  metricsNeedPrometheus,
+];
 
 /** Reads and checks every input; all problems are reported together in one InputError. */
 export function readCanaryInputs(source: InputSource): CanaryInputs {
-  let pauses: number[] = [];
-  const v = readInputs(canaryInputs, source, (v, problems, { failed }) => {
-    validateCommon(v as unknown as CommonValues, problems, failed, v.action === 'deploy');
-    if (!failed.has('steps') && !failed.has('pause')) {
-      try {
-        pauses = parsePauses(v.pause, v.steps.length);
-      } catch {
-        problems.add('pause', v.pause, PAUSE_EXPECTED);
-      }
-    }
-    if (v.route === 'gateway-api' && v['http-route'] === '' && v.action === 'deploy') {
-      problems.add(
-        'http-route',
-        '',
-        'the name of the HTTPRoute to weight (required with route: gateway-api)',
-      );
-    }
-    if (v.route === 'ingress-nginx' && v.ingress === '' && v.action === 'deploy') {
-      problems.add(
-        'ingress',
-        '',
-        'the name of the stable Ingress to copy (required with route: ingress-nginx)',
-      );
-    }
-    if (v.route !== 'replicas' && v.surge !== undefined) {
-      problems.add('surge', String(v.surge), 'empty unless route is replicas');
-    }
-    if (v.version !== '' && !failed.has('version')) {
-      if (v.action !== 'deploy') problems.add('version', v.version, 'empty unless action is deploy');
-      else if (v.manifests.length > 0)
-        problems.add(
-          'version',
-          v.version,
-          "empty when manifests are given (set the pod template's version label in the manifests)",
-        );
-    }
-    if (!failed.has('metrics') && v.metrics.length > 0 && v['prometheus-url'] === '') {
-      problems.add('prometheus-url', '', 'the URL of Prometheus (required when metrics are given)');
-    }
-  });
-  return { ...v, pauses };
+  const v = readInputs(canaryInputs, source, canaryRules);
+  // Checked by pausesFitSteps: parses here.
+  return { ...v, pauses: parsePauses(v.pause, v.steps.length) };
 }
 
 /** Reads the typed inputs; on bad input the outputs say `failed` before the one InputError is raised. */
