@@ -15,11 +15,15 @@ interface RollbackValues {
   'confirm-rollback': boolean;
 }
 
-/** rollback-to and confirm-rollback mean something only to action: rollback. */
+/**
+ * rollback-to and confirm-rollback mean something only to action: rollback (confirm-rollback:
+ * false, the default the runner passes, is harmless).
+ */
 export function rollbackInputsOnlyOnRollback(v: RollbackValues, problems: Problems, ctx: RuleContext): void {
   if (v.action === 'rollback') return;
+  const set = { 'rollback-to': v['rollback-to'] !== undefined, 'confirm-rollback': v['confirm-rollback'] };
   for (const name of ['rollback-to', 'confirm-rollback'] as const)
-    if (ctx.raw(name).trim() !== '' && !ctx.failed.has(name))
+    if (set[name] && !ctx.failed.has(name))
       problems.add(name, ctx.raw(name).trim(), 'set only with action: rollback');
 }
 

@@ -169,9 +169,10 @@ describe('rollbackInputsOnlyOnRollback', () => {
     [
       'promote with confirm-rollback',
       'promote',
-      { 'confirm-rollback': 'false' },
-      [['confirm-rollback', 'false', 'set only with action: rollback']],
+      { 'confirm-rollback': 'true' },
+      [['confirm-rollback', 'true', 'set only with action: rollback']],
     ],
+    ['deploy with the default confirm-rollback: false', 'deploy', { 'confirm-rollback': 'false' }, []],
   ])('%s', (_n, action, raw, want) => {
     const seen: [string, string, string][] = [];
     rollbackInputsOnlyOnRollback(
