@@ -207,18 +207,29 @@ describe('several sandbox clusters', () => {
     Number(fs.readFileSync(path.join(lib.clusterSpec(n).dir, 'pids', 'kube-apiserver.pid'), 'utf8').trim());
 
   beforeAll(() => {
-    sb = requireSandbox(['k8s']);
+    // before requireSandbox, which reads `sandbox env` once: the variables name all 3 clusters
     const up = cli(['up', 'k8s', '--clusters', '3'], 300_000);
     if (up.status !== 0) throw new Error(`up k8s --clusters 3 failed:\n${up.stderr}`);
     upSeconds = up.seconds;
-    const out = cli(['env', '--json']);
-    if (out.status !== 0) throw new Error(`sandbox env failed: ${out.stderr}`);
-    env = JSON.parse(out.stdout) as Record<string, string>;
+    sb = requireSandbox(['k8s', 'fleet']);
+    env = sb.vars;
   }, 320_000);
+
+  test('the fleet check wants 3 clusters and names the command that starts them', () => {
+    const check = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts/sandbox/check.mjs'), 'fleet'], {
+      encoding: 'utf8',
+      env: { ...process.env, ...sb.vars, HAC_SANDBOX_FLEET_CONTEXTS: 'hac-1' },
+    });
+    expect(check.status).toBe(1);
+    expect(JSON.parse(check.stdout).results[0].reason).toBe(
+      '1 cluster(s) (hac-1); fleet tests need 3: npm run sandbox -- up k8s --clusters 3',
+    );
+  });
 
   test('env names the fleet kubeconfigs and one admin and one deployer kubeconfig per cluster', () => {
     process.stderr.write(`up k8s --clusters 3 took ${upSeconds.toFixed(1)}s\n`);
-    expect(env.HAC_SANDBOX_FLEET_CONTEXTS!.split(',').slice(0, 3)).toEqual(CONTEXTS);
+    expect(sb.fleetContexts.slice(0, 3)).toEqual(CONTEXTS);
+    expect(sb.fleetKubeconfig).toBe(env.HAC_SANDBOX_FLEET_KUBECONFIG);
     expect(env.HAC_SANDBOX_KUBECONFIG_1).toBe(sb.kubeconfig);
     expect(env.HAC_SANDBOX_KUBECONFIG_DEPLOYER_1).toBe(sb.deployerKubeconfig);
     for (const f of [

@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 
 export type SandboxComponent =
   | 'k8s'
+  /** clusters 1..3 of `npm run sandbox -- up k8s --clusters 3`, each answering */
+  | 'fleet'
   | 'moto'
   | 'aws'
   | 'registry'
@@ -32,6 +34,12 @@ export interface SandboxEnv {
   kubeconfig: string;
   /** kubeconfig of the `deployer` ServiceAccount, bound to a Role in `namespace` */
   deployerKubeconfig: string;
+  /** one context per sandbox cluster (fleetContexts), cluster admin */
+  fleetKubeconfig: string;
+  /** the same contexts with the deployer ServiceAccount of each cluster */
+  fleetDeployerKubeconfig: string;
+  /** hac-1, hac-2, ...: the clusters that exist */
+  fleetContexts: string[];
   /** namespace where the deployer Role is bound (hac) */
   namespace: string;
   /** kubectl binary matching the sandbox's Kubernetes version */
@@ -92,6 +100,9 @@ function toEnv(vars: Record<string, string>): SandboxEnv {
   return {
     kubeconfig: v('KUBECONFIG'),
     deployerKubeconfig: v('HAC_DEPLOYER_KUBECONFIG'),
+    fleetKubeconfig: v('HAC_SANDBOX_FLEET_KUBECONFIG'),
+    fleetDeployerKubeconfig: v('HAC_SANDBOX_FLEET_DEPLOYER_KUBECONFIG'),
+    fleetContexts: v('HAC_SANDBOX_FLEET_CONTEXTS').split(',').filter(Boolean),
     namespace: v('HAC_K8S_NAMESPACE') || 'hac',
     kubectl: v('HAC_KUBECTL') || 'kubectl',
     auditLog: v('HAC_K8S_AUDIT_LOG'),

@@ -4,7 +4,7 @@
 // point at real services). Prints JSON { ok, results: [{ name, ok, reason }] }
 // and exits 0 when every requested component answered, 1 otherwise.
 //
-//   node scripts/sandbox/check.mjs k8s moto registry buildah docker buildkit prometheus exporter act actionlint
+//   node scripts/sandbox/check.mjs k8s fleet moto registry buildah docker buildkit prometheus exporter act actionlint
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
@@ -49,6 +49,23 @@ const checks = {
     const out = sh(kubectl, ['--kubeconfig', need('KUBECONFIG'), 'get', '--raw', '/readyz']);
     if (out.trim() !== 'ok') throw new Error(`/readyz: ${out.trim()}`);
     if (!fs.existsSync(need('HAC_DEPLOYER_KUBECONFIG'))) throw new Error('deployer kubeconfig missing');
+  },
+  /** the clusters of `up k8s --clusters 3`: each context of the fleet kubeconfig answers */
+  async fleet() {
+    const kubectl = env.HAC_KUBECTL || 'kubectl';
+    const kubeconfig = need('HAC_SANDBOX_FLEET_KUBECONFIG');
+    const contexts = need('HAC_SANDBOX_FLEET_CONTEXTS').split(',');
+    if (contexts.length < 3) {
+      throw new Error(
+        `${contexts.length} cluster(s) (${contexts.join(', ')}); fleet tests need 3: npm run sandbox -- up k8s --clusters 3`,
+      );
+    }
+    for (const [i, ctx] of contexts.entries()) {
+      const out = sh(kubectl, ['--kubeconfig', kubeconfig, '--context', ctx, 'get', '--raw', '/readyz']);
+      if (out.trim() !== 'ok') throw new Error(`${ctx} /readyz: ${out.trim()}`);
+      if (!fs.existsSync(need(`HAC_SANDBOX_KUBECONFIG_DEPLOYER_${i + 1}`)))
+        throw new Error(`deployer kubeconfig of ${ctx} missing`);
+    }
   },
   async moto() {
     const body = await get(`${need('AWS_ENDPOINT_URL').replace(/\/$/, '')}/`, {
