@@ -293,7 +293,8 @@ export const k8s = {
     await upCluster(FIRST);
     // one at a time: two creations at once only compete for the same 2 cores
     for (const c of clusterSpecs(clusters).slice(1)) await upCluster(c);
-    await writeFleetKubeconfigs(existingClusters());
+    // over every cluster that was set up, including running ones this `up` was not asked for
+    await writeFleetKubeconfigs(existingClusters().filter((c) => fs.existsSync(c.files.deployerKubeconfig)));
   },
   /** Stops and deletes every cluster, the extra ones first. */
   async down() {
