@@ -391,24 +391,28 @@ describe('cancellation and the post step', () => {
     const eip = await allocate(f, oldI);
     const lt = await launchTemplate(f);
     const ac = new AbortController();
+    let abortedAt = 0;
     f.health.onRequest = (p) => {
       if (p.startsWith('/pre/')) f.health.healthy.add(p.split('/')[2]!.split('?')[0]!);
-      if (p.startsWith('/post/'))
+      if (p.startsWith('/post/') && !abortedAt) {
+        abortedAt = Date.now();
         ac.abort(
           new (class extends Error {
             override name = 'CancelledError';
           })('Cancelled: received SIGTERM'),
         );
+      }
     };
     f.health.postHealthy = false;
     try {
-      const started = Date.now();
       const r = await runMain(
         f,
         { ...instanceInputs(f, '', eip.allocationId), 'launch-template': lt, 'post-swap-wait': '10m' },
         { signal: ac.signal },
       );
-      expect(Date.now() - started).toBeLessThan(20_000);
+      // from the abort to the end, the rollback included: far from the 10 min gate it was waiting in
+      expect(abortedAt).toBeGreaterThan(0);
+      expect(Date.now() - abortedAt).toBeLessThan(60_000);
       expect(r.error?.message).toMatch(/Cancelled: received SIGTERM.*Rolled back/s);
       expect((await whereIs(f, eip.allocationId)).instanceId).toBe(oldI);
       expect(await leakedInstances(f, r.runId)).toEqual([]);
@@ -419,7 +423,7 @@ describe('cancellation and the post step', () => {
       f.health.onRequest = undefined;
       f.health.postHealthy = true;
     }
-  });
+  }, 120_000);
 
   test('main killed after associating: the post step restores the EIP, terminates the instance, drops the lock', async () => {
     const oldI = await launch(f);
