@@ -5,7 +5,7 @@
 // (extra.rollback): a second rollback is a no-op. Restoring a version older than the one the
 // current release replaced (the app moved on to a third version) needs confirm-rollback: true.
 import { ActionError } from '@hac/toolkit';
-import type { Deployment } from './objects.js';
+import type { Deployment, PodTemplate } from './objects.js';
 import type { StateRecord } from './state.js';
 
 /** One version of the app as recorded: enough to re-create its Deployment. */
@@ -15,8 +15,10 @@ export interface VersionSpec {
   /** Blue-green: the color it ran in. */
   color?: string;
   replicas?: number;
-  /** The Deployment as hac applied it (without status). */
+  /** Blue-green: the Deployment as hac applied it (without status). */
   deployment?: Deployment;
+  /** Canary: the pod template the stable Deployment ran. */
+  template?: PodTemplate;
 }
 
 /** What a rollback action records: the version it rolled back from and the one it restored. */
@@ -73,7 +75,7 @@ export const rollbackMarkOf = (rec: StateRecord | undefined): RollbackMark | und
 export function findVersion(image: string, records: StateRecord[]): VersionSpec | undefined {
   const all = records.flatMap((r) => [versionOf(r), previousOf(r)]).filter(isSpec);
   const same = all.filter((v) => v.image === image);
-  return same.find((v) => v.deployment) ?? same[0];
+  return same.find((v) => v.deployment ?? v.template) ?? same[0];
 }
 
 const refused = (message: string, hint: string) => new ActionError(`${message} Nothing was changed.`, hint);
@@ -125,7 +127,7 @@ function olderVersion(
       `Cannot roll back ${rec.app} to ${want}: the app has moved on to ${current?.image ?? 'a newer version'}, which replaced ${previous?.image ?? 'another version'} (run ${rec.runId}).`,
       `Set confirm-rollback: true to restore ${want} anyway, or set rollback-to: ${previous?.image ?? '<image>'} to undo only the current release.`,
     );
-  if (!found.deployment)
+  if (!found.deployment && !found.template)
     throw refused(
       `Cannot roll back ${rec.app} to ${want}: its spec was not recorded.`,
       `Deploy ${want} with action: deploy.`,

@@ -209,7 +209,7 @@ describe('blue-green restore plan', () => {
       labels: { app: 'web', color: 'green' },
       annotations: { 'hac.dev/run-id': 'r1' },
     });
-    expect(d.spec.selector.matchLabels).toEqual({ app: 'web', color: 'green' });
+    expect(d.spec.selector?.matchLabels).toEqual({ app: 'web', color: 'green' });
     expect(d.spec.template.metadata?.labels).toEqual({ app: 'web', color: 'green' });
     expect(d.spec.replicas).toBe(3);
     expect(d.spec.template.spec?.containers?.[0]?.image).toBe('reg/web:1');

@@ -22,6 +22,7 @@ import { defaultGateRunner, buildGate, type GateRunner } from '../gates.js';
 import { defaultRunId } from '../inputs.js';
 import type { Deployment } from '../objects.js';
 import { preflightError } from '../preflight.js';
+import { rollbackRequest } from '../rollback-inputs.js';
 import { openSession, type Session } from '../session.js';
 import { resolveWorkload } from '../workload.js';
 import { withVersion } from './build.js';
@@ -114,6 +115,7 @@ function options(v: CanaryInputs, name: string, objects: CanaryOptions['objects'
     lockWaitMs: v['lock-timeout'],
     dryRun: v['dry-run'],
     runId: v['run-id'] || defaultRunId(),
+    rollback: rollbackRequest(v),
   };
 }
 

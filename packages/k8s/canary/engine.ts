@@ -5,7 +5,7 @@
  *
  * A deploy is observe (observe.ts) → plan (plan.ts, pure) → dry run (dry-run.ts) → execute under
  * the app's Lease (deploy.ts, steps.ts) → on failure, roll back (rollback.ts). promote and abort in
- * a later job are in later.ts.
+ * a later job are in later.ts; rollback after promote in rollback-promoted.ts.
  */
 import { ActionError, errorMessage, withTimeout } from '@hac/toolkit';
 import type { Deployment } from '../objects.js';
@@ -20,12 +20,15 @@ import { queryPrometheus, renderQuery } from './metrics.js';
 import { observeDeploy, observeRoute, stableServiceName } from './observe.js';
 import { canaryPermissions } from './permissions.js';
 import { planCanary, planLines, type CanaryPlan } from './plan.js';
+import { rollbackPromoted } from './rollback-promoted.js';
 import { routeTarget } from './route-target.js';
 import { isActive, readRecord } from './state.js';
 import { emptyResult, type CanaryDeps, type CanaryOptions, type CanaryResult } from './types.js';
 
 /** Runs the requested action under the app's Lease. */
 export async function runCanary(o: CanaryOptions, deps: CanaryDeps): Promise<CanaryResult> {
+  // rollback after promote: a deploy of the recorded previous template (rollback-promoted.ts).
+  if (o.action === 'rollback') return rollbackPromoted(o, deps, (d) => runCanary(d, deps));
   const ctx = runContext(o, deps);
   // Read-only checks first: a request that cannot succeed must not even touch the lock Lease.
   await precheck(ctx);
@@ -102,7 +105,8 @@ async function precheck(ctx: RunContext): Promise<void> {
   const { o, c } = ctx;
   if (o.action !== 'deploy') {
     const rec = await recorded(ctx, o.action);
-    await checkPermissions(c, canaryPermissions(rec.route, o.action));
+    // rollback never gets here: it runs as a deploy (see runCanary).
+    await checkPermissions(c, canaryPermissions(rec.route, o.action as 'promote' | 'abort'));
     return;
   }
   const next = o.objects?.find((x) => x.kind === 'Deployment') as Deployment | undefined;

@@ -1,6 +1,7 @@
 /** The k8s-canary action's inputs: the shared Kubernetes inputs plus the canary's own. */
 import { input, readInputs, type InputSource, type Rule, type Values } from '@hac/toolkit';
 import { checksField, commonInputs, urlsField, validateCommon, type CommonValues } from '../inputs.js';
+import { rollbackInputs, rollbackInputsOnlyOnRollback } from '../rollback-inputs.js';
 import { METRICS_EXPECTED, parseMetrics } from './metrics.js';
 import { failedOutputs } from './report.js';
 import { ROUTE_METHODS } from './routes.js';
@@ -12,7 +13,7 @@ const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 export const canaryInputs = {
   ...commonInputs,
-  action: input.oneOf(['deploy', 'promote', 'abort'] as const, 'deploy'),
+  action: input.oneOf(['deploy', 'promote', 'abort', 'rollback'] as const, 'deploy'),
   steps: input.map(input.string({ default: '10,25,50,100' }), parseSteps, STEPS_EXPECTED),
   pause: input.string({ default: '0' }),
   route: input.oneOf(ROUTE_METHODS, 'replicas'),
@@ -35,6 +36,7 @@ export const canaryInputs = {
     expected:
       'a label value: at most 63 letters, digits, -, _ or ., starting and ending with a letter or digit',
   }),
+  ...rollbackInputs,
 };
 
 type CanaryValues = Values<typeof canaryInputs>;
@@ -96,6 +98,7 @@ export const canaryRules = [
   surgeOnlyWithReplicas,
   versionOnlyForBuiltDeploy,
   metricsNeedPrometheus,
+  rollbackInputsOnlyOnRollback,
 ];
 
 /** Reads and checks every input; all problems are reported together in one InputError. */

@@ -8,6 +8,7 @@ import type { Deployment } from '../objects.js';
 import { mainImage, promotedTemplate, versionOf } from './build.js';
 import { DEPLOYMENT, rolledOut, saveRecord, type RunContext } from './context.js';
 import { removeCanary } from './rollback.js';
+import { versionsAfterPromote, VERSIONS_ANNOTATION } from './rollback-state.js';
 import { PREVIOUS_ANNOTATION, type CanaryRecord } from './state.js';
 import { scaleCanary } from './steps.js';
 import { setWeight, unpinStableService } from './traffic.js';
@@ -32,7 +33,7 @@ export async function promote(ctx: RunContext): Promise<void> {
   r.version = versionOf(canary.spec.template);
 }
 
-/** Replaces stable's pod template with the canary's, keeping the old one for an abort (retried on conflict). */
+/** Replaces stable's pod template with the canary's, keeping the old ones for an abort or a rollback (retried on conflict). */
 async function replaceStableTemplate(ctx: RunContext, rec: CanaryRecord, canary: Deployment): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     const stable = await ctx.c.get<Deployment>({ ...DEPLOYMENT, name: rec.stable });
@@ -48,6 +49,8 @@ async function replaceStableTemplate(ctx: RunContext, rec: CanaryRecord, canary:
     stable.metadata.annotations = {
       ...(stable.metadata.annotations ?? {}),
       [PREVIOUS_ANNOTATION]: JSON.stringify(stable.spec.template),
+      // The versions before, so a later rollback can restore an older one (rollback-to).
+      [VERSIONS_ANNOTATION]: versionsAfterPromote(stable, stable.spec.template),
     };
     stable.spec.template = template;
     if (!rec.hpa) stable.spec.replicas = rec.baseReplicas;

@@ -4,6 +4,7 @@
  */
 import type { StateStore } from '@hac/toolkit';
 import type { Deployment, Labels } from '../objects.js';
+import type { RollbackMark } from '../rollback-target.js';
 import type { RouteMethod } from './routes.js';
 
 /** What main saves for its post step. */
@@ -50,6 +51,8 @@ export interface CanaryRecord {
   startedAt: string;
   updatedAt: string;
   reason?: string;
+  /** Set when this release was action: rollback (a second rollback is then a no-op). */
+  rollback?: RollbackMark;
 }
 
 /** Reads the record from the stable Deployment; undefined when there is none or it is unreadable. */

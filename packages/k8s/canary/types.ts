@@ -3,11 +3,12 @@ import { ActionError, type Clock, type Sleep } from '@hac/toolkit';
 import type { GateReport, GateSpec } from '@hac/probe';
 import type { KubeClient } from '../client.js';
 import type { KubeObject } from '../objects.js';
+import type { RollbackRequest } from '../rollback-target.js';
 import type { MetricResult, MetricSpec } from './metrics.js';
 import type { RouteMethod } from './routes.js';
 import type { Phase } from './state.js';
 
-export type CanaryAction = 'deploy' | 'promote' | 'abort';
+export type CanaryAction = 'deploy' | 'promote' | 'abort' | 'rollback';
 export type Verdict = 'promoted' | 'paused' | 'rolled-back' | 'aborted' | 'initial' | 'planned';
 
 export interface CanaryOptions {
@@ -33,6 +34,8 @@ export interface CanaryOptions {
   lockWaitMs?: number;
   dryRun: boolean;
   runId: string;
+  /** action: rollback: rollback-to and confirm-rollback. */
+  rollback?: RollbackRequest;
 }
 
 export interface StepRecord {
