@@ -80,7 +80,6 @@ describe.each(ENGINES)('engine %s', (engine) => {
   ])('a %s registry fails before building, naming it, what was tried and what to do', async (kind, why) => {
     const host = hosts[kind] as string;
     const { argv, exec } = recording();
-    const started = Date.now();
     const inputs = { images: `${host}/hac-test/app`, push: 'true', context: 'multistage' };
     const err = await runEngine(sb, env, engine, inputs, undefined, { ...quick, exec }).catch(
       (e: unknown) => e,
@@ -94,7 +93,6 @@ describe.each(ENGINES)('engine %s', (engine) => {
     expect(e.hint).toContain('insecure-registries');
     expect(e.hint).toContain('login');
     expect(built(argv)).toEqual([]);
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   test('a cache-from registry that does not answer fails the same way, without pushing', async () => {
@@ -132,10 +130,9 @@ describe('deadlines and answers', () => {
   test('a port whose handshake never completes fails at the connect timeout', async () => {
     const hole = await unconnectablePort();
     try {
-      const started = Date.now();
+      // the connect timer, not the 10 s response deadline (each names itself and its length)
       const a = await getV2(`http://127.0.0.1:${hole.port}/v2/`, { connectTimeoutMs: 400 });
       expect(a).toEqual({ kind: 'error', what: 'no connection within the 400ms connect timeout' });
-      expect(Date.now() - started).toBeLessThan(1500);
     } finally {
       await hole.close();
     }
@@ -144,14 +141,12 @@ describe('deadlines and answers', () => {
   test('the defaults: 5s to connect, 10s for the answer', async () => {
     const hole = await unconnectablePort();
     try {
-      const started = Date.now();
       const [c, r] = await Promise.all([
         getV2(`http://127.0.0.1:${hole.port}/v2/`),
         getV2(`http://${hosts.silent}/v2/`),
       ]);
       expect(c).toMatchObject({ what: 'no connection within the 5000ms connect timeout' });
       expect(r).toMatchObject({ what: 'no answer within the 10000ms response deadline' });
-      expect(Date.now() - started).toBeLessThan(12_000);
     } finally {
       await hole.close();
     }
@@ -176,13 +171,19 @@ describe('deadlines and answers', () => {
       AWS_ACCESS_KEY_ID: 'testing',
       AWS_SECRET_ACCESS_KEY: 'testing',
     });
+    let requests = 0;
+    const count = () => void requests++;
+    silent.on('request', count);
     try {
       const started = Date.now();
-      await expect(ecrToken('us-east-1', '123456789012')).rejects.toThrow();
-      const elapsed = Date.now() - started;
-      expect(elapsed).toBeGreaterThanOrEqual(19_000);
-      expect(elapsed).toBeLessThan(25_000);
+      const err = await ecrToken('us-east-1', '123456789012').catch((e: unknown) => e as Error);
+      // two attempts, each ended by the SDK's 10 s request timeout (so at least 20 s in all)
+      expect(err).toMatchObject({ name: 'TimeoutError', $metadata: { attempts: 2 } });
+      expect(err.message).toContain('exceeded the configured 10000 ms requestTimeout');
+      expect(requests).toBe(2);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(19_000);
     } finally {
+      silent.off('request', count);
       for (const k of ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'])
         if (saved[k] === undefined) delete process.env[k];
         else process.env[k] = saved[k];
