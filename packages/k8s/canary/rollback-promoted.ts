@@ -14,7 +14,13 @@ import { versionOf } from './build.js';
 import { DEPLOYMENT } from './context.js';
 import { canaryStateView } from './rollback-state.js';
 import { isActive, readRecord, recordPatch, type CanaryRecord } from './state.js';
-import { emptyResult, type CanaryDeps, type CanaryOptions, type CanaryResult } from './types.js';
+import {
+  CanaryFailed,
+  emptyResult,
+  type CanaryDeps,
+  type CanaryOptions,
+  type CanaryResult,
+} from './types.js';
 
 type RunDeploy = (o: CanaryOptions) => Promise<CanaryResult>;
 
@@ -45,7 +51,13 @@ export async function rollbackPromoted(
       `Cannot roll back ${o.name} to ${target.image}: its pod template was not recorded. Nothing was changed.`,
       `Deploy ${target.image} with action: deploy.`,
     );
-  const r = await runDeploy(restoreOptions(o, stable as Deployment, rec, target.template));
+  const r = await runDeploy(restoreOptions(o, stable as Deployment, rec, target.template)).catch(
+    (err: unknown) => {
+      // The restored version failed its steps: it was rolled back itself; the current one still serves.
+      if (err instanceof CanaryFailed) err.result.action = 'rollback';
+      throw err;
+    },
+  );
   r.action = 'rollback';
   if (r.verdict !== 'promoted' || o.dryRun) return r;
   const mark: RollbackMark = { from: view.rec.image ?? '', to: target.image, runId: o.runId };
