@@ -15,6 +15,7 @@ import {
   createNamespace,
   deleteNamespace,
   k8sSandbox,
+  kubectlApply,
   kubectlGet,
   resourceVersions,
   watchInvariant,
@@ -53,7 +54,10 @@ function manifest(v: string): string {
   return f;
 }
 
-async function run(extra: Record<string, string>) {
+async function run(
+  extra: Record<string, string>,
+  runGate?: Parameters<typeof runCanaryAction>[0]['runGate'],
+) {
   const outputs: Record<string, string> = {};
   let summary = '';
   const all: Record<string, string> = {
@@ -72,6 +76,7 @@ async function run(extra: Record<string, string>) {
     setOutput: (k, v) => void (outputs[k] = v),
     writeSummary: async (md) => void (summary = md),
     log: () => undefined,
+    ...(runGate ? { runGate } : {}),
   }).then(
     () => undefined,
     (e: Error) => e,
@@ -80,7 +85,8 @@ async function run(extra: Record<string, string>) {
 }
 
 const deploy = (v: string) => run({ manifests: manifest(v) });
-const rollback = (extra: Record<string, string> = {}) => run({ action: 'rollback', app: 'web', ...extra });
+const rollback = (extra: Record<string, string> = {}, runGate?: Parameters<typeof run>[1]) =>
+  run({ action: 'rollback', app: 'web', ...extra }, runGate);
 const web = () => kubectlGet(sb, ns, 'deployment web');
 const record = () => JSON.parse(web()?.metadata.annotations?.['hac.dev/canary'] ?? 'null');
 const serving = () => {
@@ -158,5 +164,39 @@ describe('k8s-canary rollback after promote', () => {
     expect(back.error).toBeUndefined();
     expect(serving()).toEqual({ image: `${REG}:v1`, version: 'v1', ready: 4 });
     expect(record().rollback).toMatchObject({ from: `${REG}:v3`, to: `${REG}:v1` });
+  }, 200_000);
+
+  test('gateway-api: the rollback takes the route from the record and steps the HTTPRoute weights back', async () => {
+    ns = createNamespace(sb, 'canary-rb');
+    expect((await deploy('v1')).outputs.verdict).toBe('initial');
+    kubectlApply(
+      sb,
+      ns,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: ${ns}}
+spec:
+  parentRefs: [{name: gw}]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+`,
+    );
+    watcher = watchInvariant(sb, ns, 'web');
+    await watcher.waitReady(1, 30_000);
+    const v2 = await run({ manifests: manifest('v2'), route: 'gateway-api', 'http-route': 'web' });
+    expect(v2.outputs.verdict).toBe('promoted');
+    const original = kubectlGet(sb, ns, 'httproute web').spec.rules[0].backendRefs;
+
+    const weights: string[] = [];
+    const back = await rollback({ 'canary-urls': url }, async () => {
+      const hr = kubectlGet(sb, ns, 'httproute web');
+      weights.push(hr.spec.rules[0].backendRefs.map((b: any) => `${b.name}=${b.weight}`).join(','));
+      return { passed: true, checks: [], durationMs: 0 } as never;
+    });
+    expect(back.error).toBeUndefined();
+    expect(back.outputs.verdict).toBe('rolled-back');
+    expect(weights).toEqual(['web=50,web-canary=50', 'web=0,web-canary=100']);
+    expect(kubectlGet(sb, ns, 'httproute web').spec.rules[0].backendRefs).toEqual(original);
+    expect(serving()).toEqual({ image: `${REG}:v1`, version: 'v1', ready: 4 });
+    expect(kubectlGet(sb, ns, 'service web-canary')).toBeUndefined();
   }, 200_000);
 });
