@@ -8,6 +8,7 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const ACTIONS = [
   'build-ami',
   'docker-build-push',
+  'fleet',
   'k8s-bluegreen',
   'k8s-canary',
   'smoke-test',

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run pipeline -- [template] [--version X] [--bad] [--no-baseline]
+// npm run pipeline -- [template] [--version X] [--bad] [--bad-cluster N] [--no-baseline]
 //
 // Runs a template workflow from workflows-templates/ with act on this host (-P ubuntu-latest=-self-hosted)
 // against the local sandbox. `org/hac/...@v1` is mapped to this working tree; the pinned third-party
@@ -9,6 +9,9 @@
 //
 // With no arguments: deploys ipsvc 1.0.0, then releases 2.0.0 with k8s-canary, and prints the summary.
 // --bad releases a version whose health check fails: the run must end in rollback and fail.
+// fleet: the fleet template over the sandbox's clusters (wave 0 cluster 1, wave 1 the others), with
+// fleet and k8s-canary bundles built from this tree (scripts/pipeline/fleet.mjs); --bad-cluster N
+// makes cluster N's canary gate fail in wave 1: every cluster must end on the previous version.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -16,9 +19,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PINS, HAC_REPO, HAC_REF } from './pipeline/pins.mjs';
+import { checkBadCluster, fleetPlanVar, freshHacCheckout, sandboxFleet } from './pipeline/fleet.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const TEMPLATES = ['k8s-canary', 'k8s-bluegreen', 'ec2-immutable', 'full-pipeline'];
+export const TEMPLATES = ['k8s-canary', 'k8s-bluegreen', 'ec2-immutable', 'full-pipeline', 'fleet'];
 
 /** Per-template settings of local runs: each template deploys its own app, so runs do not collide. */
 export const TEMPLATE_VARS = {
@@ -26,24 +30,43 @@ export const TEMPLATE_VARS = {
   'k8s-bluegreen': { APP_NAME: 'ipsvc-bg', KEEP_OLD_FOR: '0s' },
   'ec2-immutable': {},
   'full-pipeline': { APP_NAME: 'ipsvc-full', CANARY_PAUSE: '3s', KEEP_OLD_FOR: '0s' },
+  fleet: {
+    APP_NAME: 'ipsvc-fleet',
+    REPLICAS: '2',
+    CANARY_STEPS: '25,100',
+    CANARY_PAUSE: '2s',
+    WAVE_STEPS: '50,100',
+    WAVE_PAUSE: '1s',
+  },
 };
 
 export function parseArgs(argv) {
-  const opts = { template: 'k8s-canary', version: undefined, bad: false, baseline: true, quiet: false };
+  const opts = {
+    template: 'k8s-canary',
+    version: undefined,
+    bad: false,
+    badCluster: undefined,
+    baseline: true,
+    quiet: false,
+  };
   const rest = [...argv];
   while (rest.length) {
     const a = rest.shift();
     if (a === '--version') opts.version = rest.shift();
     else if (a === '--bad') opts.bad = true;
+    else if (a === '--bad-cluster') opts.badCluster = Number(rest.shift());
     else if (a === '--no-baseline') opts.baseline = false;
     else if (a === '--quiet') opts.quiet = true;
     else if (!a.startsWith('-') && TEMPLATES.includes(a.replace(/\.yml$/, '')))
       opts.template = a.replace(/\.yml$/, '');
     else
       throw new Error(
-        `unknown argument ${JSON.stringify(a)}; usage: npm run pipeline -- [${TEMPLATES.join('|')}] [--version X] [--bad]`,
+        `unknown argument ${JSON.stringify(a)}; usage: npm run pipeline -- [${TEMPLATES.join('|')}] [--version X] [--bad] [--bad-cluster N]`,
       );
   }
+  if (opts.badCluster !== undefined && opts.template !== 'fleet')
+    throw new Error('--bad-cluster N is for the fleet template: npm run pipeline -- fleet --bad-cluster 2');
+  if (opts.badCluster !== undefined) checkBadCluster(opts.badCluster, Number.MAX_SAFE_INTEGER);
   return opts;
 }
 
@@ -108,7 +131,15 @@ function dotenv(values) {
 }
 
 /** The act command line for one run. Secrets are passed in a 0600 file, never on argv. */
-export function actArgs({ workflow, eventPath, secretFile, varFile, envFile, event = 'workflow_dispatch' }) {
+export function actArgs({
+  workflow,
+  eventPath,
+  secretFile,
+  varFile,
+  envFile,
+  event = 'workflow_dispatch',
+  hacDir = repoRoot,
+}) {
   const args = [
     event,
     '-W',
@@ -124,7 +155,7 @@ export function actArgs({ workflow, eventPath, secretFile, varFile, envFile, eve
     '--env-file',
     envFile,
     '--local-repository',
-    `${HAC_REPO}@${HAC_REF}=${repoRoot}`,
+    `${HAC_REPO}@${HAC_REF}=${hacDir}`,
     '--action-offline-mode',
   ];
   for (const [repo, pin] of Object.entries(PINS)) {
@@ -208,6 +239,7 @@ export async function runTemplate({
   template,
   version,
   bad = false,
+  badCluster = undefined,
   sandbox,
   quiet = false,
   stable = '1.0.0',
@@ -238,16 +270,26 @@ export async function runTemplate({
     const stableEp = await startEndpoint(stable);
     const newEp = await startEndpoint(version, { failHealth: bad });
     endpoints.push(stableEp, newEp);
+    let kubeconfig = sandbox.HAC_DEPLOYER_KUBECONFIG;
+    let hacDir = repoRoot;
+    if (template === 'fleet') {
+      const fleet = sandboxFleet(sandbox);
+      checkBadCluster(badCluster, fleet.contexts.length);
+      const badEp = badCluster ? await startEndpoint(version, { failHealth: true }) : undefined;
+      if (badEp) endpoints.push(badEp);
+      const urls = fleet.contexts.map((_, i) => (badEp && i + 1 === badCluster ? badEp.url : newEp.url));
+      extraVars = { FLEET: fleetPlanVar(fleet.contexts, urls, stableEp.url), ...extraVars };
+      kubeconfig = fleet.deployerKubeconfig;
+      hacDir = freshHacCheckout(repoRoot);
+    }
     const summaryFile = path.join(work, 'summary.md');
     const secretFile = path.join(work, 'secrets');
     const varFile = path.join(work, 'vars');
     const envFile = path.join(work, 'env');
     const eventPath = path.join(work, 'event.json');
-    fs.writeFileSync(
-      secretFile,
-      dotenv({ KUBE_CONFIG: fs.readFileSync(sandbox.HAC_DEPLOYER_KUBECONFIG, 'utf8') }),
-      { mode: 0o600 },
-    );
+    fs.writeFileSync(secretFile, dotenv({ KUBE_CONFIG: fs.readFileSync(kubeconfig, 'utf8') }), {
+      mode: 0o600,
+    });
     fs.writeFileSync(
       varFile,
       dotenv({
@@ -275,6 +317,7 @@ export async function runTemplate({
       envFile,
       dotenv({
         HAC_SUMMARY_FILE: summaryFile,
+        HAC_STANDIN_ARTIFACTS: path.join(work, 'artifacts'),
         HAC_STANDIN_AWS_ACCESS_KEY_ID: sandbox.AWS_ACCESS_KEY_ID,
         HAC_STANDIN_AWS_SECRET_ACCESS_KEY: sandbox.AWS_SECRET_ACCESS_KEY,
         HAC_STANDIN_AWS_ENDPOINT_URL: sandbox.AWS_ENDPOINT_URL,
@@ -292,6 +335,7 @@ export async function runTemplate({
       secretFile,
       varFile,
       envFile,
+      hacDir,
     });
     const started = Date.now();
     const logLines = [];
@@ -326,14 +370,21 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const sandbox = sandboxEnv();
   const runs = [];
-  if (opts.template.startsWith('k8s') && opts.baseline && !opts.version) {
+  if ((opts.template.startsWith('k8s') || opts.template === 'fleet') && opts.baseline && !opts.version) {
     runs.push({ version: '1.0.0', bad: false, label: 'deploy ipsvc 1.0.0' });
   }
-  const version = opts.version ?? (opts.bad ? '3.0.0' : '2.0.0');
+  const failing = opts.bad || opts.badCluster !== undefined;
+  const version = opts.version ?? (failing ? '3.0.0' : '2.0.0');
+  const badLabel = opts.bad
+    ? ' (a bad release)'
+    : opts.badCluster
+      ? ` (cluster ${opts.badCluster} fails its gate)`
+      : '';
   runs.push({
     version,
     bad: opts.bad,
-    label: `release ipsvc ${version}${opts.bad ? ' (a bad release)' : ''}`,
+    badCluster: opts.badCluster,
+    label: `release ipsvc ${version}${badLabel}`,
   });
   let last = 0;
   for (const run of runs) {
@@ -342,6 +393,7 @@ async function main() {
       template: opts.template,
       version: run.version,
       bad: run.bad,
+      badCluster: run.badCluster,
       sandbox,
       quiet: opts.quiet,
     });

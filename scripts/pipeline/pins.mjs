@@ -13,6 +13,16 @@ export const PINS = {
     version: 'v7.0.0',
     standIn: 'setup-go',
   },
+  'actions/upload-artifact': {
+    sha: 'bbbca2ddaa5d8feaa63e36b76fdaad77386f024f',
+    version: 'v7.0.0',
+    standIn: 'upload-artifact',
+  },
+  'actions/download-artifact': {
+    sha: '3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c',
+    version: 'v8.0.1',
+    standIn: 'download-artifact',
+  },
   'aws-actions/configure-aws-credentials': {
     sha: 'e6de054238d6b7531b4efff3b6587d9aade6a06c',
     version: 'v6.2.3',

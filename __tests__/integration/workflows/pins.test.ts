@@ -70,10 +70,12 @@ const pins = fs
   .flatMap((f) => pinsOf(fs.readFileSync(path.join(templatesDir, f), 'utf8'), `workflows-templates/${f}`));
 
 describe('third-party pins in the templates', () => {
-  test('the templates use the three pinned actions', () => {
+  test('the templates use the five pinned actions', () => {
     expect([...new Set(pins.map((p) => p.repo))].sort()).toEqual([
       'actions/checkout',
+      'actions/download-artifact',
       'actions/setup-go',
+      'actions/upload-artifact',
       'aws-actions/configure-aws-credentials',
     ]);
   });

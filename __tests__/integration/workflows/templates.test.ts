@@ -16,9 +16,10 @@ const repoWorkflows = fs
 const PINNED = /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/;
 
 describe('workflow templates', () => {
-  test('there are the four templates, each with its properties file', () => {
+  test('there are the five templates, each with its properties file', () => {
     expect(templates.sort()).toEqual([
       'ec2-immutable.yml',
+      'fleet.yml',
       'full-pipeline.yml',
       'k8s-bluegreen.yml',
       'k8s-canary.yml',

@@ -1,0 +1,4 @@
+import { runEngine } from '@hac/toolkit';
+import { fleetMain } from '@hac/fleet';
+
+void runEngine(fleetMain);
