@@ -1,27 +1,40 @@
 // Fault injection at every EC2 call a native build makes: a single RequestLimitExceeded is absorbed by
 // the SDK's adaptive retry; persistent throttling, 500s and dropped connections end in a clear error
 // with zero leaked instances, security groups, images or snapshots (listed by an independent client).
+// The SDK retries at once (support/fast-retry.ts), except in the cases of REAL_BACKOFF, which keep
+// hac's adaptive retry with the SDK's own backoff.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import {
-  CreateLaunchTemplateCommand,
-  DeleteLaunchTemplateCommand,
-  DescribeImagesCommand,
-  type EC2Client,
-} from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { ActionError, memoryState } from '@hac/toolkit';
-import { postBuildAmi, runBuildAmi, type BuildAmiResult } from '@hac/aws';
-import { getInputs } from '../../../actions/build-ami/inputs.js';
+import type { BuildAmiResult } from '@hac/aws';
 import type { FaultKind } from '../../support/fault-proxy.js';
-import { destructiveCalls, inventory, ownershipViolations } from '../../support/ownership.js';
-import {
-  awsSandbox,
-  poweredOff,
-  listLeaks,
-  motoBaseAmi,
-  NO_LEAKS,
-  testRunId,
-  type AwsSandbox,
-} from '../../support/aws.js';
+import type { AwsSandbox } from '../../support/aws.js';
+import { backoff, zeroDelayRetries } from '../../support/fast-retry.js';
+
+await zeroDelayRetries();
+const { CreateLaunchTemplateCommand, DeleteLaunchTemplateCommand, DescribeImagesCommand } =
+  await import('@aws-sdk/client-ec2');
+const { postBuildAmi, runBuildAmi } = await import('@hac/aws');
+const { readBuildAmiInputs } = await import('../../../packages/aws/ami/inputs.js');
+const { destructiveCalls, inventory, ownershipViolations } = await import('../../support/ownership.js');
+const { awsSandbox, poweredOff, listLeaks, motoBaseAmi, NO_LEAKS, testRunId } =
+  await import('../../support/aws.js');
+
+/** Cases run with the client's real retry strategy and backoff: one transient, one persistent fault. */
+const REAL_BACKOFF = new Set(['once RunInstances', 'throttle CreateImage']);
+
+/** Runs a case with zero-delay retries, or the real ones for REAL_BACKOFF; checks the seam took effect. */
+async function withBackoff(key: string, run: () => Promise<void>) {
+  backoff.real = REAL_BACKOFF.has(key);
+  const zeroDelayBefore = backoff.zeroDelayClients;
+  try {
+    await run();
+    expect(backoff.zeroDelayClients > zeroDelayBefore).toBe(!backoff.real);
+  } finally {
+    backoff.real = false;
+  }
+}
+const realTag = (key: string) => (REAL_BACKOFF.has(key) ? ' (real SDK backoff)' : '');
 
 let sb: AwsSandbox;
 let indep: EC2Client;
@@ -60,7 +73,7 @@ async function build(runId: string, maxAttempts: number) {
     timeout: '1m',
     'image-timeout': '1m',
   };
-  const inputs = getInputs((n) => raw[n] ?? '', { env: sb.env });
+  const inputs = readBuildAmiInputs((n) => raw[n] ?? '', { env: sb.env });
   before = await inventory([indep, sb.independent('us-west-2')]);
   let result: BuildAmiResult | undefined;
   let error: unknown;
@@ -145,60 +158,68 @@ describe('build-ami under faults', () => {
     expect(await leaksOf(runId, name, Object.values(result?.amis ?? {}))).toEqual(NO_LEAKS);
   });
 
-  test.each(CALLS)(
-    '%s throttled once: the SDK retries and the build succeeds',
-    async (action) => {
-      sb.proxy.clearFaults();
-      sb.proxy.clearLog();
-      sb.proxy.fail({ action, kind: 'throttle' });
-      const runId = testRunId(`once-${action}`);
-      const { result, error, name, family } = await build(runId, 3);
-      expect(error).toBeUndefined();
-      expect(sb.proxy.requests.filter((r) => r.fault).map((r) => r.action)).toEqual([action]);
-      await expectOwnOnly(family);
-      const img = await indep.send(new DescribeImagesCommand({ ImageIds: [result?.amiId as string] }));
-      expect(img.Images?.[0]?.State).toBe('available');
-      expect(await leaksOf(runId, name, Object.values(result?.amis ?? {}))).toEqual(NO_LEAKS);
-    },
+  test.each(CALLS.map((a) => [a, realTag(`once ${a}`)]))(
+    '%s throttled once: the SDK retries and the build succeeds%s',
+    (action) =>
+      withBackoff(`once ${action}`, async () => {
+        sb.proxy.clearFaults();
+        sb.proxy.clearLog();
+        sb.proxy.fail({ action, kind: 'throttle' });
+        const runId = testRunId(`once-${action}`);
+        const { result, error, name, family } = await build(runId, 3);
+        expect(error).toBeUndefined();
+        expect(sb.proxy.requests.filter((r) => r.fault).map((r) => r.action)).toEqual([action]);
+        await expectOwnOnly(family);
+        const img = await indep.send(new DescribeImagesCommand({ ImageIds: [result?.amiId as string] }));
+        expect(img.Images?.[0]?.State).toBe('available');
+        expect(await leaksOf(runId, name, Object.values(result?.amis ?? {}))).toEqual(NO_LEAKS);
+      }),
     60_000,
   );
 
   const cases = (['throttle', '500', 'drop'] as FaultKind[]).flatMap((kind) =>
-    CALLS.map((action) => [kind, action] as const),
+    CALLS.map((action) => [kind, action, realTag(`${kind} ${action}`)] as const),
   );
   test.each(cases)(
-    'persistent %s on %s: a clear error and zero leaks',
-    async (kind, action) => {
-      sb.proxy.clearFaults();
-      sb.proxy.clearLog();
-      sb.proxy.fail({ action, kind, times: Infinity });
-      const runId = testRunId(`${kind}-${action}`);
-      const { error, state, name, outputs, family } = await build(runId, 2);
-      sb.proxy.clearFaults();
-      expect(sb.proxy.requests.some((r) => r.fault)).toBe(true);
-      // The post step runs after every main step, as on a runner (the fault is gone by then).
-      await postBuildAmi({ state, env: sb.env, credentials: sb.credentials, log: () => {}, warn: () => {} });
-      const built = Object.values((outputs.amis as Record<string, string> | undefined) ?? {});
-      if (TOLERATED.has(action)) {
-        expect(error).toBeUndefined();
-      } else {
-        expect(error).toBeInstanceOf(ActionError);
-        const e = error as ActionError;
-        expect(e.message).not.toMatch(/undefined|\[object Object\]/);
-        expect(e.message).toMatch(
-          kind === 'drop'
-            ? /socket hang up|ECONNRESET|EPIPE|closed/i
-            : kind === '500'
-              ? /InternalError/
-              : /RequestLimitExceeded/,
-        );
-        expect(e.hint ?? '').not.toBe('');
-        // When only cleanup or retention failed, the image was built, its outputs set, and the error says both.
-        if (built.length) expect(e.message).toMatch(/was built and is available, but/);
-      }
-      expect(await leaksOf(runId, name, built)).toEqual(NO_LEAKS);
-      await expectOwnOnly(family);
-    },
+    'persistent %s on %s: a clear error and zero leaks%s',
+    (kind, action) =>
+      withBackoff(`${kind} ${action}`, async () => {
+        sb.proxy.clearFaults();
+        sb.proxy.clearLog();
+        sb.proxy.fail({ action, kind, times: Infinity });
+        const runId = testRunId(`${kind}-${action}`);
+        const { error, state, name, outputs, family } = await build(runId, 2);
+        sb.proxy.clearFaults();
+        expect(sb.proxy.requests.some((r) => r.fault)).toBe(true);
+        // The post step runs after every main step, as on a runner (the fault is gone by then).
+        await postBuildAmi({
+          state,
+          env: sb.env,
+          credentials: sb.credentials,
+          log: () => {},
+          warn: () => {},
+        });
+        const built = Object.values((outputs.amis as Record<string, string> | undefined) ?? {});
+        if (TOLERATED.has(action)) {
+          expect(error).toBeUndefined();
+        } else {
+          expect(error).toBeInstanceOf(ActionError);
+          const e = error as ActionError;
+          expect(e.message).not.toMatch(/undefined|\[object Object\]/);
+          expect(e.message).toMatch(
+            kind === 'drop'
+              ? /socket hang up|ECONNRESET|EPIPE|closed/i
+              : kind === '500'
+                ? /InternalError/
+                : /RequestLimitExceeded/,
+          );
+          expect(e.hint ?? '').not.toBe('');
+          // When only cleanup or retention failed, the image was built, its outputs set, and the error says both.
+          if (built.length) expect(e.message).toMatch(/was built and is available, but/);
+        }
+        expect(await leaksOf(runId, name, built)).toEqual(NO_LEAKS);
+        await expectOwnOnly(family);
+      }),
     60_000,
   );
 });
