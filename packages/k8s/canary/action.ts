@@ -108,6 +108,7 @@ function options(v: CanaryInputs, name: string, objects: CanaryOptions['objects'
     canaryGate: buildGate(v['canary-urls'], v['canary-checks'], timing),
     stableGate: buildGate(v['stable-urls'], v['stable-checks'], timing),
     metrics: v.metrics,
+    analysis: v.analysisOptions,
     prometheus: v['prometheus-url']
       ? { url: v['prometheus-url'], headers: token ? { authorization: `Bearer ${token}` } : undefined }
       : undefined,

@@ -81,6 +81,8 @@ export function promotedTemplate(
   const template = structuredClone(canary);
   const labels = { ...(template.metadata?.labels ?? {}) };
   delete labels[TRACK_LABEL];
+  // analysis: baseline labels canary pods hac.dev/role: canary; stable's pods keep their own.
+  if (labels[ROLE_LABEL] === 'canary') delete labels[ROLE_LABEL];
   delete labels['pod-template-hash'];
   const kept: string[] = [];
   for (const [k, v] of Object.entries(stableSelector)) {

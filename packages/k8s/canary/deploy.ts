@@ -53,6 +53,9 @@ async function addCanary(ctx: RunContext, plan: StepPlan): Promise<void> {
     );
   }
   await c.apply(plan.canary);
+  // analysis: baseline: stable's version beside the canary, scaled with it (baseline.ts).
+  if (plan.baselineService) await c.apply(plan.baselineService);
+  if (plan.baseline) await c.apply(plan.baseline);
 }
 
 /** After the last step: promote at 100%, else hold the canary for a later promote or abort. */

@@ -25,6 +25,8 @@ function plannedWrites(plan: StepPlan): PlannedWrite[] {
   const writes: PlannedWrite[] = [
     ...plan.others.map((object): PlannedWrite => ({ op: 'apply', object })),
     { op: 'apply', object: plan.canary },
+    ...(plan.baseline ? [{ op: 'apply', object: plan.baseline } as PlannedWrite] : []),
+    ...(plan.baselineService ? [{ op: 'apply', object: plan.baselineService } as PlannedWrite] : []),
     {
       op: 'patch',
       ref: { ...DEPLOYMENT, name: rec.stable },

@@ -2,7 +2,8 @@
 import { input, readInputs, type InputSource, type Rule, type Values } from '@hac/toolkit';
 import { checksField, commonInputs, urlsField, validateCommon, type CommonValues } from '../inputs.js';
 import { rollbackInputs, rollbackInputsOnlyOnRollback } from '../rollback-inputs.js';
-import { METRICS_EXPECTED, parseMetrics } from './metrics.js';
+import { analysisInputs, analysisRules, resolveAnalysis, type AnalysisOptions } from './analysis-inputs.js';
+import type { MetricSpec } from './metrics.js';
 import { failedOutputs } from './report.js';
 import { ROUTE_METHODS } from './routes.js';
 import { PAUSE_EXPECTED, STEPS_EXPECTED, parsePauses, parseSteps } from './steps-input.js';
@@ -25,7 +26,9 @@ export const canaryInputs = {
   'canary-checks': checksField(),
   'stable-urls': urlsField(),
   'stable-checks': checksField(),
-  metrics: input.map(input.string({ trim: false }), parseMetrics, METRICS_EXPECTED),
+  // Threshold gates, or the judge's list with analysis: baseline (metricsFitAnalysis parses it).
+  metrics: input.string({ trim: false }),
+  ...analysisInputs,
   'prometheus-url': input.string({
     pattern: /^https?:\/\/[^\s@]+$/,
     expected: 'an http:// or https:// URL of Prometheus without credentials',
@@ -40,7 +43,12 @@ export const canaryInputs = {
 };
 
 type CanaryValues = Values<typeof canaryInputs>;
-export type CanaryInputs = CanaryValues & { pauses: number[] };
+export type CanaryInputs = Omit<CanaryValues, 'metrics'> & {
+  pauses: number[];
+  metrics: MetricSpec[];
+  /** With analysis: baseline, what each step is judged with. */
+  analysisOptions?: AnalysisOptions;
+};
 
 /** The inputs every k8s action shares (workload only with action: deploy). */
 export const commonRules: Rule<CanaryValues> = (v, problems, { failed }) =>
@@ -99,13 +107,15 @@ export const canaryRules = [
   versionOnlyForBuiltDeploy,
   metricsNeedPrometheus,
   rollbackInputsOnlyOnRollback,
+  ...analysisRules,
 ];
 
 /** Reads and checks every input; all problems are reported together in one InputError. */
 export function readCanaryInputs(source: InputSource): CanaryInputs {
   const v = readInputs(canaryInputs, source, canaryRules);
-  // Checked by pausesFitSteps: parses here.
-  return { ...v, pauses: parsePauses(v.pause, v.steps.length) };
+  // Checked by pausesFitSteps and metricsFitAnalysis: parse here.
+  const { metrics, analysis } = resolveAnalysis(v);
+  return { ...v, metrics, analysisOptions: analysis, pauses: parsePauses(v.pause, v.steps.length) };
 }
 
 /** Reads the typed inputs; on bad input the outputs say `failed` before the one InputError is raised. */

@@ -7,6 +7,7 @@
 import { ActionError } from '@hac/toolkit';
 import { handoverError } from '../handover.js';
 import type { Deployment, KubeObject, Service } from '../objects.js';
+import { baselineDeployment, baselineRows, baselineService, withCanaryRole } from './baseline.js';
 import { canaryDeployment, canaryName, canaryService, mainImage, versionOf } from './build.js';
 import type { Observed } from './observe.js';
 import { planReplicas, type Hpa } from './replicas.js';
@@ -54,6 +55,9 @@ export interface StepPlan extends PlanBase {
   /** Routed methods: the canary Service, and the hash that pins the stable Service to stable pods. */
   canaryService?: Service;
   stableHash?: string;
+  /** analysis: baseline: the baseline Deployment (stable's version) and, routed, its Service. */
+  baseline?: Deployment;
+  baselineService?: Service;
 }
 
 export type CanaryPlan = InitialPlan | StepPlan;
@@ -92,6 +96,7 @@ export function planCanary(input: PlanInput, seen: Observed): CanaryPlan {
     hpa: seen.hpa,
   };
   if (o.route !== 'replicas') planRouting(plan, input, seen);
+  if (o.analysis) planBaseline(plan, input, seen);
   plan.writes = planWrites(plan, o);
   return plan;
 }
@@ -195,6 +200,21 @@ function planRouting(plan: StepPlan, input: PlanInput, seen: Observed): void {
   plan.routeDiff = target.diff;
 }
 
+/** analysis: baseline: the baseline rows, Deployment and (routed) Service; canary pods get their role. */
+function planBaseline(plan: StepPlan, input: PlanInput, seen: Observed): void {
+  const rec = plan.record;
+  plan.rows = baselineRows(plan.rows, input.o.route, plan.hpa);
+  plan.canary = withCanaryRole(plan.canary);
+  plan.baseline = baselineDeployment(seen.stable as Deployment, {
+    namespace: input.namespace,
+    replicas: (plan.rows[0] as PlanRow).baseline ?? 0,
+  });
+  rec.baseline = plan.baseline.metadata.name as string;
+  if (!plan.canaryService || !seen.stableService) return;
+  plan.baselineService = baselineService(seen.stableService, input.o.name, rec.stableSelector ?? {});
+  rec.baselineService = plan.baselineService.metadata.name as string;
+}
+
 /** What the run writes, one line each, in order. */
 export function planWrites(plan: StepPlan, o: Pick<CanaryOptions, 'route' | 'name'>): string[] {
   const rec = plan.record;
@@ -205,6 +225,11 @@ export function planWrites(plan: StepPlan, o: Pick<CanaryOptions, 'route' | 'nam
       `patch Service/${rec.stableService} selector += pod-template-hash (pinned to stable pods)`,
     );
   out.push(`apply Deployment/${plan.canary.metadata.name} (canary, ${plan.canary.spec.replicas} replicas)`);
+  if (plan.baselineService) out.push(`apply Service/${plan.baselineService.metadata.name} (baseline)`);
+  if (plan.baseline)
+    out.push(
+      `apply Deployment/${plan.baseline.metadata.name} (baseline: stable's version, ${plan.baseline.spec.replicas} replicas; scaled with the canary)`,
+    );
   if (o.route === 'replicas')
     out.push(`scale Deployment/${o.name} per step${plan.hpa ? ` (HPA ${plan.hpa.name} owns its size)` : ''}`);
   if (rec.httpRoute) out.push(`patch HTTPRoute/${rec.httpRoute} backendRefs weights`);
@@ -217,7 +242,7 @@ export function planWrites(plan: StepPlan, o: Pick<CanaryOptions, 'route' | 'nam
 export function planLines(plan: CanaryPlan): string[] {
   const lines = plan.rows.map(
     (r, i) =>
-      `step ${i + 1}: ${r.weight}% → stable ${r.stable}, canary ${r.canary}, actual ${r.actual}%${r.note ? ` (${r.note})` : ''}`,
+      `step ${i + 1}: ${r.weight}% → stable ${r.stable}, canary ${r.canary}${r.baseline === undefined ? '' : `, baseline ${r.baseline}`}, actual ${r.actual}%${r.note ? ` (${r.note})` : ''}`,
   );
   lines.push(...plan.writes.map((w) => `write: ${w}`));
   if (plan.routeDiff) lines.push(`route: ${plan.routeDiff}`);

@@ -13,7 +13,23 @@ export const Outputs = {
   weight: 'weight',
   reason: 'rollback-reason',
   requests: 'api-requests',
+  analysisScore: 'analysis-score',
+  analysisVerdicts: 'analysis-verdicts',
 } as const;
+
+/** analysis: baseline: the last judgement's score, and every judgement as JSON ({step, window, score, verdict}). */
+export function analysisOutputs(r: CanaryResult): Record<string, string> {
+  const all = r.analysis ?? [];
+  const last = all[all.length - 1];
+  return {
+    [Outputs.analysisScore]: last ? String(last.score) : '',
+    [Outputs.analysisVerdicts]: all.length
+      ? JSON.stringify(
+          all.map((a) => ({ step: a.step, window: a.attempt, score: a.score, verdict: a.verdict })),
+        )
+      : '',
+  };
+}
 
 export function canaryOutputs(r: CanaryResult, requests?: number): Record<string, string> {
   const rolledBack = r.verdict === 'rolled-back' || r.verdict === 'aborted';
@@ -27,6 +43,7 @@ export function canaryOutputs(r: CanaryResult, requests?: number): Record<string
     [Outputs.previousImage]: rolledBack ? r.image : r.previousImage,
     [Outputs.weight]: String(r.weight),
     [Outputs.reason]: r.reason ?? '',
+    ...analysisOutputs(r),
     ...(requests !== undefined ? { [Outputs.requests]: String(requests) } : {}),
   };
 }
@@ -54,6 +71,7 @@ export function canarySummary(
   planSection(s, r, opts.dryRun);
   timelineSection(s, r);
   analysisSection(s, r);
+  baselineSection(s, r);
   if (r.verdict === 'paused') {
     s.text('Next: run this action with `action: promote` (e.g. after a manual approval) or `action: abort`.');
   }
@@ -64,10 +82,23 @@ export function canarySummary(
 function planSection(s: Summary, r: CanaryResult, dryRun: boolean): void {
   if (r.plan.length > 0) {
     s.heading(dryRun ? 'Plan (replica math per step)' : 'Replica math per step', 3);
+    const baseline = r.plan.some((p) => p.baseline !== undefined);
     s.table(
-      ['step', 'weight', 'stable', 'canary', 'actual share', 'note'],
-      r.plan.map((p, i) => [i + 1, `${p.weight}%`, p.stable, p.canary, `${p.actual}%`, p.note ?? '']),
+      ['step', 'weight', 'stable', 'canary', ...(baseline ? ['baseline'] : []), 'actual share', 'note'],
+      r.plan.map((p, i) => [
+        i + 1,
+        `${p.weight}%`,
+        p.stable,
+        p.canary,
+        ...(baseline ? [p.baseline ?? 0] : []),
+        `${p.actual}%`,
+        p.note ?? '',
+      ]),
     );
+    if (baseline)
+      s.text(
+        "The baseline runs stable's version at the canary's size; its traffic counts as stable traffic (route replicas: its pods come out of stable's; routed: it gets the canary's weight, out of stable's).",
+      );
   }
   if (dryRun && r.objects.length > 0) {
     s.heading('Objects (all passed a server-side dry run)', 3);
@@ -113,6 +144,13 @@ function analysisSection(s: Summary, r: CanaryResult): void {
   }
 }
 
+/** analysis: baseline: one table (and the deciding metric's chart) per judged window. */
+function baselineSection(s: Summary, r: CanaryResult): void {
+  if (!r.analysis?.length) return;
+  s.heading('Analysis against the baseline', 3);
+  for (const a of r.analysis) s.text(a.summary);
+}
+
 /** Outputs of a run that failed before it changed traffic: what serves now is not known here. */
 export function failedOutputs(requests?: number): Record<string, string> {
   return {
@@ -124,6 +162,8 @@ export function failedOutputs(requests?: number): Record<string, string> {
     [Outputs.previousImage]: '',
     [Outputs.weight]: '',
     [Outputs.reason]: '',
+    [Outputs.analysisScore]: '',
+    [Outputs.analysisVerdicts]: '',
     ...(requests !== undefined ? { [Outputs.requests]: String(requests) } : {}),
   };
 }

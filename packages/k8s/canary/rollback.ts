@@ -7,6 +7,7 @@ import { errorMessage, withTimeout } from '@hac/toolkit';
 import type { KubeClient } from '../client.js';
 import type { KubeObject } from '../objects.js';
 import { DEPLOYMENT, HTTPROUTE, INGRESS, SERVICE, saveRecord, type RunContext } from './context.js';
+import { removeBaseline } from './baseline.js';
 import { currentRouteWeight } from './routes.js';
 import type { CanaryRecord } from './state.js';
 import { scaleStable } from './steps.js';
@@ -49,6 +50,7 @@ export async function removeCanary(c: KubeClient, rec: CanaryRecord): Promise<vo
   }
   if (rec.canaryIngress) await c.delete({ ...INGRESS, name: rec.canaryIngress });
   await c.delete({ ...DEPLOYMENT, name: rec.canary });
+  await removeBaseline(c, rec);
   if (rec.stableService) await unpinStableService(c, rec);
   if (rec.canaryService) await c.delete({ ...SERVICE, name: rec.canaryService });
 }

@@ -37,16 +37,27 @@ export function rulesForService(rules: Rule[], stable: string): number {
 /**
  * The HTTPRoute rules with `weight` percent going to the canary Service and the rest to stable, in
  * every rule that references the stable Service. Other backendRefs and rules are left as they are.
- * A weight of 0 removes the canary ref (the reset form).
+ * A weight of 0 removes the canary ref (the reset form). With a `baseline` Service (baseline
+ * analysis), steps below 100% give it the canary's weight too, out of stable's share.
  */
-export function weightedRules(rules: Rule[], stable: string, canary: string, weight: number): Rule[] {
+export function weightedRules(
+  rules: Rule[],
+  stable: string,
+  canary: string,
+  weight: number,
+  baseline?: string,
+): Rule[] {
+  const baselineWeight = baseline && weight > 0 && weight < 100 ? weight : 0;
   return rules.map((rule) => {
     const refs = rule.backendRefs ?? [];
     const stableRef = refs.find((b) => isServiceRef(b, stable));
     if (!stableRef) return rule;
-    const others = refs.filter((b) => !isServiceRef(b, stable) && !isServiceRef(b, canary));
-    const next: BackendRef[] = [{ ...stableRef, weight: 100 - weight }];
+    const ours = (b: BackendRef) =>
+      isServiceRef(b, stable) || isServiceRef(b, canary) || (!!baseline && isServiceRef(b, baseline));
+    const others = refs.filter((b) => !ours(b));
+    const next: BackendRef[] = [{ ...stableRef, weight: 100 - weight - baselineWeight }];
     if (weight > 0) next.push({ ...stableRef, name: canary, weight });
+    if (baselineWeight > 0) next.push({ ...stableRef, name: baseline as string, weight: baselineWeight });
     if (weight === 0) {
       // Back to the plain form: drop the explicit weight unless other refs share the rule.
       if (others.length === 0) delete next[0]!.weight;

@@ -48,6 +48,9 @@ export interface CanaryRecord {
   httpRoute?: string;
   ingress?: string;
   canaryIngress?: string;
+  /** analysis: baseline: the baseline Deployment (and, routed, its Service), removed with the canary. */
+  baseline?: string;
+  baselineService?: string;
   startedAt: string;
   updatedAt: string;
   reason?: string;

@@ -8,6 +8,8 @@
 import type { GateReport } from '@hac/probe';
 import type { KubeClient } from '../client.js';
 import type { Deployment } from '../objects.js';
+import { judgeAgainstBaseline } from './analysis.js';
+import { scaleBaseline } from './baseline.js';
 import { canaryName } from './build.js';
 import { DEPLOYMENT, queryVars, rolledOut, saveRecord, type RunContext } from './context.js';
 import { runMetrics, type MetricResult } from './metrics.js';
@@ -23,6 +25,8 @@ export interface Desired {
   /** The weight asked for (percent), set on the route for routed methods. */
   weight: number;
   canary: number;
+  /** analysis: baseline: the baseline's replicas. */
+  baseline?: number;
   /** Stable's replicas (replicas without an HPA); undefined leaves stable's size alone. */
   stable?: number;
   /** The weight recorded and reported: the actual pod share for replicas, the route weight otherwise. */
@@ -37,6 +41,7 @@ export function desiredState(plan: StepPlan, pauses: number[], i: number): Desir
     step: i,
     weight: row.weight,
     canary: row.canary,
+    baseline: row.baseline,
     stable: replicas && !plan.hpa ? row.stable : undefined,
     recorded: replicas ? row.actual : row.weight,
     pauseMs: pauses[i] ?? 0,
@@ -81,8 +86,17 @@ export function judge(a: Analysis): Judgement {
 type StepAction = (ctx: RunContext, want: Desired) => Promise<void>;
 
 /** How a step reaches its desired state, in order. */
+const pause: StepAction = async (ctx, want) => {
+  if (want.pauseMs <= 0) return;
+  ctx.log(`Pausing ${Math.round(want.pauseMs / 1000)}s before the gates of step ${want.step + 1}`);
+  await ctx.sleep(want.pauseMs, ctx.c.signal);
+};
+
 const STEP_ACTIONS: StepAction[] = [
-  (ctx, want) => scaleCanary(ctx, want.canary),
+  async (ctx, want) => {
+    await scaleCanary(ctx, want.canary);
+    if (want.baseline !== undefined && ctx.rec?.baseline) await scaleBaseline(ctx, want.baseline);
+  },
   async (ctx, want) => {
     if (want.stable !== undefined) await scaleStable(ctx, want.stable);
     await setWeight(ctx.c, ctx.rec as CanaryRecord, want.weight);
@@ -91,11 +105,7 @@ const STEP_ACTIONS: StepAction[] = [
     ctx.result.weight = want.recorded;
     await saveRecord(ctx, { weight: want.recorded, step: want.step });
   },
-  async (ctx, want) => {
-    if (want.pauseMs <= 0) return;
-    ctx.log(`Pausing ${Math.round(want.pauseMs / 1000)}s before the gates of step ${want.step + 1}`);
-    await ctx.sleep(want.pauseMs, ctx.c.signal);
-  },
+  pause,
 ];
 
 export async function runStep(ctx: RunContext, plan: StepPlan, i: number): Promise<void> {
@@ -105,8 +115,23 @@ export async function runStep(ctx: RunContext, plan: StepPlan, i: number): Promi
   ctx.log(
     `Step ${i + 1}/${plan.rows.length}: ${want.weight}% (stable ${row.stable}, canary ${row.canary}, actual ${row.actual}%)`,
   );
-  for (const action of STEP_ACTIONS) await action(ctx, want);
-  const verdict = judge(await analyse(ctx, i));
+  let readyAt = started;
+  for (const action of STEP_ACTIONS) {
+    if (action === pause) readyAt = ctx.clock();
+    await action(ctx, want);
+  }
+  let verdict = judge(await analyse(ctx, i));
+  // analysis: baseline judges every step below 100% once its gates passed (analysis.ts).
+  if (verdict.passed && ctx.o.analysis && want.weight < 100) {
+    const b = await judgeAgainstBaseline(ctx, {
+      index: i,
+      weight: want.weight,
+      pauseMs: want.pauseMs,
+      readyAt,
+    });
+    const gates = verdict.summary === 'no gates' ? [] : [verdict.summary];
+    verdict = { passed: b.passed, summary: [...gates, b.summary].join('; '), reason: b.reason };
+  }
   ctx.result.timeline.push({
     step: i + 1,
     weight: want.weight,

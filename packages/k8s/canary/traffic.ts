@@ -25,7 +25,7 @@ export async function setHttpRouteWeight(
   const ref = { ...HTTPROUTE, name: rec.httpRoute as string };
   for (let attempt = 0; ; attempt++) {
     const hr = await c.get<KubeObject & { spec: { rules?: [] } }>(ref);
-    const rules = weightedRules(hr.spec.rules ?? [], stableSvc, canarySvc, weight);
+    const rules = weightedRules(hr.spec.rules ?? [], stableSvc, canarySvc, weight, rec.baselineService);
     try {
       await c.mergePatch(
         ref,

@@ -4,6 +4,7 @@ import type { GateReport, GateSpec } from '@hac/probe';
 import type { KubeClient } from '../client.js';
 import type { KubeObject } from '../objects.js';
 import type { RollbackRequest } from '../rollback-target.js';
+import type { AnalysisOptions } from './analysis-inputs.js';
 import type { MetricResult, MetricSpec } from './metrics.js';
 import type { RouteMethod } from './routes.js';
 import type { Phase } from './state.js';
@@ -29,6 +30,8 @@ export interface CanaryOptions {
   stableGate?: GateSpec;
   metrics: MetricSpec[];
   prometheus?: { url: string; headers?: Record<string, string> };
+  /** analysis: baseline: each step runs `<name>-baseline` beside the canary and is judged against it. */
+  analysis?: AnalysisOptions;
   /** How long one rollout (canary scale, stable promotion) may take. */
   timeoutMs: number;
   lockWaitMs?: number;
@@ -55,7 +58,21 @@ export interface PlanRow {
   stable: number;
   canary: number;
   actual: number;
+  /** analysis: baseline: the baseline's pods (stable's version, the canary's count; stable traffic). */
+  baseline?: number;
   note?: string;
+}
+
+/** One judgement of a step against the baseline (a marginal step is judged twice). */
+export interface StepAnalysis {
+  step: number;
+  weight: number;
+  attempt: number;
+  score: number;
+  verdict: 'pass' | 'marginal' | 'fail';
+  reason: string;
+  /** The step's Markdown section (table and chart). */
+  summary: string;
 }
 
 export interface CanaryResult {
@@ -78,6 +95,8 @@ export interface CanaryResult {
   routeDiff?: string;
   gateReports: { step: number; label: string; report: GateReport }[];
   metricResults: { step: number; results: MetricResult[] }[];
+  /** analysis: baseline: every judgement, in order. */
+  analysis?: StepAnalysis[];
   warnings: string[];
 }
 
