@@ -12,7 +12,7 @@ const { runTemplate } = (await import(path.join(REPO_ROOT, 'scripts/pipeline.mjs
 
 /**
  * This suite's own app and image (clone-demo releases the template's default ipsvc and hac/ipsvc,
- * templates-pipeline its own), so that the e2e suites can run at the same time.
+ * each template suite its own), so that the e2e suites can run at the same time.
  */
 const APP = 'ipsvc-canary-e2e';
 const IMAGE = 'hac/ipsvc-canary-e2e';
