@@ -4,9 +4,16 @@
  * pass → the next step; marginal → the window once more, then pass or fail; fail → roll back.
  * A Prometheus outage follows each metric's on-error (fail, or no data and then on-no-data).
  */
+import { ActionError, errorMessage } from '@hac/toolkit';
 import type { AnalysisOptions } from './analysis-inputs.js';
 import type { RunContext } from './context.js';
-import { judgeCanaryStep, type JudgeTarget, type RangeWindow } from './judge/index.js';
+import {
+  judgeCanaryStep,
+  queryRange,
+  renderJudgeQuery,
+  type JudgeTarget,
+  type RangeWindow,
+} from './judge/index.js';
 import type { StepAnalysis } from './types.js';
 
 /** About this many samples per window (the query step is window / this, at least 1s). */
@@ -98,4 +105,28 @@ export async function judgeAgainstBaseline(
   if (passed) return { passed, summary };
   const why = result.verdict === 'marginal' ? 'still marginal after a second window' : result.reason;
   return { passed, summary, reason: `analysis against the baseline: score ${result.score}, ${why}` };
+}
+
+/**
+ * Before any write: one range query per metric and role over the last minute, so a PromQL error,
+ * an unreachable Prometheus or a query giving many series fails here, not mid-canary. No series
+ * yet is fine (the canary's pods do not exist yet).
+ */
+export async function checkAnalysisQueries(ctx: RunContext): Promise<void> {
+  const a = ctx.o.analysis;
+  const prom = ctx.o.prometheus;
+  if (!a || !prom) return;
+  const client = { url: prom.url, headers: prom.headers, signal: ctx.c.signal };
+  const w = stepWindow(ctx.clock(), 60_000);
+  for (const m of a.metrics)
+    for (const role of ['canary', 'baseline'] as const) {
+      try {
+        await queryRange(client, renderJudgeQuery(m.query, target(ctx), role), w);
+      } catch (err) {
+        throw new ActionError(
+          `Metric "${m.name}" (${role}): ${errorMessage(err)}. Nothing was changed.`,
+          'Fix the query in the metrics input (it must give one series per role; try it in the Prometheus UI), or the prometheus-url input.',
+        );
+      }
+    }
 }

@@ -11,6 +11,7 @@ import { ActionError, errorMessage, withTimeout } from '@hac/toolkit';
 import type { Deployment } from '../objects.js';
 import { LeaseLock, decideLease, leaseName, releaseLease, type Lease } from '../lease.js';
 import { checkPermissions } from '../permissions.js';
+import { checkAnalysisQueries } from './analysis.js';
 import { versionOf } from './build.js';
 import { isoNow, queryVars, runContext, type RunContext } from './context.js';
 import { dryRunPlan } from './dry-run.js';
@@ -115,6 +116,7 @@ async function precheck(ctx: RunContext): Promise<void> {
   await checkPermissions(c, canaryPermissions(o.route, 'deploy', others));
   ctx.result.version = versionOf(next?.spec.template);
   await checkMetrics(ctx);
+  await checkAnalysisQueries(ctx);
   if (o.route === 'replicas') return;
   const svc = stableServiceName(o, others);
   routeTarget(o, await observeRoute(ctx), {
