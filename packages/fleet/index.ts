@@ -21,6 +21,7 @@ export {
   fleetSummary,
   fleetVerdict,
   formatSeconds,
+  shortVersion,
   type FleetRow,
   type FleetVerdict,
 } from './verdict.js';

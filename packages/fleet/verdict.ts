@@ -22,6 +22,8 @@ export interface FleetRow {
 
 const REACHED = new Set(['promoted', 'initial']);
 const none = '—';
+/** A digest-named version as k8s-canary names it elsewhere: its first 12 hex digits. */
+export const shortVersion = (v: string) => v.replace(/^sha256:([0-9a-f]{12})[0-9a-f]*$/, '$1');
 
 /** The version before the deploy, from its outputs (after promote, previous-version is the old one). */
 function beforeOf(d: ClusterResult): string {
@@ -56,11 +58,11 @@ export function fleetRows(clusters: FleetCluster[], results: ClusterResult[]): F
     const r = find(c, 'rollback');
     const before = d ? beforeOf(d) : '';
     const deployed = d && d.verdict ? d.version || none : before || none;
-    const after = r && r.outcome === 'success' && r.version ? r.version : deployed;
+    const after = shortVersion(r && r.outcome === 'success' && r.version ? r.version : deployed);
     return {
       context: c.context,
       wave: c.wave,
-      before: before || none,
+      before: shortVersion(before || none),
       after,
       verdict: verdictOf(d, r),
       weight: d?.weight ? `${d.weight}%` : none,

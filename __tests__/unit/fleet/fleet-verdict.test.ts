@@ -15,6 +15,7 @@ import {
   formatSeconds,
   planFleet,
   readResults,
+  shortVersion,
   writeResult,
   type ClusterResult,
 } from '@hac/fleet';
@@ -157,6 +158,12 @@ test.each<[string, ClusterResult[], Row[], string]>([
   expect(got.map((r) => r.wave)).toEqual([0, 1, 1]);
   expect(fleetVerdict(got, results)).toBe(verdict);
 });
+
+test.each([
+  ['sha256:0be4817378e4c333460618cd0a3d7ea30f296859a7ab7a03501cc5bf097eb92c', '0be4817378e4'],
+  ['2.0.0', '2.0.0'],
+  ['sha256:short', 'sha256:short'],
+])('shortVersion(%s) = %s', (v, short) => expect(shortVersion(v)).toBe(short));
 
 test.each([
   [0, '0 s'],
