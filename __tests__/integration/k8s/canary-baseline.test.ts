@@ -329,7 +329,7 @@ describe('analysis: baseline (route replicas)', () => {
     fresh();
     poller = new Poller(ns, { canary: normal(100, 5), baseline: normal(100, 5) }).start();
     const state = memoryState();
-    const r = await run({ steps: '25' }, { state });
+    const r = await run({ steps: '25', 'analysis-window': WINDOW }, { state });
     expect(r.outputs.verdict).toBe('paused');
     expect(dep('web-baseline').spec.replicas).toBe(1);
     expect(JSON.parse(dep('web').metadata.annotations['hac.dev/canary']).baseline).toBe('web-baseline');
@@ -369,6 +369,7 @@ describe('analysis: baseline, bad input: one error before any write', () => {
       /input "steps": got "75,100"/,
     ],
     ['no window with no pause', { pause: '0' }, /input "analysis-window"/],
+    ['no window for a judged last step', { steps: '25' }, /the last step, 25%, is judged: it has no pause/],
   ])(
     '%s',
     async (_name, extra, message) => {

@@ -99,6 +99,19 @@ export const baselineNeedsDeployAndWindow: Rule<AnalysisValues> = (v, problems, 
   if (v.analysis !== 'baseline') return;
   if (v.action !== 'deploy')
     problems.add('analysis', 'baseline', 'none unless action is deploy (later jobs judge nothing)');
+  const last = v.steps[v.steps.length - 1];
+  if (
+    !failed.has('steps') &&
+    !failed.has('analysis-window') &&
+    v['analysis-window'] === undefined &&
+    last !== undefined &&
+    last < 100
+  )
+    problems.add(
+      'analysis-window',
+      '',
+      `a duration such as 2m (required with analysis: baseline when the last step, ${last}%, is judged: it has no pause)`,
+    );
   const pauses = v.pause.trim();
   if (!failed.has('analysis-window') && v['analysis-window'] === undefined && /^0*(s|ms)?$/.test(pauses))
     problems.add(
