@@ -20,7 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PINS, HAC_REPO, HAC_REF } from './pipeline/pins.mjs';
 import { prepareEc2 } from './pipeline/ec2.mjs';
-import { checkBadCluster, fleetPlanVar, freshHacCheckout, sandboxFleet } from './pipeline/fleet.mjs';
+import { checkBadCluster, prepareFleet } from './pipeline/fleet.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export { prepareEc2 };
@@ -209,14 +209,18 @@ export async function runTemplate({
     let kubeconfig = sandbox.HAC_DEPLOYER_KUBECONFIG;
     let hacDir = repoRoot;
     if (template === 'fleet') {
-      const fleet = sandboxFleet(sandbox);
-      checkBadCluster(badCluster, fleet.contexts.length);
-      const badEp = badCluster ? await startEndpoint(version, { failHealth: true }) : undefined;
-      if (badEp) endpoints.push(badEp);
-      const urls = fleet.contexts.map((_, i) => (badEp && i + 1 === badCluster ? badEp.url : newEp.url));
-      extraVars = { FLEET: fleetPlanVar(fleet.contexts, urls, stableEp.url), ...extraVars };
-      kubeconfig = fleet.deployerKubeconfig;
-      hacDir = freshHacCheckout(repoRoot);
+      const fleet = await prepareFleet({
+        sandbox,
+        version,
+        badCluster,
+        stableEp,
+        newEp,
+        startEndpoint,
+        repoRoot,
+      });
+      endpoints.push(...fleet.endpoints);
+      extraVars = { FLEET: fleet.FLEET, ...extraVars };
+      ({ kubeconfig, hacDir } = fleet);
     }
     const summaryFile = path.join(work, 'summary.md');
     const secretFile = path.join(work, 'secrets');

@@ -92,3 +92,28 @@ export function sandboxFleet(sandbox) {
     adminKubeconfigs: contexts.map((_, i) => sandbox[`HAC_SANDBOX_KUBECONFIG_${i + 1}`]),
   };
 }
+
+/**
+ * A fleet run's settings: the FLEET variable (cluster N's canary URL a failing endpoint when it is
+ * --bad-cluster N), the deployer kubeconfig with every context, and the fresh hac checkout.
+ */
+export async function prepareFleet({
+  sandbox,
+  version,
+  badCluster,
+  stableEp,
+  newEp,
+  startEndpoint,
+  repoRoot,
+}) {
+  const fleet = sandboxFleet(sandbox);
+  checkBadCluster(badCluster, fleet.contexts.length);
+  const badEp = badCluster ? await startEndpoint(version, { failHealth: true }) : undefined;
+  const urls = fleet.contexts.map((_, i) => (badEp && i + 1 === badCluster ? badEp.url : newEp.url));
+  return {
+    FLEET: fleetPlanVar(fleet.contexts, urls, stableEp.url),
+    kubeconfig: fleet.deployerKubeconfig,
+    hacDir: freshHacCheckout(repoRoot),
+    endpoints: badEp ? [badEp] : [],
+  };
+}
