@@ -341,6 +341,48 @@ describe('analysis: baseline (route replicas)', () => {
   }, 150_000);
 });
 
+const ROUTE = (namespace: string) => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: ${namespace}}
+spec:
+  parentRefs: [{name: gw}]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+`;
+
+describe('analysis: baseline (route gateway-api)', () => {
+  test("the HTTPRoute gives the baseline the canary's share; all reset after promotion", async () => {
+    fresh();
+    kubectlApply(sb, ns, ROUTE(ns));
+    const original = kubectlGet(sb, ns, 'httproute web').spec.rules[0].backendRefs;
+    poller = new Poller(ns, { canary: normal(100, 5), baseline: normal(100, 5) }).start();
+    const during: { refs?: string; selector?: unknown } = {};
+    const r = await run(
+      { route: 'gateway-api', 'http-route': 'web' },
+      {
+        onLog: (line) => {
+          if (!/^Pausing/.test(line)) return;
+          const refs = kubectlGet(sb, ns, 'httproute web').spec.rules[0].backendRefs as {
+            name: string;
+            weight: number;
+          }[];
+          during.refs = refs.map((b) => `${b.name}=${b.weight}`).join(',');
+          during.selector = kubectlGet(sb, ns, 'service web-baseline')?.spec.selector;
+        },
+      },
+    );
+    expect(r.error).toBeUndefined();
+    expect(r.outputs.verdict).toBe('promoted');
+    expect(during).toEqual({
+      refs: 'web=50,web-canary=25,web-baseline=25',
+      selector: { app: 'web', 'hac.dev/track': 'baseline' },
+    });
+    expect(kubectlGet(sb, ns, 'httproute web').spec.rules[0].backendRefs).toEqual(original);
+    expect(kubectlGet(sb, ns, 'service web-baseline')).toBeUndefined();
+    expect(dep('web-baseline')).toBeUndefined();
+  }, 150_000);
+});
+
 describe('analysis: baseline, bad input: one error before any write', () => {
   test.each([
     [
