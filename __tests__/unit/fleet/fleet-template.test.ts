@@ -22,7 +22,7 @@ describe('fleet.yml', () => {
       expect(jobs.plan.outputs[`wave${i}`]).toBe(`\${{ steps.plan.outputs.wave${i} }}`);
   });
 
-  test.each(waves.map((w, i) => [w, i]))(
+  test.each(waves.map((w, i) => [w, i] as [string, number]))(
     '%s: a matrix from the plan, its environment, a group per cluster',
     (w, i) => {
       const job = jobs[w];
