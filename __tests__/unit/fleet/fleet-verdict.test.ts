@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
+import { parse } from 'yaml';
 import type { ActionDeps, Summary } from '@hac/toolkit';
 import {
   buildResult,
@@ -252,6 +253,24 @@ describe('the engine: plan, record on each cluster, verdict', () => {
     const before = fs.readdirSync(dir, { recursive: true }).length;
     await expect(step(inputs)).rejects.toThrow(message);
     expect(fs.readdirSync(dir, { recursive: true }).length).toBe(before);
+  });
+
+  test("a minimal step validates with action.yml's defaults, as the runner passes them", async () => {
+    const doc = parse(
+      fs.readFileSync(path.resolve(import.meta.dirname, '../../../actions/fleet/action.yml'), 'utf8'),
+    );
+    const defaults = Object.fromEntries(
+      Object.entries<{ default?: string }>(doc.inputs).map(([k, v]) => [k, String(v.default ?? '')]),
+    );
+    const planned = await step({ ...defaults, action: 'plan', fleet });
+    expect(JSON.parse(String(planned.outputs.wave0))).toHaveLength(1);
+    const cluster = JSON.stringify(JSON.parse(String(planned.outputs.wave0))[0]);
+    const recorded = await step({ ...defaults, action: 'record', cluster });
+    expect(JSON.parse(String(recorded.outputs.result))).toMatchObject({
+      kind: 'deploy',
+      outcome: 'unknown',
+      seconds: 0,
+    });
   });
 
   test('writeResult and readResults round-trip', () => {
