@@ -3,11 +3,9 @@
 // named and labelled after the pods the run created (read with kubectl as they appear). Every
 // result is checked with kubectl (objects left, labels) and the Prometheus HTTP API.
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { memoryState } from '@hac/toolkit';
 import { runCanaryAction, runCanaryPost } from '@hac/k8s';
 import {
@@ -20,19 +18,25 @@ import {
   resourceVersions,
   webYaml,
 } from '../../support/k8s.js';
+import { exporterCall, normal, Poller } from '../../support/pod-series.js';
 import { requireSandbox } from '../../support/sandbox.js';
 
 const sb = k8sSandbox();
 const prom = requireSandbox(['prometheus', 'exporter']);
 process.env.KUBECONFIG = sb.kubeconfig;
-const run$ = promisify(execFile);
 
 const METRIC = 'hac_canary_baseline_latency_ms';
 const WINDOW = '20s';
 const THRESHOLD_MS = 150;
 const image = `${sb.baseImage.replace(/:.*$/, '')}:v2`;
-type Dist = Record<string, unknown>;
-const normal = (mean: number, sd: number): Dist => ({ kind: 'normal', mean, sd });
+const podSeries = {
+  kubectl: sb.kubectl,
+  kubeconfig: sb.kubeconfig,
+  exporterUrl: prom.exporterUrl,
+  metric: METRIC,
+};
+const exporter = (method: string, route: string, body?: unknown) =>
+  exporterCall(prom.exporterUrl, method, route, body);
 
 let ns = '';
 let poller: Poller | undefined;
@@ -60,88 +64,6 @@ function fresh(): void {
   const v1 = `${sb.baseImage.replace(/:.*$/, '')}:v1`;
   kubectlApply(sb, ns, webYaml({ image: v1, version: 'v1', replicas: 4, namespace: ns, service: true }));
   kubectl(sb, ['-n', ns, 'rollout', 'status', 'deployment/web', '--timeout=60s']);
-}
-
-async function exporter(method: string, route: string, body?: unknown): Promise<void> {
-  const res = await fetch(`${prom.exporterUrl}${route}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  expect({ route, status: res.status }).toEqual({ route, status: 200 });
-}
-
-/**
- * Watches the namespace's pods; each canary or baseline pod (by its hac.dev/role label) gets a
- * generated series with its name, role and version. `dists` may change mid-run (`redraw`).
- */
-class Poller {
-  readonly seen = new Map<string, Record<string, string>>();
-  private timer?: NodeJS.Timeout;
-  private busy = false;
-  constructor(
-    private readonly namespace: string,
-    readonly dists: { canary: Dist; baseline: Dist; extra?: { name: string; canary: Dist; baseline: Dist } },
-  ) {}
-  start(): this {
-    this.timer = setInterval(() => void this.tick(), 400);
-    return this;
-  }
-  stop(): void {
-    clearInterval(this.timer);
-  }
-  private async tick(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      const { stdout } = await run$(sb.kubectl, [
-        '--kubeconfig',
-        sb.kubeconfig,
-        '-n',
-        this.namespace,
-        'get',
-        'pods',
-        '-o',
-        'json',
-      ]);
-      const pods = JSON.parse(stdout).items as {
-        metadata: { name: string; labels: Record<string, string> };
-      }[];
-      for (const p of pods) {
-        if (this.seen.has(p.metadata.name)) continue;
-        this.seen.set(p.metadata.name, p.metadata.labels);
-        if (p.metadata.labels['hac.dev/role']) await this.series(p.metadata.name, p.metadata.labels);
-      }
-    } catch {
-      // the namespace is going away at the end of a test
-    } finally {
-      this.busy = false;
-    }
-  }
-  private async series(pod: string, labels: Record<string, string>): Promise<void> {
-    const role = labels['hac.dev/role'] as 'canary' | 'baseline';
-    const base = { ns: this.namespace, pod, role, app: 'web', version: labels.version ?? '' };
-    await exporter('PUT', '/series', { name: METRIC, labels: base, distribution: this.dists[role] });
-    const x = this.dists.extra;
-    if (x) await exporter('PUT', '/series', { name: x.name, labels: base, distribution: x[role] });
-  }
-  /** Draws every series of `name` from new distributions from now on. */
-  async redraw(name: string, dists: { canary: Dist; baseline: Dist }): Promise<void> {
-    for (const [pod, labels] of this.seen) {
-      const role = labels['hac.dev/role'] as 'canary' | 'baseline' | undefined;
-      if (!role) continue;
-      const base = { ns: this.namespace, pod, role, app: 'web', version: labels.version ?? '' };
-      await exporter('PUT', '/series', { name, labels: base, distribution: dists[role] });
-    }
-  }
-  rolesSeen(): Record<string, string[]> {
-    const out: Record<string, string[]> = {};
-    for (const labels of this.seen.values()) {
-      const role = labels['hac.dev/role'] ?? 'stable';
-      (out[role] ??= []).push(labels.version ?? '');
-    }
-    return out;
-  }
 }
 
 afterEach(async () => {
@@ -210,7 +132,7 @@ async function canaryMax(seconds: number): Promise<number> {
 describe('analysis: baseline (route replicas)', () => {
   test('a canary equal to the baseline is promoted; baseline and canary removed; pods labelled by role', async () => {
     fresh();
-    poller = new Poller(ns, { canary: normal(100, 5), baseline: normal(100, 5) }).start();
+    poller = new Poller(podSeries, ns, { canary: normal(100, 5), baseline: normal(100, 5) }).start();
     const r = await run({});
     expect(r.error).toBeUndefined();
     expect(r.outputs.verdict).toBe('promoted');
@@ -236,7 +158,7 @@ describe('analysis: baseline (route replicas)', () => {
 
   test('a canary 30% slower is rolled back: baseline and canary removed, stable back to 4', async () => {
     fresh();
-    poller = new Poller(ns, { canary: normal(130, 6.5), baseline: normal(100, 5) }).start();
+    poller = new Poller(podSeries, ns, { canary: normal(130, 6.5), baseline: normal(100, 5) }).start();
     const r = await run({});
     expect(r.error?.message).toMatch(
       /step 1 \(25%\): analysis against the baseline: score 0, critical metric "latency" failed/,
@@ -253,7 +175,7 @@ describe('analysis: baseline (route replicas)', () => {
 
   test('a fleet-wide spike hitting canary and baseline passes, where a threshold gate fails', async () => {
     fresh();
-    poller = new Poller(ns, { canary: normal(100, 5), baseline: normal(100, 5) }).start();
+    poller = new Poller(podSeries, ns, { canary: normal(100, 5), baseline: normal(100, 5) }).start();
     let spiked = false;
     const r = await run(
       {},
@@ -276,7 +198,7 @@ describe('analysis: baseline (route replicas)', () => {
   test('a marginal step is judged over one more window, then passes', async () => {
     fresh();
     const errors = `${METRIC}_errors`;
-    poller = new Poller(ns, {
+    poller = new Poller(podSeries, ns, {
       canary: normal(100, 5),
       baseline: normal(100, 5),
       extra: { name: errors, canary: normal(20, 1), baseline: normal(10, 1) },
@@ -308,7 +230,7 @@ describe('analysis: baseline (route replicas)', () => {
 
   test('cancellation during the step removes the baseline and the canary', async () => {
     fresh();
-    poller = new Poller(ns, { canary: normal(100, 5), baseline: normal(100, 5) }).start();
+    poller = new Poller(podSeries, ns, { canary: normal(100, 5), baseline: normal(100, 5) }).start();
     const ac = new AbortController();
     const r = await run(
       {},
@@ -327,7 +249,7 @@ describe('analysis: baseline (route replicas)', () => {
 
   test('the post step sweeps the baseline of a canary main left behind', async () => {
     fresh();
-    poller = new Poller(ns, { canary: normal(100, 5), baseline: normal(100, 5) }).start();
+    poller = new Poller(podSeries, ns, { canary: normal(100, 5), baseline: normal(100, 5) }).start();
     const state = memoryState();
     const r = await run({ steps: '25', 'analysis-window': WINDOW }, { state });
     expect(r.outputs.verdict).toBe('paused');
@@ -355,7 +277,7 @@ describe('analysis: baseline (route gateway-api)', () => {
     fresh();
     kubectlApply(sb, ns, ROUTE(ns));
     const original = kubectlGet(sb, ns, 'httproute web').spec.rules[0].backendRefs;
-    poller = new Poller(ns, { canary: normal(100, 5), baseline: normal(100, 5) }).start();
+    poller = new Poller(podSeries, ns, { canary: normal(100, 5), baseline: normal(100, 5) }).start();
     const during: { refs?: string; selector?: unknown } = {};
     const r = await run(
       { route: 'gateway-api', 'http-route': 'web' },
@@ -383,7 +305,68 @@ describe('analysis: baseline (route gateway-api)', () => {
   }, 150_000);
 });
 
+const INGRESS = (namespace: string) => `---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: ${namespace}}
+spec:
+  ingressClassName: nginx
+  rules: [{host: web.example, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]
+`;
+
+describe('analysis: baseline (route ingress-nginx)', () => {
+  test('the canary Ingress sends twice the weight to canary and baseline pods together; all removed after promotion', async () => {
+    fresh();
+    kubectlApply(sb, ns, INGRESS(ns));
+    poller = new Poller(podSeries, ns, { canary: normal(100, 5), baseline: normal(100, 5) }).start();
+    const during: Record<string, unknown> = {};
+    const r = await run(
+      { route: 'ingress-nginx', ingress: 'web' },
+      {
+        onLog: (line) => {
+          if (!/^Pausing/.test(line)) return;
+          const ing = kubectlGet(sb, ns, 'ingress web-canary');
+          during.weight = ing.metadata.annotations['nginx.ingress.kubernetes.io/canary-weight'];
+          during.backend = ing.spec.rules[0].http.paths[0].backend.service.name;
+          during.selector = kubectlGet(sb, ns, 'service web-analysis')?.spec.selector;
+          const slices = kubectlGet(sb, ns, 'endpointslices -l kubernetes.io/service-name=web-analysis');
+          during.pods = slices.items
+            .flatMap((sl: { endpoints?: { targetRef?: { name: string } }[] }) => sl.endpoints ?? [])
+            .map((e: { targetRef?: { name: string } }) =>
+              (e.targetRef?.name ?? '').replace(/-[a-z0-9]+-[a-z0-9]+$/, ''),
+            )
+            .sort();
+        },
+      },
+    );
+    expect(r.error).toBeUndefined();
+    expect(r.outputs.verdict).toBe('promoted');
+    expect(during).toEqual({
+      weight: '50',
+      backend: 'web-analysis',
+      selector: { app: 'web', 'hac.dev/analysis': 'web' },
+      pods: ['web-baseline', 'web-canary'],
+    });
+    expect(kubectlGet(sb, ns, 'ingress web-canary')).toBeUndefined();
+    expect(kubectlGet(sb, ns, 'service web-analysis')).toBeUndefined();
+    expect(dep('web-baseline')).toBeUndefined();
+  }, 150_000);
+});
+
 describe('analysis: baseline, bad input: one error before any write', () => {
+  test('dry-run: the plan shows the baseline rows and writes, and nothing is written', async () => {
+    fresh();
+    const before = resourceVersions(sb, ns);
+    const r = await run({ 'dry-run': 'true', steps: '25,50,100' });
+    expect(r.error).toBeUndefined();
+    expect(r.outputs.verdict).toBe('planned');
+    expect(r.summary).toMatch(/\| 1 \| 25% \| 2 \| 1 \| 1 \| 25% \|/);
+    expect(r.summary).toMatch(/\| 2 \| 50% \| 1 \| 2 \| 2 \| 40% \|/);
+    expect(r.summary).toMatch(/apply Deployment\/web-baseline \(baseline: stable's version, 1 replicas/);
+    expect(resourceVersions(sb, ns)).toEqual(before);
+    expect(dep('web-baseline')).toBeUndefined();
+  }, 60_000);
+
   test.each([
     [
       'an unknown direction',
@@ -402,8 +385,8 @@ describe('analysis: baseline, bad input: one error before any write', () => {
     ],
     [
       'a route that cannot give the baseline traffic',
-      { route: 'ingress-nginx', ingress: 'web' },
-      /input "route": got "ingress-nginx"; expected replicas or gateway-api with analysis: baseline/,
+      { route: 'ingress-nginx', ingress: 'web', steps: '60,100' },
+      /input "steps": got "60,100"; expected steps below 100 of at most 50% with analysis: baseline and route ingress-nginx/,
     ],
     [
       'a routed step the baseline cannot share',

@@ -10,15 +10,12 @@ import {
   routeGivesBaselineTraffic,
   type AnalysisValues,
 } from '../../../packages/k8s/canary/analysis-inputs.js';
-import { stepWindow, windowMsOf } from '../../../packages/k8s/canary/analysis.js';
-import { baselineDeployment, baselineRows } from '../../../packages/k8s/canary/baseline.js';
+import { baselineDeployment, baselineRows, ingressTarget } from '../../../packages/k8s/canary/baseline.js';
 import { promotedTemplate } from '../../../packages/k8s/canary/build.js';
 import { planCanary, planLines, type StepPlan } from '../../../packages/k8s/canary/plan.js';
-import { analysisOutputs } from '../../../packages/k8s/canary/report.js';
-import { weightedRules } from '../../../packages/k8s/canary/routes.js';
 import { METRICS_EXPECTED } from '../../../packages/k8s/canary/metrics.js';
 import { DEFAULT_JUDGE_OPTIONS } from '../../../packages/k8s/canary/judge/index.js';
-import { emptyResult, type CanaryOptions, type PlanRow } from '../../../packages/k8s/canary/types.js';
+import { type CanaryOptions, type PlanRow } from '../../../packages/k8s/canary/types.js';
 
 const METRIC = `- {name: latency, query: 'avg(x{role="{{role}}"})', bad: increase, tolerance: 1.1}`;
 
@@ -120,10 +117,16 @@ describe('analysis input rules', () => {
       [['steps', '50,75,100', /75% cannot be given to both/]],
     ],
     [
-      'ingress-nginx cannot',
+      'ingress-nginx up to 50%',
       routeGivesBaselineTraffic,
-      { route: 'ingress-nginx' },
-      [['route', 'ingress-nginx', /one canary Ingress per host/]],
+      { route: 'ingress-nginx', steps: [25, 50, 100] },
+      [],
+    ],
+    [
+      'ingress-nginx over 50%',
+      routeGivesBaselineTraffic,
+      { route: 'ingress-nginx', steps: [60, 100] },
+      [['steps', '60,100', /60% cannot be given to both/]],
     ],
     [
       'analysis none: no route limit',
@@ -232,6 +235,7 @@ function plan(route: CanaryOptions['route']): StepPlan {
     dryRun: true,
     runId: 'r1',
     httpRoute: route === 'gateway-api' ? 'web-route' : undefined,
+    ingress: route === 'ingress-nginx' ? 'web-ing' : undefined,
     analysis: { metrics: [], judge: DEFAULT_JUDGE_OPTIONS },
   };
   const next = deployment('repo:v2', 'v2');
@@ -248,7 +252,22 @@ function plan(route: CanaryOptions['route']): StepPlan {
             metadata: { name: 'web-route' },
             spec: { rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] },
           }
-        : undefined,
+        : route === 'ingress-nginx'
+          ? {
+              apiVersion: 'networking.k8s.io/v1',
+              kind: 'Ingress',
+              metadata: { name: 'web-ing' },
+              spec: {
+                rules: [
+                  {
+                    http: {
+                      paths: [{ path: '/', backend: { service: { name: 'web', port: { number: 80 } } } }],
+                    },
+                  },
+                ],
+              },
+            }
+          : undefined,
   };
   return planCanary(
     { o, namespace: 'ns', next, others: [], now: '2026-12-02T00:00:00Z' },
@@ -273,6 +292,7 @@ describe('the plan with a baseline (what dry-run shows)', () => {
       version: 'v2',
       'hac.dev/track': 'canary',
       'hac.dev/role': 'canary',
+      'hac.dev/analysis': 'web',
     });
   });
 
@@ -289,6 +309,7 @@ describe('the plan with a baseline (what dry-run shows)', () => {
       version: 'v1',
       'hac.dev/track': 'baseline',
       'hac.dev/role': 'baseline',
+      'hac.dev/analysis': 'web',
     });
     expect(b.spec.template.spec?.containers?.[0]?.image).toBe('repo:v1');
     expect(
@@ -307,93 +328,44 @@ describe('the plan with a baseline (what dry-run shows)', () => {
     ]);
   });
 
+  test('ingress-nginx: a pair Service over canary and baseline pods, no baseline Service', () => {
+    const p = plan('ingress-nginx');
+    expect(p.record.pairService).toBe('web-analysis');
+    expect(p.record.baselineService).toBeUndefined();
+    expect(p.pairService?.spec.selector).toEqual({ app: 'web', 'hac.dev/analysis': 'web' });
+    expect(p.writes).toContain(
+      'apply Service/web-analysis (canary and baseline pods, for the canary Ingress)',
+    );
+  });
+
+  test.each<[number, { service: string; weight: number }]>([
+    [25, { service: 'web-analysis', weight: 50 }],
+    [50, { service: 'web-analysis', weight: 100 }],
+    [100, { service: 'web-canary', weight: 100 }],
+    [0, { service: 'web-canary', weight: 0 }],
+  ])('ingressTarget at %s%%', (w, want) => {
+    const rec = { canaryService: 'web-canary', pairService: 'web-analysis' } as never;
+    expect(ingressTarget(rec, w)).toEqual(want);
+    expect(ingressTarget({ canaryService: 'web-canary' } as never, w)).toEqual({
+      service: 'web-canary',
+      weight: w,
+    });
+  });
+
   test('promotion drops the canary role label', () => {
     const t = promotedTemplate(
-      { metadata: { labels: { app: 'web', 'hac.dev/track': 'canary', 'hac.dev/role': 'canary' } } },
+      {
+        metadata: {
+          labels: {
+            app: 'web',
+            'hac.dev/track': 'canary',
+            'hac.dev/role': 'canary',
+            'hac.dev/analysis': 'web',
+          },
+        },
+      },
       { app: 'web' },
     );
     expect(t.template.metadata?.labels).toEqual({ app: 'web' });
-  });
-});
-
-describe('HTTPRoute weights with a baseline', () => {
-  const rules = () => [
-    {
-      backendRefs: [
-        { name: 'web', port: 80 },
-        { name: 'other', port: 80, weight: 5 },
-      ],
-    },
-  ];
-  test.each<[number, { name: string; weight?: number }[]]>([
-    [
-      25,
-      [
-        { name: 'web', weight: 50 },
-        { name: 'web-canary', weight: 25 },
-        { name: 'web-baseline', weight: 25 },
-        { name: 'other', weight: 5 },
-      ],
-    ],
-    [
-      50,
-      [
-        { name: 'web', weight: 0 },
-        { name: 'web-canary', weight: 50 },
-        { name: 'web-baseline', weight: 50 },
-        { name: 'other', weight: 5 },
-      ],
-    ],
-    [
-      100,
-      [
-        { name: 'web', weight: 0 },
-        { name: 'web-canary', weight: 100 },
-        { name: 'other', weight: 5 },
-      ],
-    ],
-    [
-      0,
-      [
-        { name: 'web', weight: 100 },
-        { name: 'other', weight: 5 },
-      ],
-    ],
-  ])('weight %s', (w, want) => {
-    const once = weightedRules(rules(), 'web', 'web-canary', 25, 'web-baseline');
-    const out = weightedRules(once, 'web', 'web-canary', w, 'web-baseline');
-    expect(out[0]!.backendRefs!.map((b) => ({ name: b.name, weight: b.weight }))).toEqual(want);
-  });
-});
-
-describe('the step window and the outputs', () => {
-  test.each<[string, number, number, { start: number; end: number; stepSeconds: number }]>([
-    ['30s window, 1s step', 1_000_000, 30_000, { start: 970, end: 1000, stepSeconds: 1 }],
-    ['5m window, 5s step', 1_000_500, 300_000, { start: 700, end: 1000, stepSeconds: 5 }],
-    ['1h window, 60s step', 7_200_000, 3_600_000, { start: 3600, end: 7200, stepSeconds: 60 }],
-  ])('stepWindow: %s', (_n, end, ms, want) => {
-    expect(stepWindow(end, ms)).toEqual(want);
-  });
-
-  test.each<[number | undefined, number, number]>([
-    [undefined, 60_000, 60_000],
-    [30_000, 60_000, 30_000],
-    [undefined, 0, 5_000],
-  ])('windowMsOf(analysis-window %s, pause %s) = %s', (windowMs, pause, want) => {
-    expect(windowMsOf({ metrics: [], judge: DEFAULT_JUDGE_OPTIONS, windowMs }, pause)).toBe(want);
-  });
-
-  test('analysis-score is the last window, analysis-verdicts every window', () => {
-    const r = emptyResult({ action: 'deploy', name: 'web' });
-    expect(analysisOutputs(r)).toEqual({ 'analysis-score': '', 'analysis-verdicts': '' });
-    r.analysis = [
-      { step: 1, weight: 25, attempt: 1, score: 80, verdict: 'marginal', reason: '', summary: '' },
-      { step: 1, weight: 25, attempt: 2, score: 100, verdict: 'pass', reason: '', summary: '' },
-    ];
-    expect(analysisOutputs(r)).toEqual({
-      'analysis-score': '100',
-      'analysis-verdicts':
-        '[{"step":1,"window":1,"score":80,"verdict":"marginal"},{"step":1,"window":2,"score":100,"verdict":"pass"}]',
-    });
   });
 });

@@ -127,14 +127,6 @@ export const baselineNeedsDeployAndWindow: Rule<AnalysisValues> = (v, problems, 
  */
 export const routeGivesBaselineTraffic: Rule<AnalysisValues> = (v, problems, { failed }) => {
   if (v.analysis !== 'baseline' || v.route === 'replicas' || failed.has('steps')) return;
-  if (v.route === 'ingress-nginx') {
-    problems.add(
-      'route',
-      v.route,
-      'replicas or gateway-api with analysis: baseline (ingress-nginx honours one canary Ingress per host, so the baseline cannot get its own share)',
-    );
-    return;
-  }
   const over = v.steps.filter((w) => w < 100 && w > ROUTED_BASELINE_MAX_WEIGHT);
   if (over.length > 0)
     problems.add(

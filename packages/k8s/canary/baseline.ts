@@ -6,14 +6,17 @@
  *
  * Traffic to the baseline counts as stable traffic. route replicas: the baseline's pods come out
  * of stable's share (stable runs `stable - baseline` pods, at least 1), so the canary's share is
- * unchanged. Routed methods: the route gives the baseline the canary's weight, and stable the rest.
+ * unchanged. gateway-api: the HTTPRoute gives `<svc>-baseline` the canary's weight, out of stable's.
+ * ingress-nginx honours one canary Ingress per host, so during judged steps the canary Ingress
+ * sends twice the weight to `<svc>-analysis`, a Service over the canary's and the baseline's pods
+ * (equal in number, so each gets about the weight); at 100% it points at the canary Service again.
  */
 import type { KubeClient } from '../client.js';
 import type { Deployment, PodTemplate, Service } from '../objects.js';
 import { canaryService, hacLabels } from './build.js';
 import { DEPLOYMENT, SERVICE, rolledOut, type RunContext } from './context.js';
 import type { Hpa } from './replicas.js';
-import { ROLE_LABEL, TRACK_LABEL, type CanaryRecord } from './state.js';
+import { CANARY_OF_LABEL, PAIR_LABEL, ROLE_LABEL, TRACK_LABEL, type CanaryRecord } from './state.js';
 import type { PlanRow } from './types.js';
 
 export const BASELINE = 'baseline';
@@ -34,7 +37,8 @@ function withPodLabels(t: PodTemplate | undefined, labels: Record<string, string
 /** The canary Deployment with its pods labelled `hac.dev/role: canary` (pure). */
 export function withCanaryRole(canary: Deployment): Deployment {
   const d = structuredClone(canary);
-  d.spec.template = withPodLabels(d.spec.template, { [ROLE_LABEL]: 'canary' });
+  const stable = d.metadata.labels?.[CANARY_OF_LABEL] ?? '';
+  d.spec.template = withPodLabels(d.spec.template, { [ROLE_LABEL]: 'canary', [PAIR_LABEL]: stable });
   return d;
 }
 
@@ -44,7 +48,7 @@ export function baselineDeployment(
   opts: { namespace: string; replicas: number },
 ): Deployment {
   const name = stable.metadata.name as string;
-  const labels = { [TRACK_LABEL]: BASELINE, [ROLE_LABEL]: BASELINE };
+  const labels = { [TRACK_LABEL]: BASELINE, [ROLE_LABEL]: BASELINE, [PAIR_LABEL]: name };
   const template = withPodLabels(stable.spec.template, labels);
   delete template.metadata?.labels?.['pod-template-hash'];
   return {
@@ -72,6 +76,20 @@ export function baselineService(
   const svc = canaryService(stable, { name: `${stable.metadata.name}-${BASELINE}`, stableName, selector });
   svc.spec.selector = { ...selector, [TRACK_LABEL]: BASELINE };
   return svc;
+}
+
+/** ingress-nginx: the Service over canary and baseline pods (pure). */
+export function pairService(stable: Service, stableName: string, selector: Record<string, string>): Service {
+  const svc = canaryService(stable, { name: `${stable.metadata.name}-analysis`, stableName, selector });
+  svc.spec.selector = { ...selector, [PAIR_LABEL]: stableName };
+  return svc;
+}
+
+/** The canary Ingress's backend and weight at `weight`: the pair Service at twice it while judged. */
+export function ingressTarget(rec: CanaryRecord, weight: number): { service: string; weight: number } {
+  if (rec.pairService && weight > 0 && weight < 100)
+    return { service: rec.pairService, weight: Math.min(100, 2 * weight) };
+  return { service: rec.canaryService as string, weight };
 }
 
 /**
@@ -103,4 +121,5 @@ export async function scaleBaseline(ctx: RunContext, replicas: number): Promise<
 export async function removeBaseline(c: KubeClient, rec: CanaryRecord): Promise<void> {
   if (rec.baseline) await c.delete({ ...DEPLOYMENT, name: rec.baseline });
   if (rec.baselineService) await c.delete({ ...SERVICE, name: rec.baselineService });
+  if (rec.pairService) await c.delete({ ...SERVICE, name: rec.pairService });
 }

@@ -1,6 +1,6 @@
 /** Pure builders of the objects a canary adds: its Deployment, its Service and the promoted template. */
 import type { Deployment, KubeObject, Labels, PodTemplate, Service } from '../objects.js';
-import { CANARY_OF_LABEL, ROLE_LABEL, TRACK_LABEL } from './state.js';
+import { CANARY_OF_LABEL, PAIR_LABEL, ROLE_LABEL, TRACK_LABEL } from './state.js';
 
 const DROP_ANNOTATIONS = [
   'kubectl.kubernetes.io/last-applied-configuration',
@@ -83,6 +83,7 @@ export function promotedTemplate(
   delete labels[TRACK_LABEL];
   // analysis: baseline labels canary pods hac.dev/role: canary; stable's pods keep their own.
   if (labels[ROLE_LABEL] === 'canary') delete labels[ROLE_LABEL];
+  delete labels[PAIR_LABEL];
   delete labels['pod-template-hash'];
   const kept: string[] = [];
   for (const [k, v] of Object.entries(stableSelector)) {

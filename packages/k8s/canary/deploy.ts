@@ -55,6 +55,7 @@ async function addCanary(ctx: RunContext, plan: StepPlan): Promise<void> {
   await c.apply(plan.canary);
   // analysis: baseline: stable's version beside the canary, scaled with it (baseline.ts).
   if (plan.baselineService) await c.apply(plan.baselineService);
+  if (plan.pairService) await c.apply(plan.pairService);
   if (plan.baseline) await c.apply(plan.baseline);
 }
 

@@ -27,6 +27,7 @@ function plannedWrites(plan: StepPlan): PlannedWrite[] {
     { op: 'apply', object: plan.canary },
     ...(plan.baseline ? [{ op: 'apply', object: plan.baseline } as PlannedWrite] : []),
     ...(plan.baselineService ? [{ op: 'apply', object: plan.baselineService } as PlannedWrite] : []),
+    ...(plan.pairService ? [{ op: 'apply', object: plan.pairService } as PlannedWrite] : []),
     {
       op: 'patch',
       ref: { ...DEPLOYMENT, name: rec.stable },

@@ -7,7 +7,13 @@
 import { ActionError } from '@hac/toolkit';
 import { handoverError } from '../handover.js';
 import type { Deployment, KubeObject, Service } from '../objects.js';
-import { baselineDeployment, baselineRows, baselineService, withCanaryRole } from './baseline.js';
+import {
+  baselineDeployment,
+  baselineRows,
+  baselineService,
+  pairService,
+  withCanaryRole,
+} from './baseline.js';
 import { canaryDeployment, canaryName, canaryService, mainImage, versionOf } from './build.js';
 import type { Observed } from './observe.js';
 import { planReplicas, type Hpa } from './replicas.js';
@@ -55,9 +61,10 @@ export interface StepPlan extends PlanBase {
   /** Routed methods: the canary Service, and the hash that pins the stable Service to stable pods. */
   canaryService?: Service;
   stableHash?: string;
-  /** analysis: baseline: the baseline Deployment (stable's version) and, routed, its Service. */
+  /** analysis: baseline: the baseline Deployment (stable's version); gateway-api: its Service; ingress-nginx: the pair Service. */
   baseline?: Deployment;
   baselineService?: Service;
+  pairService?: Service;
 }
 
 export type CanaryPlan = InitialPlan | StepPlan;
@@ -211,7 +218,13 @@ function planBaseline(plan: StepPlan, input: PlanInput, seen: Observed): void {
   });
   rec.baseline = plan.baseline.metadata.name as string;
   if (!plan.canaryService || !seen.stableService) return;
-  plan.baselineService = baselineService(seen.stableService, input.o.name, rec.stableSelector ?? {});
+  const selector = rec.stableSelector ?? {};
+  if (input.o.route === 'ingress-nginx') {
+    plan.pairService = pairService(seen.stableService, input.o.name, selector);
+    rec.pairService = plan.pairService.metadata.name as string;
+    return;
+  }
+  plan.baselineService = baselineService(seen.stableService, input.o.name, selector);
   rec.baselineService = plan.baselineService.metadata.name as string;
 }
 
@@ -226,6 +239,10 @@ export function planWrites(plan: StepPlan, o: Pick<CanaryOptions, 'route' | 'nam
     );
   out.push(`apply Deployment/${plan.canary.metadata.name} (canary, ${plan.canary.spec.replicas} replicas)`);
   if (plan.baselineService) out.push(`apply Service/${plan.baselineService.metadata.name} (baseline)`);
+  if (plan.pairService)
+    out.push(
+      `apply Service/${plan.pairService.metadata.name} (canary and baseline pods, for the canary Ingress)`,
+    );
   if (plan.baseline)
     out.push(
       `apply Deployment/${plan.baseline.metadata.name} (baseline: stable's version, ${plan.baseline.spec.replicas} replicas; scaled with the canary)`,

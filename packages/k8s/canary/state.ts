@@ -18,6 +18,8 @@ export const STATE_ANNOTATION = 'hac.dev/canary';
 export const PREVIOUS_ANNOTATION = 'hac.dev/previous-template';
 export const ROLE_LABEL = 'hac.dev/role';
 export const CANARY_OF_LABEL = 'hac.dev/canary-of';
+/** analysis: baseline, on canary and baseline pods (the stable name): what the ingress-nginx pair Service selects. */
+export const PAIR_LABEL = 'hac.dev/analysis';
 /** The pod label that tells canary pods from stable ones. */
 export const TRACK_LABEL = 'hac.dev/track';
 
@@ -51,6 +53,8 @@ export interface CanaryRecord {
   /** analysis: baseline: the baseline Deployment (and, routed, its Service), removed with the canary. */
   baseline?: string;
   baselineService?: string;
+  /** ingress-nginx: the Service over canary and baseline pods the canary Ingress weights during judged steps. */
+  pairService?: string;
   startedAt: string;
   updatedAt: string;
   reason?: string;

@@ -6,6 +6,7 @@
 import type { KubeClient } from '../client.js';
 import { isConflict } from '../errors.js';
 import type { KubeObject } from '../objects.js';
+import { ingressTarget } from './baseline.js';
 import { hacLabels } from './build.js';
 import { HTTPROUTE, INGRESS, SERVICE } from './context.js';
 import { canaryIngress, pinnedSelector, weightedRules } from './routes.js';
@@ -47,11 +48,13 @@ export async function setIngressWeight(
   opts: WriteOptions = {},
 ): Promise<void> {
   const stableIng = await c.get<KubeObject>({ ...INGRESS, name: rec.ingress as string });
+  // analysis: baseline sends judged steps to the canary and baseline pods together (baseline.ts).
+  const target = ingressTarget(rec, weight);
   const obj = canaryIngress(stableIng, {
     name: rec.canaryIngress as string,
     stableService: rec.stableService as string,
-    canaryService: rec.canaryService as string,
-    weight,
+    canaryService: target.service,
+    weight: target.weight,
     labels: hacLabels(rec.stable),
   });
   await c.apply(obj as KubeObject, opts);
