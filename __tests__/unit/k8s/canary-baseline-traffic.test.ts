@@ -1,11 +1,12 @@
 // analysis: baseline, the traffic and reporting parts: HTTPRoute weights with a baseline, the
 // step's range-query window, and the outputs.
 import { describe, expect, test } from '@jest/globals';
-import { stepWindow, windowMsOf } from '../../../packages/k8s/canary/analysis.js';
-import { DEFAULT_JUDGE_OPTIONS } from '../../../packages/k8s/canary/judge/index.js';
+import { judgeAgainstBaseline, stepWindow, windowMsOf } from '../../../packages/k8s/canary/analysis.js';
+import { DEFAULT_JUDGE_OPTIONS, parseJudgeMetrics } from '../../../packages/k8s/canary/judge/index.js';
 import { analysisOutputs } from '../../../packages/k8s/canary/report.js';
 import { weightedRules } from '../../../packages/k8s/canary/routes.js';
 import { emptyResult } from '../../../packages/k8s/canary/types.js';
+import { closedPort } from '../../support/http-servers.js';
 
 describe('HTTPRoute weights with a baseline', () => {
   const rules = () => [
@@ -86,5 +87,51 @@ describe('the step window and the outputs', () => {
       'analysis-verdicts':
         '[{"step":1,"window":1,"score":80,"verdict":"marginal"},{"step":1,"window":2,"score":100,"verdict":"pass"}]',
     });
+  });
+});
+
+describe('a Prometheus outage during a step: the on-error policy, never a silent pass', () => {
+  async function judgeWithOutage(onError: 'fail' | 'no-data', noData: 'fail' | 'pass' | 'ignore') {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const metrics = parseJudgeMetrics(
+      `- {name: latency, query: 'avg(x{role="{{role}}"})', bad: increase, on-error: ${onError}}`,
+    );
+    const ctx = {
+      o: {
+        name: 'web',
+        prometheus: { url },
+        analysis: { metrics, judge: { ...DEFAULT_JUDGE_OPTIONS, noData } },
+      },
+      c: { namespace: 'ns' },
+      clock: () => 1_000_000,
+      sleep: async () => undefined,
+      log: () => undefined,
+      result: emptyResult({ action: 'deploy', name: 'web' }),
+    };
+    const verdict = await judgeAgainstBaseline(ctx as never, {
+      index: 0,
+      weight: 25,
+      pauseMs: 30_000,
+      readyAt: 0,
+    });
+    return { verdict, analysis: ctx.result.analysis };
+  }
+
+  test.each<[string, 'fail' | 'no-data', 'fail' | 'pass' | 'ignore', boolean, RegExp]>([
+    ['on-error fail: the step fails', 'fail', 'fail', false, /score 0, score 0 below marginal 75/],
+    ['on-error no-data, on-no-data fail: the step fails', 'no-data', 'fail', false, /score 0/],
+    [
+      'on-error no-data, on-no-data ignore: nothing counted, the step fails',
+      'no-data',
+      'ignore',
+      false,
+      /no metric had data/,
+    ],
+    ['on-error no-data, on-no-data pass: passes only as configured', 'no-data', 'pass', true, /^$/],
+  ])('%s', async (_n, onError, noData, passed, reason) => {
+    const { verdict, analysis } = await judgeWithOutage(onError, noData);
+    expect(verdict.passed).toBe(passed);
+    expect(verdict.reason ?? '').toMatch(reason);
+    expect(analysis?.[0]?.summary).toMatch(/query failed/);
   });
 });
