@@ -1,14 +1,14 @@
 // Fleet release vs one cluster at a time: the wall time of one 3-cluster fleet release (the fleet
 // template: one image, a canary on cluster 1, clusters 2 and 3 in parallel, verdict) against three
-// k8s-canary template releases of the same version, one per cluster, one after the other (what a
-// team without the fleet template runs). Both after an untimed baseline release, same pauses, same
+// releases of the same version, one cluster each, one after the other (the same template with a
+// one-cluster FLEET: the same bundles, image build and canary, so only the fleet's shape differs). Both after an untimed baseline release, same pauses, same
 // sandbox, in one run; act's step timings say where the time goes. Needs the sandbox with 3 clusters.
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { splitStepTimes } from './pipeline.mjs';
 
 const PAUSE = '2s';
-const HAC_STEPS = ['Build and push', 'Canary steps with gates', 'Promote the canary'];
+const HAC_STEPS = ['Build and push', 'Canary steps with gates'];
 
 function sandboxEnv(repoRoot) {
   const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts/sandbox/cli.mjs'), 'env', '--json'], {
@@ -22,7 +22,8 @@ function sandboxEnv(repoRoot) {
 export function figures(r) {
   const build = splitStepTimes(r.log, ['Build and push']).hacMs;
   const hac = splitStepTimes(r.log, HAC_STEPS).hacMs;
-  return { code: r.code, wallMs: r.wallMs, buildMs: build, canaryMs: hac - build };
+  const requests = [...r.log.matchAll(/api-requests=(\d+)/g)].map((m) => Number(m[1]));
+  return { code: r.code, wallMs: r.wallMs, buildMs: build, canaryMs: hac - build, apiRequests: requests };
 }
 
 export const sum = (runs) =>
@@ -56,16 +57,18 @@ export async function run({ repoRoot }) {
   };
   const fleet = (version) =>
     runTemplate({ template: 'fleet', version, sandbox: env, quiet: true, extraVars: fleetVars });
+  // One cluster at a time: the same template, bundles and canary (wave 0's) with a one-cluster fleet.
   const single = (version, n) =>
     runTemplate({
-      template: 'k8s-canary',
+      template: 'fleet',
       version,
       quiet: true,
-      sandbox: { ...env, HAC_DEPLOYER_KUBECONFIG: env[`HAC_SANDBOX_KUBECONFIG_DEPLOYER_${n}`] },
+      sandbox: env,
       extraVars: {
+        ...fleetVars,
         APP_NAME: 'ipsvc-single-bench',
         IMAGE_NAME: 'hac/ipsvc-single-bench',
-        CANARY_PAUSE: PAUSE,
+        FLEET: JSON.stringify([{ clusters: [contexts[n - 1]] }]),
       },
     });
   // Untimed baselines: every cluster runs a first version of both apps.
@@ -76,18 +79,21 @@ export async function run({ repoRoot }) {
   for (const n of [1, 2, 3]) singles.push(figures(await single(`2.${tag}.0`, n)));
   const sequential = sum(singles);
   const data = { fleet: fleetRun, sequential, singles, speedup: sequential.wallMs / fleetRun.wallMs };
+  const perCluster = fleetRun.apiRequests.length ? Math.max(...fleetRun.apiRequests) : 0;
   const markdown = [
-    `One release of a new version to 3 sandbox clusters (kwok, 2 replicas on the fleet, 4 on k8s-canary.yml; canary pauses ${PAUSE}), after an untimed baseline release, in one run on this machine:`,
-    '- **fleet**: `workflows-templates/fleet.yml`: one image build, the canary on cluster 1 (steps 25,100), then clusters 2 and 3 in parallel (steps 50,100), the verdict;',
-    '- **3 sequential**: `workflows-templates/k8s-canary.yml` three times, one cluster each (image build, canary 10,25,50, promote), one after the other.',
+    `One release of a new version to 3 sandbox clusters (kwok, 2 replicas each, canary pauses ${PAUSE}), after an untimed baseline release, in one run on this machine, all through \`workflows-templates/fleet.yml\` with \`npm run pipeline\` machinery:`,
+    '- **fleet**: one image build, the canary on cluster 1 (steps 25,100), then clusters 2 and 3 in parallel (steps 50,100), the verdict;',
+    '- **3 sequential**: the same template three times with a one-cluster `FLEET`, one after the other: each run builds the image and runs the full canary (25,100) on its cluster.',
     '',
     '"canary steps" sums the hac k8s-canary steps as act times them (in parallel legs they overlap, so the fleet can exceed its share of wall time); "other" is act, job set-up, the Go build and stand-ins.',
     '',
     '| release | result | wall s | image build s | canary steps s | other s |',
     '| --- | --- | ---: | ---: | ---: | ---: |',
-    row('fleet (3 clusters, waves 1 + 2)', fleetRun),
-    ...singles.map((f, i) => row(`k8s-canary, cluster ${i + 1}`, f)),
+    row('fleet (3 clusters: wave 0 one, wave 1 two)', fleetRun),
+    ...singles.map((f, i) => row(`one-cluster release, cluster ${i + 1}`, f)),
     row('3 sequential single-cluster releases', sequential),
+    '',
+    `Kubernetes API requests of one cluster's canary step (k8s-canary's api-requests output): at most ${perCluster} in the fleet run (${fleetRun.apiRequests.join(', ') || 'none seen'}); each cluster's API sees only its own job's requests.`,
     '',
     `The fleet release took ${(100 / data.speedup).toFixed(0)}% of the sequential wall time (${data.speedup.toFixed(2)}x faster).`,
   ].join('\n');
