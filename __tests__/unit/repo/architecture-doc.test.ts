@@ -66,8 +66,11 @@ test('package imports follow the layers the document states', () => {
     probe: ['toolkit'],
     image: ['toolkit'],
     dispatch: ['toolkit'],
+    fleet: ['toolkit'],
     k8s: ['probe', 'toolkit'],
     aws: ['probe', 'toolkit'],
   });
-  expect(doc).toContain('probe, image and dispatch use the toolkit; k8s and aws use the toolkit and\nprobe.');
+  expect(doc).toContain(
+    'probe, image, dispatch and fleet use the toolkit; k8s and aws use the toolkit\nand probe.',
+  );
 });
