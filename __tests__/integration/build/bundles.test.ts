@@ -11,6 +11,7 @@ const root = path.resolve(import.meta.dirname, '../../..');
 const ACTIONS = [
   'build-ami',
   'docker-build-push',
+  'fleet',
   'hac',
   'k8s-bluegreen',
   'k8s-canary',
