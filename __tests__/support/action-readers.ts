@@ -6,6 +6,7 @@ import { readSwapConfig } from '@hac/aws';
 import { resolveInputs } from '@hac/image';
 import { readBuildAmiInputs } from '../../packages/aws/ami/inputs.js';
 import { readSmokeInputs } from '../../packages/probe/resolve.js';
+import { readFleetInputs } from '../../packages/fleet/entry.js';
 
 export type Reader = (source: InputSource, workspace: string) => unknown;
 
@@ -40,4 +41,5 @@ export const READERS: Record<string, Reader> = {
   'k8s-canary': (source) => readCanaryInputs(source),
   'smoke-test': (source, cwd) => readSmokeInputs(source, { cwd }),
   'swap-eip': (source) => readSwapConfig(source),
+  fleet: (source) => readFleetInputs({ inputs: source, env: ENV }),
 };

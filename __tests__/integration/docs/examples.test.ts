@@ -43,6 +43,10 @@ const SAMPLES: Record<string, string> = {
   'secrets.KUBECONFIG': KUBECONFIG,
   'steps.image.outputs.image': `ghcr.io/org/app@sha256:${'a'.repeat(64)}`,
   'steps.ami.outputs.ami-id': 'ami-0123456789abcdef0',
+  'vars.FLEET': JSON.stringify([
+    { clusters: ['prod-eu'] },
+    { clusters: ['prod-us', 'prod-ap'], 'max-parallel': 2 },
+  ]),
 };
 
 const blocks: Block[] = documentationFiles(REPO_ROOT).flatMap((f) =>

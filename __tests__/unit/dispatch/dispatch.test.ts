@@ -121,10 +121,11 @@ describe('planDispatch', () => {
 });
 
 describe('the real manifest', () => {
-  test('has the six actions, and none declares the selector as an input', () => {
+  test('has the seven actions, and none declares the selector as an input', () => {
     expect(Object.keys(realManifest).sort()).toEqual([
       'build-ami',
       'docker-build-push',
+      'fleet',
       'k8s-bluegreen',
       'k8s-canary',
       'smoke-test',
@@ -147,13 +148,31 @@ describe('the real manifest', () => {
     );
   });
 
-  test.each(Object.keys(realManifest))(
+  // An action with a required input and no default (fleet's `action`) cannot run on empty inputs:
+  // the root says which input it needs.
+  const requiredWithoutDefault = (name: string) =>
+    Object.entries(realManifest[name]!.inputs)
+      .filter(([, spec]) => spec.required && spec.default === undefined)
+      .map(([n]) => n);
+  const emptyEnv = (name: string): NodeJS.ProcessEnv => {
+    const env: NodeJS.ProcessEnv = {};
+    for (const n of rootInputNames(realManifest)) env[inputEnvName(n)] = '';
+    env[inputEnvName(SELECTOR)] = name;
+    return env;
+  };
+
+  test('fleet is the one action with a required input and no default, and the root names it', () => {
+    const names = Object.keys(realManifest).filter((n) => requiredWithoutDefault(n).length > 0);
+    expect(names).toEqual(['fleet']);
+    expect(() => planDispatch(realManifest, emptyEnv('fleet'))).toThrow(
+      /input "action": got an empty value; expected a value: it is required by hac\/fleet/,
+    );
+  });
+
+  test.each(Object.keys(realManifest).filter((n) => requiredWithoutDefault(n).length === 0))(
     '%s gets its own defaults when the runner passes empty inputs',
     (name) => {
-      const env: NodeJS.ProcessEnv = {};
-      for (const n of rootInputNames(realManifest)) env[inputEnvName(n)] = '';
-      env[inputEnvName(SELECTOR)] = name;
-      const plan = planDispatch(realManifest, env);
+      const plan = planDispatch(realManifest, emptyEnv(name));
       for (const [n, spec] of Object.entries(realManifest[name]!.inputs)) {
         if (spec.default !== undefined) expect(plan.env[inputEnvName(n)]).toBe(spec.default);
         else expect(plan.env[inputEnvName(n)]).toBeUndefined();

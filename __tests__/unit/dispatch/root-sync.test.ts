@@ -34,7 +34,7 @@ test('the inputs and outputs tables of every action README are generated from it
     generate: () => Record<string, string>;
   };
   const files = docs();
-  expect(Object.keys(files).length).toBe(6);
+  expect(Object.keys(files).length).toBe(7);
   for (const [rel, text] of Object.entries(files)) {
     expect(text).toContain('<!-- hac:inputs -->');
     expect(text).toContain('<!-- hac:outputs -->');
@@ -71,7 +71,7 @@ describe('root input descriptions', () => {
     expect(Object.keys(rootDoc.inputs)[0]).toBe('hac-action');
     expect(rootDoc.inputs['hac-action'].required).toBe(false);
     expect(rootDoc.inputs['hac-action'].description).toContain('k8s-canary');
-    expect(rootDoc.inputs.action.description).toMatch(/^\[k8s-bluegreen, k8s-canary\]/);
+    expect(rootDoc.inputs.action.description).toMatch(/^\[fleet, k8s-bluegreen, k8s-canary\]/);
   });
 
   test('generation refuses an action input that collides with the selector', () => {
