@@ -1,9 +1,10 @@
 // Each action's own input reader (the pure read/validate layer its main step calls before any
 // network or cloud call), keyed by action name: what the documentation examples are checked with.
 import type { InputSource } from '@hac/toolkit';
-import { readBlueGreenInputs, readCanaryInputs } from '@hac/k8s';
-import { readSwapConfig } from '@hac/aws';
-import { resolveInputs } from '@hac/image';
+import { readBlueGreenInputs } from '../../packages/k8s/bluegreen/inputs.js';
+import { readCanaryInputs } from '../../packages/k8s/canary/inputs.js';
+import { readSwapConfig } from '../../packages/aws/eip/config.js';
+import { resolveInputs } from '../../packages/image/inputs.js';
 import { readBuildAmiInputs } from '../../packages/aws/ami/inputs.js';
 import { readSmokeInputs } from '../../packages/probe/resolve.js';
 import { readFleetInputs } from '../../packages/fleet/entry.js';

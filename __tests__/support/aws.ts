@@ -9,7 +9,7 @@ import {
   EC2Client,
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { stoppedSignal, type CompletionSignal } from '@hac/aws';
+import { stoppedSignal, type CompletionSignal } from '../../packages/aws/ami/signal.js';
 import { requireSandbox, uniqueName } from './sandbox.js';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
 

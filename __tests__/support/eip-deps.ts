@@ -1,14 +1,7 @@
 // ActionDeps for running swap-eip's engines in process: inputs from a record, and everything the
 // step writes (outputs, summary, log lines, warnings) collected for the test to check.
-import {
-  memoryState,
-  sleep,
-  systemClock,
-  type ActionDeps,
-  type Clock,
-  type Engine,
-  type Sleep,
-} from '@hac/toolkit';
+import { sleep, systemClock, type ActionDeps, type Clock, type Engine, type Sleep } from '@hac/toolkit';
+import { memoryState } from '../../packages/toolkit/outputs.js';
 
 export interface Captured {
   outputs: Record<string, string>;

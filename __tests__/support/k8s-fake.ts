@@ -1,6 +1,6 @@
 // A fake Transport for unit tests: an in-memory object store keyed by REST path, with
 // resourceVersions, 404/409 answers, scripted failures and a request log.
-import type { HttpRequest, HttpResponse, Transport } from '@hac/k8s';
+import type { HttpRequest, HttpResponse, Transport } from '../../packages/k8s/transport.js';
 
 export interface FakeApi extends Transport {
   objects: Map<string, any>;

@@ -2,8 +2,12 @@
 // in-memory post-step state, and captured outputs and summary.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { memoryState, setOutputs, sleep, type ActionDeps, type StateStore } from '@hac/toolkit';
-import { makeBluegreenMain, openSession, runBlueGreenPost, type BlueGreenResult } from '@hac/k8s';
+import { setOutputs, sleep, type ActionDeps, type StateStore } from '@hac/toolkit';
+import { memoryState } from '../../packages/toolkit/outputs.js';
+import { makeBluegreenMain } from '../../packages/k8s/bluegreen/entry.js';
+import { openSession } from '../../packages/k8s/session.js';
+import { runBlueGreenPost } from '../../packages/k8s/bluegreen/post.js';
+import { type BlueGreenResult } from '../../packages/k8s/bluegreen/types.js';
 import type { SandboxEnv } from './sandbox.js';
 
 export interface BlueGreenRunResult {

@@ -1,7 +1,8 @@
 // ActionDeps for running the smoke-test engine in process: inputs from a record, log lines kept,
 // and the engine's three steps run as runEngine runs them, resolving with the error (if any)
 // instead of failing the step.
-import { memoryState, sleep, systemClock, type ActionDeps } from '@hac/toolkit';
+import { sleep, systemClock, type ActionDeps } from '@hac/toolkit';
+import { memoryState } from '../../packages/toolkit/outputs.js';
 
 export function smokeDeps(
   inputs: Record<string, string>,

@@ -4,8 +4,12 @@
 // permanent errors without "re-run", and cleanup messages only when something was created.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { ActionError, memoryState } from '@hac/toolkit';
-import { createEc2Client, postBuildAmi, runBuildAmi, swapEipPost, swapMainEngine } from '@hac/aws';
+import { ActionError } from '@hac/toolkit';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
+import { swapEipPost } from '@hac/aws';
+import { createEc2Client } from '../../../packages/aws/client.js';
+import { postBuildAmi, runBuildAmi } from '../../../packages/aws/ami/action.js';
+import { swapMainEngine } from '../../../packages/aws/eip/entry.js';
 import { DescribeImagesCommand, DescribeVpcsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../../packages/aws/client.js';
 import { forgetEndpoints } from '../../../packages/aws/endpoint.js';
@@ -241,7 +245,7 @@ describe('first contact fails fast', () => {
     sb.proxy.clearLog();
     const ec2 = createEc2Client({ env: sb.env });
     try {
-      const { describeAwsError } = await import('@hac/aws');
+      const { describeAwsError } = await import('../../../packages/aws/errors.js');
       const err = await ec2.send(new DescribeVpcsCommand({})).catch((e: unknown) => e);
       const e = describeAwsError(err, 'DescribeVpcs');
       expect(e.message).toMatch(/DescribeVpcs failed: no AWS credentials were found.*AWS_ACCESS_KEY_ID/);

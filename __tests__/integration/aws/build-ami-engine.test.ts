@@ -8,7 +8,8 @@ import {
   StopInstancesCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
-import { memoryState, type ActionDeps, type Engine, type StateStore, type Summary } from '@hac/toolkit';
+import { type ActionDeps, type Engine, type StateStore, type Summary } from '@hac/toolkit';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
 import { buildAmiMain, buildAmiPost } from '@hac/aws';
 import {
   awsSandbox,

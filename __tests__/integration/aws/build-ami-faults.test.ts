@@ -5,8 +5,9 @@
 // hac's adaptive retry with the SDK's own backoff.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { ActionError, memoryState } from '@hac/toolkit';
-import type { BuildAmiResult } from '@hac/aws';
+import { ActionError } from '@hac/toolkit';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
+import type { BuildAmiResult } from '../../../packages/aws/ami/types.js';
 import type { FaultKind } from '../../support/fault-proxy.js';
 import type { AwsSandbox } from '../../support/aws.js';
 import { backoff, zeroDelayRetries } from '../../support/fast-retry.js';
@@ -14,7 +15,7 @@ import { backoff, zeroDelayRetries } from '../../support/fast-retry.js';
 await zeroDelayRetries();
 const { CreateLaunchTemplateCommand, DeleteLaunchTemplateCommand, DescribeImagesCommand } =
   await import('@aws-sdk/client-ec2');
-const { postBuildAmi, runBuildAmi } = await import('@hac/aws');
+const { postBuildAmi, runBuildAmi } = await import('../../../packages/aws/ami/action.js');
 const { readBuildAmiInputs } = await import('../../../packages/aws/ami/inputs.js');
 const { destructiveCalls, inventory, ownershipViolations } = await import('../../support/ownership.js');
 const { awsSandbox, poweredOff, listLeaks, motoBaseAmi, NO_LEAKS, testRunId } =

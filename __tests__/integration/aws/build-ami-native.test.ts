@@ -6,7 +6,9 @@ import {
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { ActionError } from '@hac/toolkit';
-import { buildNative, stoppedSignal, type CompletionSignal, type NativeBuildSpec } from '@hac/aws';
+import { buildNative } from '../../../packages/aws/ami/native.js';
+import { stoppedSignal, type CompletionSignal } from '../../../packages/aws/ami/signal.js';
+import { type NativeBuildSpec } from '../../../packages/aws/ami/types.js';
 import {
   awsSandbox,
   instanceActsOnStop,
@@ -16,7 +18,7 @@ import {
   testRunId,
   type AwsSandbox,
 } from '../../support/aws.js';
-import { ec2ClientPool } from '@hac/aws';
+import { ec2ClientPool } from '../../../packages/aws/client.js';
 
 let sb: AwsSandbox;
 let indep: EC2Client;

@@ -13,7 +13,8 @@ import {
   TerminateInstancesCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
-import { applyRetention, createEc2Client, planRetention } from '@hac/aws';
+import { applyRetention, planRetention } from '../../../packages/aws/ami/retention.js';
+import { createEc2Client } from '../../../packages/aws/client.js';
 import { awsSandbox, motoBaseAmi, testRunId, type AwsSandbox } from '../../support/aws.js';
 
 let sb: AwsSandbox;

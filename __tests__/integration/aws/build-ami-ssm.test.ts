@@ -25,15 +25,13 @@ import {
   ListCommandsCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import { ActionError, memoryState, type Sleep } from '@hac/toolkit';
-import {
-  buildNative,
-  ec2ClientPool,
-  runBuildAmi,
-  RUN_SHELL_SCRIPT,
-  type BuildAmiResult,
-  type NativeBuildSpec,
-} from '@hac/aws';
+import { ActionError, type Sleep } from '@hac/toolkit';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
+import { buildNative } from '../../../packages/aws/ami/native.js';
+import { ec2ClientPool } from '../../../packages/aws/client.js';
+import { runBuildAmi } from '../../../packages/aws/ami/action.js';
+import { RUN_SHELL_SCRIPT } from '../../../packages/aws/ami/ssm-spec.js';
+import { type BuildAmiResult, type NativeBuildSpec } from '../../../packages/aws/ami/types.js';
 import { ssmClients, ssmSignal } from '../../../packages/aws/ami/ssm.js';
 import { readBuildAmiInputs } from '../../../packages/aws/ami/inputs.js';
 import { isWriteAction, type FaultKind } from '../../support/fault-proxy.js';

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from '@jest/globals';
 import { ActionError } from '@hac/toolkit';
-import { runPacker, type PackerSpec } from '@hac/aws';
+import { runPacker } from '../../../packages/aws/packer/run.js';
+import { type PackerSpec } from '../../../packages/aws/packer/args.js';
 import { requireSandbox } from '../../support/sandbox.js';
 
 const template = path.join(

@@ -5,7 +5,7 @@
 // named for retirement (`old-instance`) once the release was verified.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import { memoryState } from '@hac/toolkit';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
 import { runGate } from '@hac/probe';
 import {
   allocate,

@@ -16,9 +16,10 @@ import {
   TerminateInstancesCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
-import { memoryState } from '@hac/toolkit';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
 import type { Clock, Sleep } from '@hac/toolkit';
-import { swapMainEngine, swapPostEngine, type SwapReport, type SwapSeams } from '@hac/aws';
+import { swapMainEngine, swapPostEngine } from '../../../packages/aws/eip/entry.js';
+import { type SwapReport, type SwapSeams } from '../../../packages/aws/eip/types.js';
 import { eipDeps, runSteps } from '../../support/eip-deps.js';
 import { awsSandbox, listLeaks, motoBaseAmi, testRunId, type AwsSandbox } from '../../support/aws.js';
 import { isWriteAction } from '../../support/fault-proxy.js';

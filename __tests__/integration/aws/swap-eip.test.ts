@@ -2,7 +2,7 @@
 // independent EC2 client. Local HTTP servers stand in for the instances' health endpoints.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { AssociateAddressCommand, CreateTagsCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import { memoryState } from '@hac/toolkit';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
 import { runGate } from '@hac/probe';
 import {
   allocate,

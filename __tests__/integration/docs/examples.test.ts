@@ -3,7 +3,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { inputEnvName, planDispatch, SELECTOR, type Manifest } from '@hac/dispatch';
+import { planDispatch, type Manifest } from '@hac/dispatch';
+import { inputEnvName } from '../../../packages/toolkit/runner.js';
+import { SELECTOR } from '../../../packages/dispatch/dispatch.js';
 import { READERS } from '../../support/action-readers.js';
 import {
   asWorkflow,

@@ -4,8 +4,12 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import { memoryState } from '@hac/toolkit';
-import { buildAndPush, exec, outputsOf, resolveInputs, type BuildResult } from '@hac/image';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
+import { buildAndPush } from '../../../packages/image/build.js';
+import { exec } from '../../../packages/image/exec.js';
+import { outputsOf } from '../../../packages/image/report.js';
+import { resolveInputs } from '../../../packages/image/inputs.js';
+import { type BuildResult } from '../../../packages/image/build-context.js';
 import { requireSandbox, sandboxProcessEnv, uniqueName, type SandboxEnv } from '../../support/sandbox.js';
 import { eventContext } from '../../unit/image/events.js';
 import { imageConfig, layerTars, manifest, tagList } from './registry-api.js';

@@ -3,7 +3,7 @@
 // layers and history, the attestation index; cache reuse measured; --load run by a later step.
 import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import { outputsOf } from '@hac/image';
+import { outputsOf } from '../../../packages/image/report.js';
 import { requireSandbox, sandboxProcessEnv, uniqueName, type SandboxEnv } from '../../support/sandbox.js';
 import { ENGINES, runEngine, tagsOf, type EngineName, type Run } from './engines.js';
 import { attestationTypes, imageConfigOf, imageLayerTars, manifest, tagList } from './registry-api.js';

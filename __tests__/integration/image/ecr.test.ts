@@ -1,7 +1,8 @@
 // ECR login credentials through @aws-sdk/client-ecr and the SDK's default credential chain
 // (environment variables and AWS_ENDPOINT_URL here), against the sandbox's moto server.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { ecrRegistry, ecrToken } from '@hac/image';
+import { ecrRegistry } from '../../../packages/image/reference.js';
+import { ecrToken } from '../../../packages/image/login.js';
 import { requireSandbox } from '../../support/sandbox.js';
 
 const saved: Record<string, string | undefined> = {};

@@ -2,8 +2,11 @@
 // the action does (resolveInputs, then buildAndPush), recording every argv and log line.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { memoryState } from '@hac/toolkit';
-import { buildAndPush, exec, resolveInputs, type BuildDeps, type BuildResult } from '@hac/image';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
+import { buildAndPush } from '../../../packages/image/build.js';
+import { exec } from '../../../packages/image/exec.js';
+import { resolveInputs } from '../../../packages/image/inputs.js';
+import { type BuildDeps, type BuildResult } from '../../../packages/image/build-context.js';
 import type { SandboxEnv } from '../../support/sandbox.js';
 import { eventContext } from '../../unit/image/events.js';
 

@@ -4,8 +4,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { memoryState } from '@hac/toolkit';
-import { buildAndPush, exec, resolveInputs } from '@hac/image';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
+import { buildAndPush } from '../../../packages/image/build.js';
+import { exec } from '../../../packages/image/exec.js';
+import { resolveInputs } from '../../../packages/image/inputs.js';
 import { requireSandbox, sandboxProcessEnv, uniqueName, type SandboxEnv } from '../../support/sandbox.js';
 import { startRegistryProxy, type RegistryProxy } from '../../support/registry-proxy.js';
 import { eventContext } from '../../unit/image/events.js';

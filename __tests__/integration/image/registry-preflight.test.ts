@@ -8,13 +8,13 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { ActionError } from '@hac/toolkit';
 import {
   checkRegistry,
-  ecrToken,
-  exec,
   getV2,
   isRegistryAnswer,
   preflightRegistries,
   preflightTargets,
-} from '@hac/image';
+} from '../../../packages/image/registry-preflight.js';
+import { ecrToken } from '../../../packages/image/login.js';
+import { exec } from '../../../packages/image/exec.js';
 import { requireSandbox, sandboxProcessEnv, uniqueName, type SandboxEnv } from '../../support/sandbox.js';
 import { closedPort, unconnectablePort } from '../../support/http-servers.js';
 import { ENGINES, runEngine } from './engines.js';

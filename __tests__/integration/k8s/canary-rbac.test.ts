@@ -7,8 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
-import { memoryState } from '@hac/toolkit';
-import { runCanaryAction, runCanaryPost, type CanaryResult } from '@hac/k8s';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
+import { runCanaryAction } from '../../../packages/k8s/canary/action.js';
+import { runCanaryPost } from '../../../packages/k8s/canary/entry.js';
+import { type CanaryResult } from '../../../packages/k8s/canary/types.js';
 import {
   createNamespace,
   deleteNamespace,

@@ -11,8 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
-import { memoryState } from '@hac/toolkit';
-import { runCanaryAction, type CanaryResult } from '@hac/k8s';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
+import { runCanaryAction } from '../../../packages/k8s/canary/action.js';
+import { type CanaryResult } from '../../../packages/k8s/canary/types.js';
 import {
   createNamespace,
   deleteNamespace,

@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, test } from '@jest/globals';
-import { memoryState } from '@hac/toolkit';
-import { runCanaryAction, type CanaryResult } from '@hac/k8s';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
+import { runCanaryAction } from '../../../packages/k8s/canary/action.js';
+import { type CanaryResult } from '../../../packages/k8s/canary/types.js';
 import {
   createNamespace,
   deleteNamespace,

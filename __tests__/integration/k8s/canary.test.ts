@@ -6,8 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { memoryState } from '@hac/toolkit';
-import { runCanaryAction, runCanaryPost, type CanaryResult } from '@hac/k8s';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
+import { runCanaryAction } from '../../../packages/k8s/canary/action.js';
+import { runCanaryPost } from '../../../packages/k8s/canary/entry.js';
+import { type CanaryResult } from '../../../packages/k8s/canary/types.js';
 import {
   k8sSandbox,
   kubectl,

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { parse, stringify } from 'yaml';
-import { openAccess } from '@hac/k8s';
+import { openAccess } from '../../../packages/k8s/kubeconfig.js';
 import { requireSandbox, type SandboxEnv } from '../../support/sandbox.js';
 
 let sb: SandboxEnv;

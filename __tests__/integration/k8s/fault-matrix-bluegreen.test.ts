@@ -11,8 +11,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { memoryState } from '@hac/toolkit';
-import { runBlueGreenPost } from '@hac/k8s';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
+import { runBlueGreenPost } from '../../../packages/k8s/bluegreen/post.js';
 import {
   createNamespace,
   deleteNamespace,

@@ -11,8 +11,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { memoryState } from '@hac/toolkit';
-import { runCanaryAction, runCanaryPost } from '@hac/k8s';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
+import { runCanaryAction } from '../../../packages/k8s/canary/action.js';
+import { runCanaryPost } from '../../../packages/k8s/canary/entry.js';
 import {
   createNamespace,
   deleteNamespace,

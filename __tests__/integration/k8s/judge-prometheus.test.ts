@@ -17,7 +17,7 @@ import { closedPort } from '../../support/http-servers.js';
 const METRIC = 'hac_judge_latency_ms';
 const WINDOW_S = 30;
 const PODS = 3;
-const THRESHOLD_MS = 150; // a threshold gate: the canary's worst value must stay under 150 ms
+const THRESHOLD_MS = 170; // a threshold gate: the canary's worst value must stay under 170 ms (6 sd above the slower canary)
 
 type Dist = Record<string, unknown>;
 interface Case {
@@ -153,7 +153,7 @@ describe('canary judge on the real Prometheus', () => {
     expect(m.effect).toBeGreaterThan(1.2);
     expect(m.effect).toBeLessThan(1.4);
     expect(m.p).toBeLessThan(1e-6);
-    // a threshold gate at 150 ms lets this canary through
+    // a threshold gate at 170 ms lets this canary through
     expect(j.canaryMax).toBeLessThan(THRESHOLD_MS);
     expect(j.summary).toContain('| latency (critical) |');
     expect(j.summary).toContain('xychart-beta');

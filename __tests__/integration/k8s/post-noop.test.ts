@@ -7,7 +7,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { parse, stringify } from 'yaml';
-import { memoryState } from '@hac/toolkit';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
 import { k8sSandbox } from '../../support/k8s.js';
 import type { SandboxEnv } from '../../support/sandbox.js';
 
@@ -63,7 +63,7 @@ describe('post entries with nothing to do', () => {
     ['main wrote nothing (failed before the Lease)', { stage: 'started' }],
     ['main finished and released the Lease', { stage: 'done' }],
   ])('runBlueGreenPost: %s → nothing', async (_n, p) => {
-    const { runBlueGreenPost } = await import('@hac/k8s');
+    const { runBlueGreenPost } = await import('../../../packages/k8s/bluegreen/post.js');
     const from = auditSize();
     const state = memoryState();
     state.save('k8s-bluegreen', { v: 1, namespace: sb.namespace, app: 'web', runId: 'r2', ...p });
@@ -81,7 +81,7 @@ describe('post entries with nothing to do', () => {
 
 describe('post with work', () => {
   test('a Lease main may hold: post reaches the apiserver (the audit log shows it)', async () => {
-    const { runBlueGreenPost } = await import('@hac/k8s');
+    const { runBlueGreenPost } = await import('../../../packages/k8s/bluegreen/post.js');
     const from = auditSize();
     const state = memoryState();
     state.save('k8s-bluegreen', {
@@ -100,7 +100,7 @@ describe('post with work', () => {
   });
 
   test('post obeys cancellation and the request deadline against a silent apiserver', async () => {
-    const { runBlueGreenPost } = await import('@hac/k8s');
+    const { runBlueGreenPost } = await import('../../../packages/k8s/bluegreen/post.js');
     const sockets: net.Socket[] = [];
     const server = net.createServer((s) => void sockets.push(s));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { bluegreenPermissions, type Permission } from '@hac/k8s';
+import { bluegreenPermissions } from '../../../packages/k8s/bluegreen/permissions.js';
+import { type Permission } from '../../../packages/k8s/permissions.js';
 import {
   createNamespace,
   deleteNamespace,
@@ -16,7 +17,7 @@ import {
 } from '../../support/k8s.js';
 import { manifests, runBlueGreen } from '../../support/k8s-run.js';
 import type { SandboxEnv } from '../../support/sandbox.js';
-import { runBlueGreenPost } from '@hac/k8s';
+import { runBlueGreenPost } from '../../../packages/k8s/bluegreen/post.js';
 
 const REG = 'registry.example/web';
 let sb: SandboxEnv;

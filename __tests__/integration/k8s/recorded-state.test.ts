@@ -6,8 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { memoryState } from '@hac/toolkit';
-import { microTime, runCanaryAction } from '@hac/k8s';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
+import { microTime } from '../../../packages/k8s/lease.js';
+import { runCanaryAction } from '../../../packages/k8s/canary/action.js';
 import {
   createNamespace,
   deleteNamespace,

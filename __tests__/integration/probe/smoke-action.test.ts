@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { runEngine, runnerDeps, type ActionDeps } from '@hac/toolkit';
+import { runEngine, type ActionDeps } from '@hac/toolkit';
+import { runnerDeps } from '../../../packages/toolkit/action.js';
 
 import { smokeTestMain } from '../../../packages/probe/entry.js';
 import { startTestServer, type TestServer } from '../../support/http-servers.js';

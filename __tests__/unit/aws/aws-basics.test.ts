@@ -1,25 +1,17 @@
 import { describe, expect, test } from '@jest/globals';
 import { ActionError } from '@hac/toolkit';
+import { checkNameTemplate, nameVariables, renderName } from '../../../packages/aws/ami/name.js';
+import { describeAwsError, dryRun } from '../../../packages/aws/errors.js';
+import { ec2ClientConfig, resolveEndpoint, resolveRegion } from '../../../packages/aws/client.js';
+import { idPattern, isId, type IdKind } from '../../../packages/aws/ids.js';
 import {
-  checkNameTemplate,
-  describeAwsError,
-  dryRun,
-  ec2ClientConfig,
-  idPattern,
-  isId,
   isShellScript,
-  isValidRegion,
-  nameVariables,
-  renderName,
-  resolveEndpoint,
-  resolveRegion,
-  runTags,
-  defaultRunId,
   wrapUserData,
   SUCCESS_MARKER,
   FAILURE_MARKER,
-  type IdKind,
-} from '@hac/aws';
+} from '../../../packages/aws/ami/userdata.js';
+import { isValidRegion } from '../../../packages/aws/regions.js';
+import { runTags, defaultRunId } from '../../../packages/aws/tags.js';
 
 describe('regions', () => {
   test.each([

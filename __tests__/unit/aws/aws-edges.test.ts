@@ -3,7 +3,9 @@
 // clock, and one error for an input that decides which others apply.
 import { describe, expect, test } from '@jest/globals';
 import { InputError } from '@hac/toolkit';
-import { describeAwsError, ec2ClientConfig, readSwapConfig } from '@hac/aws';
+import { describeAwsError } from '../../../packages/aws/errors.js';
+import { ec2ClientConfig } from '../../../packages/aws/client.js';
+import { readSwapConfig } from '../../../packages/aws/eip/config.js';
 import {
   describeEndpointProblem,
   EndpointError,

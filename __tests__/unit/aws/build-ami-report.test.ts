@@ -1,7 +1,8 @@
 // What build-ami's main reports once the build returned: outputs, summary, the done mark, and one
 // error after both when cleanup or retention failed although the image is fine.
 import { describe, expect, test } from '@jest/globals';
-import { ActionError, memoryState, type Summary } from '@hac/toolkit';
+import { ActionError, type Summary } from '@hac/toolkit';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
 import { buildAmiOutputs, reportBuildAmi } from '../../../packages/aws/ami/report.js';
 import type { BuildAmiInputs, BuildAmiResult } from '../../../packages/aws/ami/types.js';
 

@@ -1,7 +1,7 @@
 // swap-eip's inputs: the forms they accept and one clear InputError for everything wrong.
 import { describe, expect, test } from '@jest/globals';
 import { InputError } from '@hac/toolkit';
-import { readSwapConfig } from '@hac/aws';
+import { readSwapConfig } from '../../../packages/aws/eip/config.js';
 
 const good = {
   'instance-id': 'i-0123456789abcdef0',

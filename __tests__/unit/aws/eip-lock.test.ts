@@ -1,6 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
 import { ActionError } from '@hac/toolkit';
-import { acquireLock, formatLock, lockStatus, parseLock, type LockStore } from '@hac/aws';
+import {
+  acquireLock,
+  formatLock,
+  lockStatus,
+  parseLock,
+  type LockStore,
+} from '../../../packages/aws/eip/lock.js';
 
 /** A tag store with a fake clock; `onWrite` lets a test play a concurrent writer. */
 function fakeStore(initial?: string) {

@@ -5,14 +5,13 @@ import { ActionError } from '@hac/toolkit';
 import {
   checkReassociation,
   planSwap,
-  readSwapConfig,
-  type AddressInfo,
-  type InstanceInfo,
-  type LockStatus,
   type Observed,
   type SwapPlan,
   type SwapStep,
-} from '@hac/aws';
+} from '../../../packages/aws/eip/plan.js';
+import { readSwapConfig } from '../../../packages/aws/eip/config.js';
+import { type AddressInfo, type InstanceInfo } from '../../../packages/aws/eip/ec2.js';
+import { type LockStatus } from '../../../packages/aws/eip/lock.js';
 
 /** Fields the plan has (undefined: a field it must not have). */
 type Expected = { [K in keyof SwapPlan]?: SwapPlan[K] | undefined };

@@ -1,7 +1,9 @@
 // What main reports: outputs for every result (the association id only when the address is where
 // the run left it), warnings, the job summary, and then the failure, which fails the step.
 import { describe, expect, test } from '@jest/globals';
-import { SwapFailure, swapMainEngine, swapOutputs, type SwapReport, type SwapResult } from '@hac/aws';
+import { SwapFailure, type SwapReport, type SwapResult } from '../../../packages/aws/eip/types.js';
+import { swapMainEngine } from '../../../packages/aws/eip/entry.js';
+import { swapOutputs } from '../../../packages/aws/eip/report.js';
 import { eipDeps } from '../../support/eip-deps.js';
 
 const report = (result: SwapResult, extra: Partial<SwapReport> = {}): SwapReport => ({

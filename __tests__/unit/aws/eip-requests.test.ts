@@ -8,9 +8,8 @@ import {
   pointsAtPrevious,
   previousOf,
   restoreInput,
-  type AddressInfo,
-  type InstanceInfo,
-} from '@hac/aws';
+} from '../../../packages/aws/eip/requests.js';
+import { type AddressInfo, type InstanceInfo } from '../../../packages/aws/eip/ec2.js';
 
 const eni = (id: string, deviceIndex: number, ips: string[]) => ({
   id,

@@ -2,8 +2,8 @@
 // rule under test, and the problems it adds (input, shown value, a fragment of the expected form).
 import { describe, expect, test } from '@jest/globals';
 import { InputError, readInputs, type InputProblem } from '@hac/toolkit';
+import { SWAP_INPUTS } from '../../../packages/aws/eip/input-spec.js';
 import {
-  SWAP_INPUTS,
   SWAP_RULES,
   allocationOrPublicIp,
   instanceOrTemplate,
@@ -12,7 +12,7 @@ import {
   postGateInputs,
   preGateInputs,
   type SwapRule,
-} from '@hac/aws';
+} from '../../../packages/aws/eip/rules.js';
 
 const INSTANCE = 'i-0123456789abcdef0';
 const ALLOC = 'eipalloc-0123456789abcdef0';

@@ -1,5 +1,6 @@
 import { expect, test } from '@jest/globals';
-import { swapSummary, type SwapReport } from '@hac/aws';
+import { swapSummary } from '../../../packages/aws/eip/summary.js';
+import { type SwapReport } from '../../../packages/aws/eip/types.js';
 
 const report: SwapReport = {
   result: 'rolled-back',

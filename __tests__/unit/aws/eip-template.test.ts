@@ -5,7 +5,7 @@ import {
   POST_SWAP_PLACEHOLDERS,
   PRE_SWAP_PLACEHOLDERS,
   templateProblem,
-} from '@hac/aws';
+} from '../../../packages/aws/eip/template.js';
 
 describe('URL templates', () => {
   test.each<[string, string[]]>([

@@ -3,7 +3,8 @@
 // replaced by factories that record being loaded). The last test shows the check can fail.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
-import { memoryState, type ActionDeps, type StateStore } from '@hac/toolkit';
+import { type ActionDeps, type StateStore } from '@hac/toolkit';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
 
 const loaded: string[] = [];
 jest.unstable_mockModule('@aws-sdk/client-ec2', () => {

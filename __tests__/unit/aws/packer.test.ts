@@ -4,14 +4,16 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from '@jest/globals';
 import {
   amisOf,
-  packerBuildArgs,
-  packerEnv,
   parseMachineLine,
   parseMachineLog,
-  shouldInit,
   unescapeField,
+} from '../../../packages/aws/packer/machine.js';
+import {
+  packerBuildArgs,
+  packerEnv,
+  shouldInit,
   type PackerSpec,
-} from '@hac/aws';
+} from '../../../packages/aws/packer/args.js';
 
 const fixture = (name: string) =>
   fs.readFileSync(

@@ -1,6 +1,7 @@
 // The pure parts of SSM Run Command provisioning, and how build-ami's inputs turn into an SSM command.
 import { describe, expect, test } from '@jest/globals';
-import { ec2ClientConfig, resolveEndpoint, scriptCommands, RUN_SHELL_SCRIPT } from '@hac/aws';
+import { ec2ClientConfig, resolveEndpoint } from '../../../packages/aws/client.js';
+import { scriptCommands, RUN_SHELL_SCRIPT } from '../../../packages/aws/ami/ssm-spec.js';
 import {
   checkDocumentParameters,
   commandComment,

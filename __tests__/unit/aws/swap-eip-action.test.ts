@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { parse } from 'yaml';
-import { SWAP_INPUTS, SwapOutputs, readSwapConfig } from '@hac/aws';
+import { SWAP_INPUTS } from '../../../packages/aws/eip/input-spec.js';
+import { Outputs as SwapOutputs } from '../../../packages/aws/eip/names.js';
+import { readSwapConfig } from '../../../packages/aws/eip/config.js';
 
 const yml = parse(fs.readFileSync(path.join(process.cwd(), 'actions/swap-eip/action.yml'), 'utf8')) as {
   inputs: Record<string, { default?: string; required?: boolean; description: string }>;

@@ -1,14 +1,9 @@
 import { describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  planDispatch,
-  rootInputNames,
-  inputEnvName,
-  selectAction,
-  SELECTOR,
-  type Manifest,
-} from '@hac/dispatch';
+import { planDispatch, type Manifest } from '@hac/dispatch';
+import { rootInputNames, selectAction, SELECTOR } from '../../../packages/dispatch/dispatch.js';
+import { inputEnvName } from '../../../packages/toolkit/runner.js';
 import { InputError } from '@hac/toolkit';
 
 const manifest: Manifest = {

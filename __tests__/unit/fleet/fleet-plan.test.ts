@@ -2,7 +2,7 @@
 // pure tables; then the engine's three steps end to end on a temporary results directory.
 import { describe, expect, test } from '@jest/globals';
 import { InputError } from '@hac/toolkit';
-import { planFleet, planOutputs, MATRIX_LIMIT } from '@hac/fleet';
+import { planFleet, planOutputs, MATRIX_LIMIT } from '../../../packages/fleet/plan.js';
 
 const url = (s: string) => `http://${s}.example.com`;
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { parse } from 'yaml';
-import { MAX_WAVES } from '@hac/fleet';
+import { MAX_WAVES } from '../../../packages/fleet/plan.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const doc = parse(fs.readFileSync(path.join(root, 'workflows-templates/fleet.yml'), 'utf8'));

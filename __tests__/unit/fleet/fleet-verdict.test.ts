@@ -7,19 +7,21 @@ import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { parse } from 'yaml';
 import type { ActionDeps, Summary } from '@hac/toolkit';
+import { fleetMain } from '@hac/fleet';
 import {
   buildResult,
-  fleetMain,
+  readResults,
+  writeResult,
+  type ClusterResult,
+} from '../../../packages/fleet/results.js';
+import {
   fleetRows,
   fleetSummary,
   fleetVerdict,
   formatSeconds,
-  planFleet,
-  readResults,
   shortVersion,
-  writeResult,
-  type ClusterResult,
-} from '@hac/fleet';
+} from '../../../packages/fleet/verdict.js';
+import { planFleet } from '../../../packages/fleet/plan.js';
 
 const plan = planFleet([{ clusters: ['eu'] }, { clusters: ['us', 'ap'] }]);
 const [eu, us, ap] = plan.clusters as [

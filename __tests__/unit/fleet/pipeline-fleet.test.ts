@@ -2,7 +2,7 @@
 // run gives the template (pure parts of scripts/pipeline.mjs and scripts/pipeline/fleet.mjs).
 import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
-import { planFleet } from '@hac/fleet';
+import { planFleet } from '../../../packages/fleet/plan.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const { parseArgs } = (await import(path.join(root, 'scripts/pipeline.mjs'))) as {

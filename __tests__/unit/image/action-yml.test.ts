@@ -4,7 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@jest/globals';
 import { parse } from 'yaml';
-import { CompatInputs, Inputs, Outputs, spec } from '@hac/image';
+import { CompatInputs } from '../../../packages/image/compat.js';
+import { Inputs, spec } from '../../../packages/image/spec.js';
+import { Outputs } from '../../../packages/image/report.js';
 
 const file = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),

@@ -4,14 +4,10 @@ import {
   buildahLoginArgs,
   buildahPushArgs,
   buildahRelabelArgs,
-  buildxArgs,
-  dockerLoginArgs,
-  parseCache,
-  readDockerResult,
-  secretEnv,
   staleLabels,
-  type CacheSpec,
-} from '@hac/image';
+} from '../../../packages/image/buildah.js';
+import { buildxArgs, dockerLoginArgs, readDockerResult, secretEnv } from '../../../packages/image/docker.js';
+import { parseCache, type CacheSpec } from '../../../packages/image/forms.js';
 
 const cache = (entry: string, dir: 'from' | 'to') => parseCache(entry, dir) as CacheSpec;
 const base = {

@@ -5,8 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { InputError, memoryState } from '@hac/toolkit';
-import { buildAndPush, exec, resolveInputs, type GitContext } from '@hac/image';
+import { InputError } from '@hac/toolkit';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
+import { buildAndPush } from '../../../packages/image/build.js';
+import { exec } from '../../../packages/image/exec.js';
+import { resolveInputs } from '../../../packages/image/inputs.js';
+import { type GitContext } from '../../../packages/image/metadata.js';
 import { installFakeCli } from '../../scripts/fakes.js';
 import { eventContext } from './events.js';
 

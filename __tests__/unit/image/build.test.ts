@@ -4,15 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, jest, test } from '@jest/globals';
-import { ActionError, memoryState } from '@hac/toolkit';
-import {
-  buildAndPush,
-  outputsOf,
-  resolveInputs,
-  summaryOf,
-  type ExecOptions,
-  type ExecResult,
-} from '@hac/image';
+import { ActionError } from '@hac/toolkit';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
+import { buildAndPush } from '../../../packages/image/build.js';
+import { outputsOf, summaryOf } from '../../../packages/image/report.js';
+import { resolveInputs } from '../../../packages/image/inputs.js';
+import { type ExecOptions, type ExecResult } from '../../../packages/image/exec.js';
 import { eventContext } from './events.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/docker');

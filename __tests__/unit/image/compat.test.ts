@@ -2,16 +2,14 @@
 // a pasted metadata-action tags block, and build failures read from real builder output.
 import { describe, expect, test } from '@jest/globals';
 import { InputError } from '@hac/toolkit';
+import { applyTagRules, parseTagRules } from '../../../packages/image/tag-rules.js';
 import {
-  applyTagRules,
   compatBuildahArgs,
   compatBuildahProblems,
   compatBuildxArgs,
-  describeBuildFailure,
-  parseTagRules,
-  readBuildFailure,
-  resolveInputs,
-} from '@hac/image';
+} from '../../../packages/image/compat-args.js';
+import { describeBuildFailure, readBuildFailure } from '../../../packages/image/build-errors.js';
+import { resolveInputs } from '../../../packages/image/inputs.js';
 import { eventContext } from './events.js';
 
 const fixtures = new URL('../../fixtures/docker/', import.meta.url).pathname;

@@ -6,15 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeEach, describe, expect, test } from '@jest/globals';
-import {
-  InputError,
-  memoryState,
-  runEngine,
-  type ActionDeps,
-  type StateStore,
-  type Summary,
-} from '@hac/toolkit';
-import { dockerBuildPushMain, dockerBuildPushPost, State } from '@hac/image';
+import { InputError, runEngine, type ActionDeps, type StateStore, type Summary } from '@hac/toolkit';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
+import { dockerBuildPushMain, dockerBuildPushPost } from '@hac/image';
+import { State } from '../../../packages/image/build-context.js';
 import { installFakeCli } from '../../scripts/fakes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -1,7 +1,7 @@
 // The exec wrapper spawns real processes (no shell): stdin, exit codes, streaming, a missing
 // command, and cancellation killing the child.
 import { describe, expect, test } from '@jest/globals';
-import { exec } from '@hac/image';
+import { exec } from '../../../packages/image/exec.js';
 
 describe('exec', () => {
   test('passes stdin, returns stdout, stderr and the exit code without throwing', async () => {

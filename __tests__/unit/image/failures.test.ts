@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { classify, isTransient } from '@hac/image';
+import { classify, isTransient } from '../../../packages/image/failures.js';
 
 describe('classify registry errors from CLI stderr', () => {
   test.each([

@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { context as actionsContext } from '@actions/github';
-import { gitTags, githubContext, ociLabels, OCI, type GitContext } from '@hac/image';
+import { gitTags, ociLabels, OCI, type GitContext } from '../../../packages/image/metadata.js';
+import { githubContext } from '../../../packages/image/github.js';
 import { eventContext } from './events.js';
 
 const events = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/github-events');

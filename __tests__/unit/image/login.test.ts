@@ -1,16 +1,12 @@
 import { describe, expect, jest, test } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
-import { ActionError, memoryState } from '@hac/toolkit';
-import {
-  decodeEcrToken,
-  ecrToken,
-  loginAll,
-  logoutFromState,
-  type Exec,
-  type ExecResult,
-  type RegistryLogin,
-} from '@hac/image';
+import { ActionError } from '@hac/toolkit';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
+import { decodeEcrToken, ecrToken, loginAll } from '../../../packages/image/login.js';
+import { logoutFromState } from '../../../packages/image/post.js';
+import { type Exec, type ExecResult } from '../../../packages/image/exec.js';
+import { type RegistryLogin } from '../../../packages/image/registries.js';
 
 type Call = { cmd: string; args: readonly string[]; input?: string };
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { gitTags, ociLabels, sanitizeTag, type LatestMode } from '@hac/image';
+import { gitTags, ociLabels, sanitizeTag, type LatestMode } from '../../../packages/image/metadata.js';
 import { eventContext } from './events.js';
 
 describe('gitTags from recorded event payloads', () => {

@@ -2,11 +2,11 @@ import { describe, expect, test } from '@jest/globals';
 import {
   ecrRegistry,
   parseImageRef,
-  parseInsecureRegistries,
   parseRepository,
   splitTag,
   tagProblem,
-} from '@hac/image';
+} from '../../../packages/image/reference.js';
+import { parseInsecureRegistries } from '../../../packages/image/registries-conf.js';
 
 describe('parseRepository', () => {
   test.each([

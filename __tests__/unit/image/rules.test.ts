@@ -4,16 +4,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from '@jest/globals';
 import { InputError, readInputs, type Rule } from '@hac/toolkit';
-import {
-  engineWarnings,
-  readImageInputs,
-  resolveInputs,
-  resolveRequest,
-  rulesByName,
-  spec,
-  type BuildRequest,
-  type ImageValues,
-} from '@hac/image';
+import { engineWarnings } from '../../../packages/image/build-preflight.js';
+import { readImageInputs, resolveInputs } from '../../../packages/image/inputs.js';
+import { resolveRequest } from '../../../packages/image/resolve.js';
+import { rulesByName } from '../../../packages/image/rules.js';
+import { spec, type ImageValues } from '../../../packages/image/spec.js';
+import { type BuildRequest } from '../../../packages/image/request.js';
 import { eventContext } from './events.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/docker');

@@ -1,15 +1,9 @@
 // docker/metadata-action's tag rules, applied to recorded event payloads: tables of rules, events and
 // the tags (in priority order, the first being the version) they give.
 import { describe, expect, test } from '@jest/globals';
-import {
-  applyTagRules,
-  formatDate,
-  parseTagRules,
-  resolveInputs,
-  splitFields,
-  type GitContext,
-  type LatestMode,
-} from '@hac/image';
+import { applyTagRules, formatDate, parseTagRules, splitFields } from '../../../packages/image/tag-rules.js';
+import { resolveInputs } from '../../../packages/image/inputs.js';
+import { type GitContext, type LatestMode } from '../../../packages/image/metadata.js';
 import { InputError } from '@hac/toolkit';
 import { eventContext } from './events.js';
 

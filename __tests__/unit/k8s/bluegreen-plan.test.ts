@@ -5,14 +5,14 @@ import {
   activeColor,
   planBlueGreen,
   plannedWrites,
-  readBlueGreenInputs,
-  renderSwitch,
   retargetRules,
   switchPatch,
-  workloadFromObjects,
   type HTTPRoute,
-  type Service,
-} from '@hac/k8s';
+} from '../../../packages/k8s/bluegreen/plan.js';
+import { readBlueGreenInputs } from '../../../packages/k8s/bluegreen/inputs.js';
+import { renderSwitch } from '../../../packages/k8s/bluegreen/report.js';
+import { workloadFromObjects } from '../../../packages/k8s/workload.js';
+import { type Service } from '../../../packages/k8s/objects.js';
 
 const dep = {
   apiVersion: 'apps/v1',

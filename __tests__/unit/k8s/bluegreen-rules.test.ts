@@ -1,7 +1,7 @@
 // Blue-green's pure pieces beside the plan: the named input rules, the plan's seams (colors),
 // the check that a later action has something to act on, and the state records each phase writes.
 import { describe, expect, test } from '@jest/globals';
-import type { StateRecord } from '@hac/k8s';
+import type { StateRecord } from '../../../packages/k8s/state.js';
 import { autoPromoteOnlyOnDeploy, httpRouteNeedsGatewayApi } from '../../../packages/k8s/bluegreen/inputs.js';
 import { laterRefusal } from '../../../packages/k8s/bluegreen/later-run.js';
 import { chooseColors, type BlueGreenPlan, type LiveState } from '../../../packages/k8s/bluegreen/plan.js';

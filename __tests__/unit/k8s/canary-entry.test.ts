@@ -5,8 +5,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
-import { InputError, memoryState, type ActionDeps, type StateStore } from '@hac/toolkit';
-import { canaryMain, canaryPost, CanaryState } from '@hac/k8s';
+import { InputError, type ActionDeps, type StateStore } from '@hac/toolkit';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
+import { canaryMain, canaryPost } from '@hac/k8s';
+import { State as CanaryState } from '../../../packages/k8s/canary/state.js';
 
 function stepDeps(inputs: Record<string, string>, state: StateStore = memoryState()) {
   const outputs: Record<string, unknown>[] = [];

@@ -6,16 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, test, expect } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '@hac/toolkit';
-import {
-  canaryPermissions,
-  readCanaryInputs,
-  resolveWorkload,
-  versionOf,
-  withVersion,
-  type Deployment,
-  type Permission,
-  type RouteMethod,
-} from '@hac/k8s';
+import { canaryPermissions } from '../../../packages/k8s/canary/permissions.js';
+import { readCanaryInputs } from '../../../packages/k8s/canary/inputs.js';
+import { resolveWorkload } from '../../../packages/k8s/workload.js';
+import { versionOf, withVersion } from '../../../packages/k8s/canary/build.js';
+import { type Deployment } from '../../../packages/k8s/objects.js';
+import { type Permission } from '../../../packages/k8s/permissions.js';
+import { type RouteMethod } from '../../../packages/k8s/canary/routes.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const DIGEST = `registry.example/web@sha256:${'ab12'.repeat(16)}`;

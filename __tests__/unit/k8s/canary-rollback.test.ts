@@ -2,7 +2,7 @@
 // recorded state (current, previous, history, mark), the versions kept at each promote, and the
 // deploy options a rollback runs with.
 import { describe, expect, test } from '@jest/globals';
-import type { Deployment, PodTemplate } from '@hac/k8s';
+import type { Deployment, PodTemplate } from '../../../packages/k8s/objects.js';
 import { decideRollback } from '../../../packages/k8s/rollback-target.js';
 import { restoreOptions } from '../../../packages/k8s/canary/rollback-promoted.js';
 import {

@@ -1,7 +1,14 @@
 // KubeClient over a fake transport (paths, server-side apply, retries, 403 mapping) and the Lease
 // lock with a fake clock (create, wait, take over an expired lease, give up, release).
 import { describe, expect, test } from '@jest/globals';
-import { KubeClient, LeaseLock, LeaseBusyError, decideLease, microTime, type Lease } from '@hac/k8s';
+import { KubeClient } from '../../../packages/k8s/client.js';
+import {
+  LeaseLock,
+  LeaseBusyError,
+  decideLease,
+  microTime,
+  type Lease,
+} from '../../../packages/k8s/lease.js';
 import { fakeApi, fakeTime } from '../../support/k8s-fake.js';
 
 const LEASES = '/apis/coordination.k8s.io/v1/namespaces/ns/leases';

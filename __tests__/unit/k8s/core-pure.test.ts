@@ -1,25 +1,20 @@
 // Pure parts of the Kubernetes engine: image references and substitution, manifest parsing,
 // selectors, state encoding, rollout status, permissions and transient-error classification.
 import { describe, expect, test } from '@jest/globals';
+import { ApiError, accessFromForbidden, isTransient } from '../../../packages/k8s/errors.js';
+import { decodeState, encodeState, type StateRecord } from '../../../packages/k8s/state.js';
 import {
-  ApiError,
-  accessFromForbidden,
-  decodeState,
   diffSelector,
-  encodeState,
-  isTransient,
-  missingPermissions,
-  parseImageRef,
-  parseManifests,
   renderSelectorDiff,
-  rolloutStatus,
   selectorPatch,
   selectorString,
-  substituteImages,
-  workloadFromObjects,
-  type Deployment,
-  type StateRecord,
-} from '@hac/k8s';
+} from '../../../packages/k8s/selector.js';
+import { missingPermissions } from '../../../packages/k8s/permissions.js';
+import { parseImageRef, substituteImages } from '../../../packages/k8s/images.js';
+import { parseManifests } from '../../../packages/k8s/manifests.js';
+import { rolloutStatus } from '../../../packages/k8s/rollout.js';
+import { workloadFromObjects } from '../../../packages/k8s/workload.js';
+import { type Deployment } from '../../../packages/k8s/objects.js';
 
 describe('parseImageRef', () => {
   test.each([

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { kubeconfigFile, readDirectAccess } from '@hac/k8s';
+import { kubeconfigFile, readDirectAccess } from '../../../packages/k8s/direct.js';
 
 let dir: string;
 beforeAll(() => {

@@ -3,23 +3,16 @@
 // a fake clock and ticker) and the post step's "anything to do?" rule.
 import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
-import {
-  ApiError,
-  KubeClient,
-  preflightError,
-  unreachableError,
-  deadlinesFor,
-  foreignAnswer,
-  foundStrategy,
-  handoverError,
-  missingKubeconfig,
-  networkFailure,
-  postHasWork,
-  progressLine,
-  startProgress,
-  waitForRollout,
-  type Ticker,
-} from '@hac/k8s';
+import { ApiError } from '../../../packages/k8s/errors.js';
+import { KubeClient } from '../../../packages/k8s/client.js';
+import { preflightError } from '../../../packages/k8s/preflight.js';
+import { unreachableError, foreignAnswer, networkFailure } from '../../../packages/k8s/contact.js';
+import { deadlinesFor } from '../../../packages/k8s/deadlines.js';
+import { foundStrategy, handoverError } from '../../../packages/k8s/handover.js';
+import { missingKubeconfig } from '../../../packages/k8s/kubeconfig.js';
+import { postHasWork } from '../../../packages/k8s/bluegreen/post.js';
+import { progressLine, startProgress, type Ticker } from '../../../packages/k8s/progress.js';
+import { waitForRollout } from '../../../packages/k8s/rollout.js';
 import { fakeApi } from '../../support/k8s-fake.js';
 
 const coded = (code: string, message = code) => Object.assign(new Error(message), { code });

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { loadManifests, ManifestError, parseManifests, resolveWorkload } from '@hac/k8s';
+import { loadManifests, ManifestError, parseManifests } from '../../../packages/k8s/manifests.js';
+import { resolveWorkload } from '../../../packages/k8s/workload.js';
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment

@@ -1,7 +1,8 @@
 // What action: rollback restores, as pure decisions over recorded state (both strategies), the
 // rollback input rule, and blue-green's restore plan (color, re-create, recolor).
 import { describe, expect, test } from '@jest/globals';
-import type { Deployment, StateRecord } from '@hac/k8s';
+import type { Deployment } from '../../../packages/k8s/objects.js';
+import type { StateRecord } from '../../../packages/k8s/state.js';
 import { rollbackInputsOnlyOnRollback } from '../../../packages/k8s/rollback-inputs.js';
 import {
   decideRollback,

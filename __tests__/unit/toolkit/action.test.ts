@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { memoryState, readInputs, runEngine, type ActionDeps, type Engine, type Rule } from '@hac/toolkit';
+import { readInputs, runEngine, type ActionDeps, type Engine, type Rule } from '@hac/toolkit';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
 import * as input from '../../../packages/toolkit/inputs.js';
 
 function fakeDeps(

@@ -5,18 +5,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import {
-  envInputs,
   input,
   InputError,
-  nestingDepth,
   parseYamlBounded,
   readInputs,
   readWorkspaceFile,
   redact,
   stripUrlCredentials,
-  urlCredentials,
   workspacePath,
 } from '@hac/toolkit';
+import { envInputs } from '../../../packages/toolkit/inputs.js';
+import { nestingDepth } from '../../../packages/toolkit/yaml.js';
+import { urlCredentials } from '../../../packages/toolkit/secrets.js';
 
 const top = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-input-safety-'));
 const ws = path.join(top, 'ws');

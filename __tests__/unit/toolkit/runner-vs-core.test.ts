@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
-import { runner, Summary, type AnnotationProperties } from '@hac/toolkit';
+import { Summary } from '@hac/toolkit';
+import { runner, type AnnotationProperties } from '../../../packages/toolkit/runner.js';
 
 /** The part of the protocol both implementations offer, plus one summary append. */
 interface Protocol {

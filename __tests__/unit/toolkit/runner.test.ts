@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globa
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { envInputs, formatCommand, inputEnvName, keyValueMessage, runner } from '@hac/toolkit';
+import { inputEnvName } from '@hac/toolkit';
+import { envInputs } from '../../../packages/toolkit/inputs.js';
+import { formatCommand, keyValueMessage, runner } from '../../../packages/toolkit/runner.js';
 
 // The runner protocol, as documented for workflow commands and environment files.
 describe('formatCommand', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { maskSecret, redact, secretForms, Summary, setOutputs, memoryState } from '@hac/toolkit';
+import { maskSecret, redact, secretForms, Summary, setOutputs } from '@hac/toolkit';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
 
 describe('secret masking', () => {
   test('masks the secret and its encoded forms', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { Timeline, clockLine, markLine, type TimelineEntry } from '@hac/toolkit';
+import { Timeline, markLine, type TimelineEntry } from '@hac/toolkit';
+import { clockLine } from '../../../packages/toolkit/timeline.js';
 
 /** A clock that moves only when told to. */
 function fakeClock(start = 1_000_000) {
