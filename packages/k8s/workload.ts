@@ -2,7 +2,7 @@
 // its pods (the live Service), and any other objects, applied as they are.
 import { ActionError } from '@hac/toolkit';
 import { containersOf, substituteImages } from './images.js';
-import { APP_FORM, APP_NAME } from './inputs.js';
+import { APP_FORM, APP_NAME, type CommonValues } from './inputs.js';
 import { loadManifests, ManifestError } from './manifests.js';
 import {
   describeObject,
@@ -134,6 +134,22 @@ export function workloadFromObjects(
   const others = objs.filter((o) => o !== original && o !== liveService).map((o) => structuredClone(o));
   const image = deployment.spec.template.spec?.containers?.[0]?.image as string;
   return { app, deployment, service, others, image, source: opts.source };
+}
+
+/** The workload the shared inputs describe (manifests, or the simple form of app/image/port). */
+export function workloadInputs(
+  v: CommonValues & { 'allow-paths-outside-workspace': boolean },
+): WorkloadInputs {
+  return {
+    namespace: v.namespace,
+    manifests: v.manifests,
+    images: v.images,
+    app: v.app,
+    image: v.image,
+    replicas: v.replicas,
+    port: v.port,
+    allowOutside: v['allow-paths-outside-workspace'],
+  };
 }
 
 /** Loads manifests (or generates the simple form) and builds the workload. */

@@ -9,6 +9,7 @@ import {
   validateCommon,
   type CommonValues,
 } from '../inputs.js';
+import { workloadInputs } from '../workload.js';
 import { rollbackInputs, rollbackInputsOnlyOnRollback, rollbackRequest } from '../rollback-inputs.js';
 import type { BlueGreenInputs } from './types.js';
 
@@ -81,16 +82,7 @@ export function readBlueGreenInputs(source: InputSource, env: NodeJS.ProcessEnv 
     namespace: v.namespace,
     requestTimeoutMs: v['request-timeout'],
     action: v.action,
-    workload: {
-      namespace: v.namespace,
-      manifests: v.manifests,
-      images: v.images,
-      app: v.app,
-      image: v.image,
-      replicas: v.replicas,
-      port: v.port,
-      allowOutside: v['allow-paths-outside-workspace'],
-    },
+    workload: workloadInputs(v),
     route: v.route,
     httpRoute: v['http-route'],
     previewGate: buildGate(v['preview-urls'], v['preview-checks'], timing),

@@ -24,7 +24,7 @@ import type { Deployment } from '../objects.js';
 import { preflightError } from '../preflight.js';
 import { rollbackRequest } from '../rollback-inputs.js';
 import { openSession, type Session } from '../session.js';
-import { resolveWorkload } from '../workload.js';
+import { resolveWorkload, workloadInputs } from '../workload.js';
 import { withVersion } from './build.js';
 import { runCanary } from './engine.js';
 import { readOrFail, type CanaryInputs } from './inputs.js';
@@ -123,17 +123,7 @@ function options(v: CanaryInputs, name: string, objects: CanaryOptions['objects'
 /** deploy: the Deployment to canary (and the objects beside it) from the manifests or app/image. */
 function workload(v: CanaryInputs, cwd?: string): { name: string; objects?: CanaryOptions['objects'] } {
   if (v.action !== 'deploy') return { name: v.app };
-  const w = resolveWorkload({
-    namespace: v.namespace || 'default',
-    manifests: v.manifests,
-    images: v.images,
-    app: v.app,
-    image: v.image,
-    replicas: v.replicas,
-    port: v.port,
-    allowOutside: v['allow-paths-outside-workspace'],
-    cwd,
-  });
+  const w = resolveWorkload({ ...workloadInputs(v), namespace: v.namespace || 'default', cwd });
   const deployment = v.version ? withVersion(w.deployment, v.version) : w.deployment;
   return {
     name: w.deployment.metadata.name as string,
