@@ -122,7 +122,9 @@ async function series(g, label, points) {
     const ctxK = await g.context(`${label}${p.replicas}s${p.steps.length}k`);
     const k = await kubectlCanary(g, ctxK, { app: 'web', ...p });
     rows.push({ replicas: p.replicas, steps: p.steps.length, hac: h, kubectl: k });
-    g.drop([ctxH.id.ns, ctxK.id.ns]); // free the pods before the next point
+    // Free the pods before the next point, and wait until they are gone: a namespace still
+    // deleting hundreds of pods would slow the next point's pods down.
+    g.drop([ctxH.id.ns, ctxK.id.ns], { wait: true });
   }
   return rows.map((r) => ({
     ...r,
@@ -212,9 +214,11 @@ async function setup(repoRoot, distDir) {
     const id = await freshIdentity({ kc, repoRoot, ns, dir: work, ...(sa ? { sa } : {}) });
     return { id, kcAs: (args, input) => kcAsync(args, input, id.kubeconfig) };
   };
-  g.drop = (nss) => {
+  g.drop = (nss, { wait = false } = {}) => {
     dropNamespaces(kc, nss);
     nss.forEach((n) => made.delete(n));
+    if (wait)
+      kc(['wait', '--for=delete', '--timeout=600s', ...nss.map((n) => `namespace/${n}`)]);
   };
   return g;
 }
