@@ -181,10 +181,13 @@ export class KubeClient {
     return { items: body.items ?? [], resourceVersion: body.metadata?.resourceVersion ?? '' };
   }
 
-  /** Server-side apply (field manager `hac`, conflicts forced as kubectl apply --server-side --force-conflicts). */
+  /**
+   * Server-side apply (field manager `hac`, conflicts forced as kubectl apply --server-side --force-conflicts).
+   * `resourceVersion` is a precondition: the apply fails with 409 when the object has changed since.
+   */
   async apply<T extends KubeObject = KubeObject>(
     obj: KubeObject,
-    opts: WriteOptions & { force?: boolean } = {},
+    opts: WriteOptions & { force?: boolean; resourceVersion?: string } = {},
   ): Promise<T> {
     const ref = {
       apiVersion: obj.apiVersion,
@@ -195,6 +198,7 @@ export class KubeClient {
     const { path, info, namespace } = await this.path(ref);
     const body = { ...obj, metadata: { ...obj.metadata, ...(info.namespaced ? { namespace } : {}) } };
     delete (body.metadata as Record<string, unknown>).resourceVersion;
+    if (opts.resourceVersion) body.metadata.resourceVersion = opts.resourceVersion;
     const query: Query = {
       fieldManager: this.fieldManager,
       force: opts.force ?? true,
