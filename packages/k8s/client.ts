@@ -39,6 +39,15 @@ export interface WriteOptions {
   dryRun?: boolean;
 }
 
+/** One RFC 6902 operation (paths are JSON pointers: `~1` stands for `/` in a key, see jsonPointer). */
+export type JsonPatchOp =
+  { op: 'add' | 'replace' | 'test'; path: string; value: unknown } | { op: 'remove'; path: string };
+
+/** The JSON pointer of a path of keys (RFC 6901). */
+export function jsonPointer(...keys: string[]): string {
+  return keys.map((k) => `/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+}
+
 export interface ListResult<T> {
   items: T[];
   resourceVersion: string;
@@ -216,10 +225,26 @@ export class KubeClient {
     patch: unknown,
     opts: WriteOptions = {},
   ): Promise<T> {
+    return this.patch<T>(ref, patch, 'application/merge-patch+json', opts);
+  }
+
+  /**
+   * A JSON patch (RFC 6902): operations applied in order, all or none. Unlike a merge patch it can
+   * replace a whole object (`replace` of a pod template) without listing the keys to remove.
+   */
+  async jsonPatch<T extends KubeObject = KubeObject>(
+    ref: ObjectRef,
+    ops: JsonPatchOp[],
+    opts: WriteOptions = {},
+  ): Promise<T> {
+    return this.patch<T>(ref, ops, 'application/json-patch+json', opts);
+  }
+
+  private async patch<T>(ref: ObjectRef, body: unknown, contentType: string, opts: WriteOptions): Promise<T> {
     const { path, info, namespace } = await this.path(ref);
     const query: Query = { fieldManager: this.fieldManager, dryRun: opts.dryRun ? 'All' : undefined };
     return (await this.raw(
-      { method: 'PATCH', path, query, body: patch, contentType: 'application/merge-patch+json' },
+      { method: 'PATCH', path, query, body, contentType },
       this.access('PATCH', ref, info, namespace),
     )) as T;
   }
