@@ -21,7 +21,6 @@ import { fileURLToPath } from 'node:url';
 import { PINS, HAC_REPO, HAC_REF } from './pipeline/pins.mjs';
 import { prepareEc2 } from './pipeline/ec2.mjs';
 import { checkBadCluster, prepareFleet } from './pipeline/fleet.mjs';
-import { linkedCheckout } from './pipeline/checkout.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export { prepareEc2 };
@@ -208,7 +207,7 @@ export async function runTemplate({
     const newEp = await startEndpoint(version, { failHealth: bad });
     endpoints.push(stableEp, newEp);
     let kubeconfig = sandbox.HAC_DEPLOYER_KUBECONFIG;
-    let hacDir = linkedCheckout(repoRoot, path.join(work, 'hac'));
+    let hacDir = repoRoot;
     if (template === 'fleet') {
       const fleet = await prepareFleet({
         sandbox,

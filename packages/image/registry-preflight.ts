@@ -1,7 +1,8 @@
 // Before building: does every registry this run will push to (or read/write cache at) answer as a
 // registry? One GET /v2/ each, with a connect timeout and a response deadline, so an unreachable
 // host, a firewall that drops packets or a web server in its place fails in seconds, not after the build.
-import type http from 'node:http';
+import http from 'node:http';
+import https from 'node:https';
 import { ActionError } from '@hac/toolkit';
 import type { BuildRequest, Engine } from './request.js';
 import { registryOf } from './resolve.js';
@@ -63,8 +64,7 @@ export function getV2(url: string, opts: ProbeOptions = {}): Promise<Answer> {
   const responseMs = opts.responseTimeoutMs ?? REGISTRY_RESPONSE_TIMEOUT_MS;
   const secure = url.startsWith('https:');
   return new Promise((resolve, reject) => {
-    // Loaded on the first probe, not at the step's start.
-    const mod = process.getBuiltinModule(secure ? 'node:https' : 'node:http');
+    const mod = secure ? https : http;
     let done = false;
     const finish = (a: Answer) => {
       if (done) return;

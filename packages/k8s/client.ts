@@ -39,15 +39,6 @@ export interface WriteOptions {
   dryRun?: boolean;
 }
 
-/** One RFC 6902 operation (paths are JSON pointers: `~1` stands for `/` in a key, see jsonPointer). */
-export type JsonPatchOp =
-  { op: 'add' | 'replace' | 'test'; path: string; value: unknown } | { op: 'remove'; path: string };
-
-/** The JSON pointer of a path of keys (RFC 6901). */
-export function jsonPointer(...keys: string[]): string {
-  return keys.map((k) => `/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
-}
-
 export interface ListResult<T> {
   items: T[];
   resourceVersion: string;
@@ -190,13 +181,10 @@ export class KubeClient {
     return { items: body.items ?? [], resourceVersion: body.metadata?.resourceVersion ?? '' };
   }
 
-  /**
-   * Server-side apply (field manager `hac`, conflicts forced as kubectl apply --server-side --force-conflicts).
-   * `resourceVersion` is a precondition: the apply fails with 409 when the object has changed since.
-   */
+  /** Server-side apply (field manager `hac`, conflicts forced as kubectl apply --server-side --force-conflicts). */
   async apply<T extends KubeObject = KubeObject>(
     obj: KubeObject,
-    opts: WriteOptions & { force?: boolean; resourceVersion?: string } = {},
+    opts: WriteOptions & { force?: boolean } = {},
   ): Promise<T> {
     const ref = {
       apiVersion: obj.apiVersion,
@@ -207,7 +195,6 @@ export class KubeClient {
     const { path, info, namespace } = await this.path(ref);
     const body = { ...obj, metadata: { ...obj.metadata, ...(info.namespaced ? { namespace } : {}) } };
     delete (body.metadata as Record<string, unknown>).resourceVersion;
-    if (opts.resourceVersion) body.metadata.resourceVersion = opts.resourceVersion;
     const query: Query = {
       fieldManager: this.fieldManager,
       force: opts.force ?? true,
@@ -225,26 +212,10 @@ export class KubeClient {
     patch: unknown,
     opts: WriteOptions = {},
   ): Promise<T> {
-    return this.patch<T>(ref, patch, 'application/merge-patch+json', opts);
-  }
-
-  /**
-   * A JSON patch (RFC 6902): operations applied in order, all or none. Unlike a merge patch it can
-   * replace a whole object (`replace` of a pod template) without listing the keys to remove.
-   */
-  async jsonPatch<T extends KubeObject = KubeObject>(
-    ref: ObjectRef,
-    ops: JsonPatchOp[],
-    opts: WriteOptions = {},
-  ): Promise<T> {
-    return this.patch<T>(ref, ops, 'application/json-patch+json', opts);
-  }
-
-  private async patch<T>(ref: ObjectRef, body: unknown, contentType: string, opts: WriteOptions): Promise<T> {
     const { path, info, namespace } = await this.path(ref);
     const query: Query = { fieldManager: this.fieldManager, dryRun: opts.dryRun ? 'All' : undefined };
     return (await this.raw(
-      { method: 'PATCH', path, query, body, contentType },
+      { method: 'PATCH', path, query, body: patch, contentType: 'application/merge-patch+json' },
       this.access('PATCH', ref, info, namespace),
     )) as T;
   }

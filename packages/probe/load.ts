@@ -1,7 +1,8 @@
-import type http from 'node:http';
+import http from 'node:http';
+import https from 'node:https';
 import { abortReason } from '@hac/toolkit';
 import type { Auth, Check, LoadResult, LoadSpec, TlsSpec } from './types.js';
-import { DEFAULT_TIMEOUT_MS, nodeHttp, requestHeaders, tlsOptions } from './http.js';
+import { DEFAULT_TIMEOUT_MS, requestHeaders, tlsOptions } from './http.js';
 import { parseStatusSpec } from './status.js';
 import { percentile, round1 } from './stats.js';
 
@@ -72,7 +73,6 @@ interface Target {
 function loadTarget(spec: LoadSpec, check: Check, deps: LoadDeps): Target {
   const url = new URL(check.url);
   const secure = url.protocol === 'https:';
-  const { http, https } = nodeHttp();
   const agent = secure
     ? new https.Agent({ keepAlive: true, maxSockets: spec.concurrency, ...tlsOptions(deps.tls) })
     : new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });

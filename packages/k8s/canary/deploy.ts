@@ -4,7 +4,6 @@
  * step promotes (100%) or leaves the canary paused for a later job. From the first write on, a
  * failure rolls back (rollback.ts).
  */
-import type { Deployment } from '../objects.js';
 import { SERVICE, markWriting, rolledOut, saveRecord, type RunContext } from './context.js';
 import type { CanaryPlan, InitialPlan, StepPlan } from './plan.js';
 import { promote } from './promote.js';
@@ -53,7 +52,7 @@ async function addCanary(ctx: RunContext, plan: StepPlan): Promise<void> {
       pinPatch(plan.record, plan.stableHash),
     );
   }
-  ctx.canary = await c.apply<Deployment>(plan.canary);
+  await c.apply(plan.canary);
   // analysis: baseline: stable's version beside the canary, scaled with it (baseline.ts).
   if (plan.baselineService) await c.apply(plan.baselineService);
   if (plan.pairService) await c.apply(plan.pairService);
@@ -69,8 +68,7 @@ async function finish(ctx: RunContext): Promise<CanaryResult> {
     r.verdict = 'promoted';
     return r;
   }
-  // The last step recorded the paused phase with its weight (steps.ts).
-  if (ctx.rec?.phase !== 'paused') await saveRecord(ctx, { phase: 'paused' });
+  await saveRecord(ctx, { phase: 'paused' });
   Object.assign(r, { verdict: 'paused', phase: 'paused', weight: last });
   return r;
 }
