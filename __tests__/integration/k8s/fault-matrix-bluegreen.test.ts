@@ -1,20 +1,18 @@
 // The k8s fault matrix, blue-green: a clean run through the fault proxy counts the requests of a
 // release; then each release is run with one fault at one request index (a reset before the
-// response, a reset mid-body or mid-watch, a 500, a 429 with Retry-After, 3 s of latency bounded by
+// response, a reset mid-body or mid-watch, a 500, a 429 with Retry-After, 10 s of latency bounded by
 // request-timeout, each at every index), followed by the post step as the runner would. After every
 // run, checked with kubectl and an EndpointSlice watcher: the live Service never had 0 ready
 // endpoints; the app serves one version only, old or new; the Service's annotations and the state
 // ConfigMap name what serves; the Lease is free; every DELETE or scale-to-zero the proxy saw targets
 // an object this run created or hac's own for this app; and the user's own Deployment and Service
 // (one more per run) are untouched.
-// One suite per group of fault kinds (NETWORK_FAULTS, STATUS_FAULTS in k8s-matrix.ts), so that jest
-// runs the groups on workers of their own; each has its own namespace, proxy and clean release.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { memoryState } from '../../packages/toolkit/outputs.js';
-import { runBlueGreenPost } from '../../packages/k8s/bluegreen/post.js';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
+import { runBlueGreenPost } from '../../../packages/k8s/bluegreen/post.js';
 import {
   createNamespace,
   deleteNamespace,
@@ -22,8 +20,8 @@ import {
   kubectl,
   watchInvariant,
   type InvariantWatcher,
-} from './k8s.js';
-import { startK8sFaultProxy, type K8sFault, type K8sFaultProxy } from './k8s-fault-proxy.js';
+} from '../../support/k8s.js';
+import { startK8sFaultProxy, type K8sFaultProxy } from '../../support/k8s-fault-proxy.js';
 import {
   applyBystander,
   judgeRelease,
@@ -31,12 +29,11 @@ import {
   newTally,
   metaByPath,
   namespaceObjects,
-  REQUEST_TIMEOUT,
   sweepTests,
   tallyLine,
-} from './k8s-matrix.js';
-import { manifests, runBlueGreen } from './k8s-run.js';
-import type { SandboxEnv } from './sandbox.js';
+} from '../../support/k8s-matrix.js';
+import { manifests, runBlueGreen } from '../../support/k8s-run.js';
+import type { SandboxEnv } from '../../support/sandbox.js';
 
 const APP = 'mx';
 const REG = 'registry.example/mx';
@@ -50,6 +47,21 @@ let serving = '';
 let release = 0;
 let cleanCount = 0;
 const bystanders: string[] = [];
+
+beforeAll(async () => {
+  sb = k8sSandbox();
+  ns = createNamespace(sb, 'hac-mxbg');
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-mxbg-'));
+  proxy = await startK8sFaultProxy(sb.deployerKubeconfig);
+  process.env.KUBECONFIG = proxy.kubeconfig(matrixDeployer(sb, ns, dir));
+}, 60_000);
+
+afterAll(async () => {
+  await watcher?.stop();
+  await proxy?.close();
+  console.log(tallyLine('k8s-bluegreen', tally));
+  deleteNamespace(sb, ns);
+});
 
 const image = (d: any): string => d?.spec.template.spec.containers[0].image ?? '';
 
@@ -97,7 +109,7 @@ async function releaseOnce(label: string): Promise<{ verdict: string; count: num
   const r = await runBlueGreen(
     sb,
     ns,
-    { manifests: manifestFile(next), 'request-timeout': REQUEST_TIMEOUT },
+    { manifests: manifestFile(next), 'request-timeout': '2s' },
     { ownSession: true, progress },
   );
   await runBlueGreenPost(progress, { log: () => undefined }).catch((err: Error) =>
@@ -121,47 +133,29 @@ async function releaseOnce(label: string): Promise<{ verdict: string; count: num
   return { verdict, count };
 }
 
-/** Registers the k8s-bluegreen matrix over `faults`: setup, a clean release, a sweep per fault kind, the watcher's verdict. */
-export function blueGreenMatrix(faults: K8sFault[]): void {
-  beforeAll(async () => {
-    sb = k8sSandbox();
-    ns = createNamespace(sb, 'hac-mxbg');
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-mxbg-'));
-    proxy = await startK8sFaultProxy(sb.deployerKubeconfig);
-    process.env.KUBECONFIG = proxy.kubeconfig(matrixDeployer(sb, ns, dir));
+describe('k8s-bluegreen fault matrix', () => {
+  test('clean runs: first deploy, then a release whose requests are counted', async () => {
+    proxy.reset();
+    await releaseOnce('first deploy');
+    watcher = watchInvariant(sb, ns, APP);
+    await watcher.waitReady(2, 30_000);
+    proxy.reset();
+    const r = await releaseOnce('clean');
+    cleanCount = r.count;
+    console.log(
+      `clean release: ${cleanCount} requests\n${proxy.requests.map((q) => `${q.index} ${q.method} ${q.url}`).join('\n')}`,
+    );
+    expect(r.verdict).toBe('promoted');
+    expect(cleanCount).toBeGreaterThan(5);
+    expect(tally.violations).toEqual([]);
   }, 60_000);
 
-  afterAll(async () => {
-    await watcher?.stop();
-    await proxy?.close();
-    console.log(tallyLine('k8s-bluegreen', tally));
-    deleteNamespace(sb, ns);
+  sweepTests({ proxy: () => proxy, cleanCount: () => cleanCount, release: releaseOnce, tally });
+
+  test('the live Service never had 0 ready endpoints', async () => {
+    const w = await watcher.stop();
+    if (w.violations.length) tally.violations.push(`${w.violations.length} moments with 0 ready endpoints`);
+    expect(w.violations).toEqual([]);
+    expect(kubectl(sb, ['-n', ns, 'get', 'service', APP]).status).toBe(0);
   });
-
-  describe(`k8s-bluegreen fault matrix: ${faults.join(', ')}`, () => {
-    test('clean runs: first deploy, then a release whose requests are counted', async () => {
-      proxy.reset();
-      await releaseOnce('first deploy');
-      watcher = watchInvariant(sb, ns, APP);
-      await watcher.waitReady(2, 30_000);
-      proxy.reset();
-      const r = await releaseOnce('clean');
-      cleanCount = r.count;
-      console.log(
-        `clean release: ${cleanCount} requests\n${proxy.requests.map((q) => `${q.index} ${q.method} ${q.url}`).join('\n')}`,
-      );
-      expect(r.verdict).toBe('promoted');
-      expect(cleanCount).toBeGreaterThan(5);
-      expect(tally.violations).toEqual([]);
-    }, 60_000);
-
-    sweepTests({ proxy: () => proxy, cleanCount: () => cleanCount, release: releaseOnce, tally, faults });
-
-    test('the live Service never had 0 ready endpoints', async () => {
-      const w = await watcher.stop();
-      if (w.violations.length) tally.violations.push(`${w.violations.length} moments with 0 ready endpoints`);
-      expect(w.violations).toEqual([]);
-      expect(kubectl(sb, ['-n', ns, 'get', 'service', APP]).status).toBe(0);
-    });
-  });
-}
+});

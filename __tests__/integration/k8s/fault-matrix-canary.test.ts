@@ -1,21 +1,19 @@
 // The k8s fault matrix, 3-step canary (25, 50, 100; replicas route, no pauses): a clean release
 // through the fault proxy counts the requests; then each release runs with one fault at one request
 // index (reset before the response, reset mid-body or mid-watch, 500, 429 with Retry-After at every
-// index; 3 s of latency at sampled indices, bounded by request-timeout), followed by the post step.
+// index; 10 s of latency at sampled indices, bounded by request-timeout), followed by the post step.
 // After every run, checked with kubectl and an EndpointSlice watcher: the live Service never had 0
 // ready endpoints; every pod of the app runs one version, old or new, and no canary is left; the
 // hac.dev/canary record names what serves; the Lease is free; every DELETE or scale-to-zero the
 // proxy saw targets an object this run created or hac's own for this app; and the user's own
 // Deployment and Service (one more per run) are untouched.
-// One suite per group of fault kinds (NETWORK_FAULTS, STATUS_FAULTS in k8s-matrix.ts), so that jest
-// runs the groups on workers of their own; each has its own namespace, proxy and clean release.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { memoryState } from '../../packages/toolkit/outputs.js';
-import { runCanaryAction } from '../../packages/k8s/canary/action.js';
-import { runCanaryPost } from '../../packages/k8s/canary/entry.js';
+import { memoryState } from '../../../packages/toolkit/outputs.js';
+import { runCanaryAction } from '../../../packages/k8s/canary/action.js';
+import { runCanaryPost } from '../../../packages/k8s/canary/entry.js';
 import {
   createNamespace,
   deleteNamespace,
@@ -25,8 +23,8 @@ import {
   watchInvariant,
   webYaml,
   type InvariantWatcher,
-} from './k8s.js';
-import { startK8sFaultProxy, type K8sFault, type K8sFaultProxy } from './k8s-fault-proxy.js';
+} from '../../support/k8s.js';
+import { startK8sFaultProxy, type K8sFaultProxy } from '../../support/k8s-fault-proxy.js';
 import {
   applyBystander,
   latencySample,
@@ -35,11 +33,10 @@ import {
   metaByPath,
   namespaceObjects,
   newTally,
-  REQUEST_TIMEOUT,
   sweepTests,
   tallyLine,
-} from './k8s-matrix.js';
-import type { SandboxEnv } from './sandbox.js';
+} from '../../support/k8s-matrix.js';
+import type { SandboxEnv } from '../../support/sandbox.js';
 
 const REPLICAS = 2;
 const tally = newTally();
@@ -53,6 +50,27 @@ let serving = '';
 let release = 1;
 let cleanCount = 0;
 const bystanders: string[] = [];
+
+beforeAll(async () => {
+  sb = k8sSandbox();
+  repo = sb.baseImage.replace(/:.*$/, '');
+  ns = createNamespace(sb, 'hac-mxcn');
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-mxcn-'));
+  serving = `${repo}:v1`;
+  kubectlApply(sb, ns, webYaml({ image: serving, version: 'v1', replicas: REPLICAS, service: true }));
+  kubectl(sb, ['-n', ns, 'rollout', 'status', 'deployment/web', '--timeout=60s']);
+  watcher = watchInvariant(sb, ns, 'web');
+  await watcher.waitReady(REPLICAS, 30_000);
+  proxy = await startK8sFaultProxy(sb.deployerKubeconfig);
+  process.env.KUBECONFIG = proxy.kubeconfig(matrixDeployer(sb, ns, dir));
+}, 90_000);
+
+afterAll(async () => {
+  await watcher?.stop();
+  await proxy?.close();
+  console.log(tallyLine('k8s-canary', tally));
+  deleteNamespace(sb, ns);
+});
 
 const image = (d: any): string => d?.spec.template.spec.containers[0].image ?? '';
 
@@ -96,7 +114,7 @@ async function releaseOnce(label: string): Promise<{ verdict: string; count: num
     steps: '25,50,100',
     'gate-wait': '0',
     timeout: '60s',
-    'request-timeout': REQUEST_TIMEOUT,
+    'request-timeout': '2s',
     'run-id': `mx-${release}`,
   };
   const outputs: Record<string, string> = {};
@@ -129,55 +147,30 @@ async function releaseOnce(label: string): Promise<{ verdict: string; count: num
   return { verdict, count };
 }
 
-/** Registers the k8s-canary matrix over `faults`: setup, a clean release, a sweep per fault kind, the watcher's verdict. */
-export function canaryMatrix(faults: K8sFault[]): void {
-  beforeAll(async () => {
-    sb = k8sSandbox();
-    repo = sb.baseImage.replace(/:.*$/, '');
-    ns = createNamespace(sb, 'hac-mxcn');
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-mxcn-'));
-    serving = `${repo}:v1`;
-    kubectlApply(sb, ns, webYaml({ image: serving, version: 'v1', replicas: REPLICAS, service: true }));
-    kubectl(sb, ['-n', ns, 'rollout', 'status', 'deployment/web', '--timeout=60s']);
-    watcher = watchInvariant(sb, ns, 'web');
-    await watcher.waitReady(REPLICAS, 30_000);
-    proxy = await startK8sFaultProxy(sb.deployerKubeconfig);
-    process.env.KUBECONFIG = proxy.kubeconfig(matrixDeployer(sb, ns, dir));
-  }, 90_000);
+describe('k8s-canary fault matrix', () => {
+  test('a clean release: its requests are counted', async () => {
+    proxy.reset();
+    const r = await releaseOnce('clean');
+    cleanCount = r.count;
+    console.log(
+      `clean release: ${cleanCount} requests\n${proxy.requests.map((q) => `${q.index} ${q.method} ${q.url}`).join('\n')}`,
+    );
+    expect(r.verdict).toBe('promoted');
+    expect(cleanCount).toBeGreaterThan(5);
+    expect(tally.violations).toEqual([]);
+  }, 60_000);
 
-  afterAll(async () => {
-    await watcher?.stop();
-    await proxy?.close();
-    console.log(tallyLine('k8s-canary', tally));
-    deleteNamespace(sb, ns);
+  sweepTests({
+    proxy: () => proxy,
+    cleanCount: () => cleanCount,
+    release: releaseOnce,
+    tally,
+    latency: latencySample,
   });
 
-  describe(`k8s-canary fault matrix: ${faults.join(', ')}`, () => {
-    test('a clean release: its requests are counted', async () => {
-      proxy.reset();
-      const r = await releaseOnce('clean');
-      cleanCount = r.count;
-      console.log(
-        `clean release: ${cleanCount} requests\n${proxy.requests.map((q) => `${q.index} ${q.method} ${q.url}`).join('\n')}`,
-      );
-      expect(r.verdict).toBe('promoted');
-      expect(cleanCount).toBeGreaterThan(5);
-      expect(tally.violations).toEqual([]);
-    }, 60_000);
-
-    sweepTests({
-      proxy: () => proxy,
-      cleanCount: () => cleanCount,
-      release: releaseOnce,
-      tally,
-      latency: latencySample,
-      faults,
-    });
-
-    test('the live Service never had 0 ready endpoints', async () => {
-      const w = await watcher.stop();
-      if (w.violations.length) tally.violations.push(`${w.violations.length} moments with 0 ready endpoints`);
-      expect(w.violations).toEqual([]);
-    });
+  test('the live Service never had 0 ready endpoints', async () => {
+    const w = await watcher.stop();
+    if (w.violations.length) tally.violations.push(`${w.violations.length} moments with 0 ready endpoints`);
+    expect(w.violations).toEqual([]);
   });
-}
+});
