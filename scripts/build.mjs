@@ -11,6 +11,28 @@ import { formatNotices, moduleFiles, packagesOf, sourceMapRegisterFiles } from '
 
 const CHUNK = /^\d+\.index\.m?js$/;
 
+// ncc's sourcemap-register.cjs (source-map-support) maps stack traces to the .ts sources. Loading
+// it costs every step's cold start, and most steps never format a stack: the entry installs it
+// when the first stack trace is formatted instead. On one line, as ncc's import was, so that the
+// source map of the lines below is unchanged.
+const REGISTER = "import './sourcemap-register.cjs';";
+const LAZY_REGISTER = [
+  "import { createRequire as __hacCreateRequire } from 'node:module';",
+  'const __hacLazyStack = (error, frames) => {',
+  "  __hacCreateRequire(import.meta.url)('./sourcemap-register.cjs');",
+  '  if (Error.prepareStackTrace === __hacLazyStack) Error.prepareStackTrace = undefined;',
+  "  return Error.prepareStackTrace ? Error.prepareStackTrace(error, frames) : [String(error), ...frames].join('\\n    at ');",
+  '};',
+  'Error.prepareStackTrace = __hacLazyStack;',
+].join(' ');
+
+/** The bundle's code with source-map-support installed on first use (see LAZY_REGISTER). */
+export function lazyRegister(code) {
+  if (!code.startsWith(REGISTER))
+    throw new Error('build: ncc no longer starts the bundle with its sourcemap-register import');
+  return LAZY_REGISTER + code.slice(REGISTER.length);
+}
+
 /** dir is where the bundle's files live, relative to the dist root (smoke-test, build-ami/post). */
 async function bundle(entry, dir) {
   return ncc(entry, {
@@ -63,7 +85,7 @@ async function buildEntry({ name, entry, out }, outDir) {
   const dir = isPost ? `${name}/post` : name;
   const { code: raw, map, assets, stats } = await bundle(entry, dir);
   const codeDir = path.join(outDir, dir);
-  const { code, map: codeMap } = await minifyWithMap('index.js', raw, map);
+  const { code, map: codeMap } = await minifyWithMap('index.js', lazyRegister(raw), map);
   writeOnce(path.join(codeDir, 'index.js'), code);
   writeOnce(path.join(codeDir, 'index.js.map'), slimMap(codeMap));
   if (isPost) writeOnce(path.join(outDir, out), "import './post/index.js';\n");

@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { PINS, HAC_REPO, HAC_REF } from './pipeline/pins.mjs';
 import { prepareEc2 } from './pipeline/ec2.mjs';
 import { checkBadCluster, prepareFleet } from './pipeline/fleet.mjs';
+import { linkedCheckout } from './pipeline/checkout.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export { prepareEc2 };
@@ -31,7 +32,8 @@ export const TEMPLATES = ['k8s-canary', 'k8s-bluegreen', 'ec2-immutable', 'full-
 export const TEMPLATE_VARS = {
   'k8s-canary': { APP_NAME: 'ipsvc', CANARY_PAUSE: '3s' },
   'k8s-bluegreen': { APP_NAME: 'ipsvc-bg', KEEP_OLD_FOR: '0s' },
-  'ec2-immutable': {},
+  // The stand-in endpoint answers at once: a bad release's gate need not wait the 5m default.
+  'ec2-immutable': { HEALTH_WAIT: '20s' },
   'full-pipeline': { APP_NAME: 'ipsvc-full', CANARY_PAUSE: '3s', KEEP_OLD_FOR: '0s' },
   fleet: {
     APP_NAME: 'ipsvc-fleet',
@@ -207,7 +209,7 @@ export async function runTemplate({
     const newEp = await startEndpoint(version, { failHealth: bad });
     endpoints.push(stableEp, newEp);
     let kubeconfig = sandbox.HAC_DEPLOYER_KUBECONFIG;
-    let hacDir = repoRoot;
+    let hacDir = linkedCheckout(repoRoot, path.join(work, 'hac'));
     if (template === 'fleet') {
       const fleet = await prepareFleet({
         sandbox,

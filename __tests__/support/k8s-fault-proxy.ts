@@ -7,7 +7,8 @@
 //                 (on a watch: after the first event);
 //   500           a Status 500 (InternalError) instead of forwarding;
 //   429           a Status 429 with Retry-After: 1, as API Priority and Fairness answers;
-//   latency       10 s of silence before the request is forwarded (cut short if the client leaves).
+//   latency       LATENCY_MS of silence before the request is forwarded (cut short if the client
+//                 leaves, which the log records as `abandoned`).
 // `kubeconfig(deployer)` writes a kubeconfig pointing at the proxy with the deployer's credentials.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -32,6 +33,8 @@ export interface ProxiedRequest {
   status?: number;
   /** The request body (JSON patches and objects; no secrets pass here in the matrix). */
   body: string;
+  /** On latency: the client closed the request before LATENCY_MS passed (its deadline fired). */
+  abandoned?: boolean;
 }
 
 export interface K8sFaultProxy {
@@ -46,7 +49,11 @@ export interface K8sFaultProxy {
   close(): Promise<void>;
 }
 
-export const LATENCY_MS = 10_000;
+/**
+ * The injected latency: three times the matrix's 1 s request-timeout, so that only the client's
+ * response deadline ends the wait (each latency hit must be `abandoned`, sweepTests checks it).
+ */
+export const LATENCY_MS = 3_000;
 
 /** A self-signed certificate for 127.0.0.1 (key and cert PEM), made with openssl. */
 export function selfSignedCert(dir: string): { key: string; cert: string } {
@@ -173,8 +180,12 @@ export async function startK8sFaultProxy(upstreamKubeconfig: string): Promise<K8
       if (fault === 'reset-before') return reset(req.socket);
       if (fault === '500' || fault === '429') return answerFault(res, fault);
       if (fault !== 'latency') return forward(up, req, body, res, entry);
+      const started = Date.now();
       const timer = setTimeout(() => forward(up, req, body, res, entry), LATENCY_MS);
-      res.on('close', () => clearTimeout(timer));
+      res.on('close', () => {
+        clearTimeout(timer);
+        if (!entry.status && Date.now() - started < LATENCY_MS) entry.abandoned = true;
+      });
     });
   });
   const sockets = new Set<Socket>();

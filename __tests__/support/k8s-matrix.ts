@@ -4,11 +4,11 @@
 // the tally the matrix prints.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { deployerWithRules, kubectlApply } from './k8s.js';
-import type { K8sFault, K8sFaultProxy, ProxiedRequest } from './k8s-fault-proxy.js';
+import { deployerWithRules, kubectlApply, type InvariantWatcher } from './k8s.js';
+import { LATENCY_MS, type K8sFault, type K8sFaultProxy, type ProxiedRequest } from './k8s-fault-proxy.js';
 import { REPO_ROOT, type SandboxEnv } from './sandbox.js';
 
 /** The "Minimal RBAC Role" rules of both k8s actions' READMEs. */
@@ -109,7 +109,11 @@ export function foreignTargets(
   });
 }
 
-/** A user's own Deployment and Service, unrelated to hac, in the app's namespace. */
+/**
+ * A user's own Deployment and Service, unrelated to hac, in the app's namespace. The Service is
+ * headless: a matrix makes one per run, a hundred and more, and the sandbox's Service range (a /24
+ * shared by every suite) would run out of cluster IPs.
+ */
 export function applyBystander(sb: SandboxEnv, ns: string, name: string): void {
   kubectlApply(
     sb,
@@ -127,7 +131,7 @@ spec:
 apiVersion: v1
 kind: Service
 metadata: {name: ${name}, labels: {team: users}}
-spec: {selector: {app: ${name}}, ports: [{port: 80}]}
+spec: {clusterIP: None, selector: {app: ${name}}, ports: [{port: 80}]}
 `,
   );
 }
@@ -192,6 +196,7 @@ export async function sweep(
   release: (label: string) => Promise<unknown>,
   tally: MatrixTally,
   sample: (i: number, n: number) => boolean = () => true,
+  check: (log: ProxiedRequest[]) => string[] = () => [],
 ): Promise<string[]> {
   const before = tally.violations.length;
   for (let i = 1; i <= count; i++) {
@@ -202,6 +207,7 @@ export async function sweep(
     await release(`${fault} at #${i}`);
     tally.slowest.push({ label: `${fault} at #${i}`, ms: Date.now() - start });
     tally.slowest = tally.slowest.sort((a, b) => b.ms - a.ms).slice(0, 5);
+    for (const p of check(proxy.requests)) tally.violations.push(`${fault} at #${i}: ${p}`);
     const hit = proxy.requests.find((q) => q.fault === fault);
     if (hit) tally.faults++;
     if (hit?.watch) tally.watchFaults++;
@@ -212,36 +218,63 @@ export async function sweep(
 /** The latency sample: the first index, every fourth, the last. */
 export const latencySample = (i: number, n: number): boolean => i === 1 || i === n || i % 4 === 0;
 
+/** The request-timeout input of every matrix run: a third of the injected latency (LATENCY_MS). */
+export const REQUEST_TIMEOUT = '1s';
+
+/** The fault kinds by what they break: the connection (resets, silence), or the answer (a status). */
+export const NETWORK_FAULTS: K8sFault[] = ['reset-before', 'reset-mid', 'latency'];
+export const STATUS_FAULTS: K8sFault[] = ['500', '429'];
+
 export interface MatrixContext {
   proxy: () => K8sFaultProxy;
   /** Requests of the clean release (set by the suite's first test). */
   cleanCount: () => number;
   release: (label: string) => Promise<unknown>;
   tally: MatrixTally;
-  /** Indices that get 10 s of latency (default: every one). */
+  /** Indices that get latency (default: every one). */
   latency?: (i: number, n: number) => boolean;
+  /** The fault kinds this suite sweeps (the others run in a sibling suite). */
+  faults: K8sFault[];
 }
 
-/** Registers the sweeps: reset before the response, reset mid-body (a watch among them), 500, 429, latency. */
+/** Latency hits the proxy saw whose client did not give up before LATENCY_MS (its deadline did not fire). */
+export function unabandoned(log: ProxiedRequest[]): string[] {
+  return log
+    .filter((q) => q.fault === 'latency' && !q.abandoned)
+    .map((q) => `#${q.index} ${q.method} ${q.url}: waited out the latency`);
+}
+
+/** Registers the sweeps of `c.faults`: reset before the response, reset mid-body (a watch among them), 500, 429, latency. */
 export function sweepTests(c: MatrixContext): void {
-  const atEvery = (fault: K8sFault, sample?: (i: number, n: number) => boolean) => async () => {
-    expect(c.cleanCount()).toBeGreaterThan(0);
-    expect(await sweep(c.proxy(), c.cleanCount(), fault, c.release, c.tally, sample)).toEqual([]);
-  };
+  const atEvery =
+    (
+      fault: K8sFault,
+      sample?: (i: number, n: number) => boolean,
+      check?: (log: ProxiedRequest[]) => string[],
+    ) =>
+    async () => {
+      expect(c.cleanCount()).toBeGreaterThan(0);
+      expect(await sweep(c.proxy(), c.cleanCount(), fault, c.release, c.tally, sample, check)).toEqual([]);
+    };
   const every = 'at every request index';
-  test(`a reset before the response ${every}`, atEvery('reset-before'), 240_000);
-  test(`a reset mid-body (mid-watch on a watch) ${every}`, async () => {
-    const watches = c.tally.watchFaults;
-    await atEvery('reset-mid')();
-    expect(c.tally.watchFaults).toBeGreaterThan(watches);
-  }, 240_000);
-  test(`a 500 ${every}`, atEvery('500'), 240_000);
-  test(`a 429 with Retry-After ${every}`, atEvery('429'), 240_000);
-  test(
-    `10 s of latency (request-timeout 2s) ${c.latency ? 'at sampled indices: the first, every fourth, the last' : every}`,
-    atEvery('latency', c.latency),
-    240_000,
-  );
+  const sweeps: Record<K8sFault, [string, () => Promise<void>]> = {
+    'reset-before': [`a reset before the response ${every}`, atEvery('reset-before')],
+    'reset-mid': [
+      `a reset mid-body (mid-watch on a watch) ${every}`,
+      async () => {
+        const watches = c.tally.watchFaults;
+        await atEvery('reset-mid')();
+        expect(c.tally.watchFaults).toBeGreaterThan(watches);
+      },
+    ],
+    '500': [`a 500 ${every}`, atEvery('500')],
+    '429': [`a 429 with Retry-After ${every}`, atEvery('429')],
+    latency: [
+      `${LATENCY_MS / 1000} s of latency (request-timeout ${REQUEST_TIMEOUT}: its deadline cuts each one short) ${c.latency ? 'at sampled indices: the first, every fourth, the last' : every}`,
+      atEvery('latency', c.latency, unabandoned),
+    ],
+  };
+  for (const f of c.faults) test(sweeps[f][0], sweeps[f][1], 240_000);
 }
 
 export interface Judged {
@@ -285,4 +318,42 @@ export function judgeRelease(j: Judged): string {
   else if (j.verdict === 'rolled-back') j.tally.rolledBack++;
   else j.tally.failedCleanly++;
   return now.image;
+}
+
+export interface MatrixSuite extends Omit<MatrixContext, 'cleanCount'> {
+  name: string;
+  release: (label: string) => Promise<{ verdict: string; count: number }>;
+  watcher: () => InvariantWatcher;
+  /** Runs at the start of the clean test (a first deploy, the watcher started). */
+  first?: () => Promise<void>;
+  /** More checks after the watcher stopped. */
+  after?: () => void;
+}
+
+/** Registers a strategy's matrix: a clean release whose requests are counted, the sweeps, then the watcher's verdict. */
+export function matrixSuite(s: MatrixSuite): void {
+  let cleanCount = 0;
+  describe(`${s.name} fault matrix: ${s.faults.join(', ')}`, () => {
+    test('a clean release: its requests are counted', async () => {
+      await s.first?.();
+      s.proxy().reset();
+      const r = await s.release('clean');
+      cleanCount = r.count;
+      const log = s.proxy().requests.map((q) => `${q.index} ${q.method} ${q.url}`);
+      console.log(`clean release: ${cleanCount} requests\n${log.join('\n')}`);
+      expect(r.verdict).toBe('promoted');
+      expect(cleanCount).toBeGreaterThan(5);
+      expect(s.tally.violations).toEqual([]);
+    }, 60_000);
+
+    sweepTests({ ...s, cleanCount: () => cleanCount });
+
+    test('the live Service never had 0 ready endpoints', async () => {
+      const w = await s.watcher().stop();
+      if (w.violations.length)
+        s.tally.violations.push(`${w.violations.length} moments with 0 ready endpoints`);
+      expect(w.violations).toEqual([]);
+      s.after?.();
+    });
+  });
 }

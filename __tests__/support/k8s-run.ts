@@ -8,6 +8,8 @@ import { makeBluegreenMain } from '../../packages/k8s/bluegreen/entry.js';
 import { openSession } from '../../packages/k8s/session.js';
 import { runBlueGreenPost } from '../../packages/k8s/bluegreen/post.js';
 import { type BlueGreenResult } from '../../packages/k8s/bluegreen/types.js';
+import { runCanaryAction } from '../../packages/k8s/canary/action.js';
+import type { CanaryResult } from '../../packages/k8s/canary/types.js';
 import type { SandboxEnv } from './sandbox.js';
 
 export interface BlueGreenRunResult {
@@ -171,4 +173,25 @@ spec:
       port: 80
       targetPort: 8080
 `;
+}
+
+/** One k8s-canary main run in-process with inputs as a map: its outputs, and its result or error. */
+export async function runCanaryInputs(
+  inputs: Record<string, string>,
+  state: StateStore,
+): Promise<{ outputs: Record<string, string>; result?: CanaryResult; error?: Error & { hint?: string } }> {
+  const outputs: Record<string, string> = {};
+  try {
+    const result = await runCanaryAction({
+      source: (n) => inputs[n] ?? '',
+      state,
+      signal: new AbortController().signal,
+      setOutput: (k, v) => void (outputs[k] = v),
+      writeSummary: async () => undefined,
+      log: () => undefined,
+    });
+    return { outputs, result };
+  } catch (err) {
+    return { outputs, error: err as Error & { hint?: string } };
+  }
 }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 
 /**
@@ -13,6 +12,8 @@ export function runBundle(
 ): Promise<number> {
   if (!fs.existsSync(bundle)) return Promise.reject(new Error(`hac bundle not found: ${bundle}`));
   return new Promise((resolve, reject) => {
+    // node:child_process is loaded here: a dispatch that fails at its inputs never needs it.
+    const { spawn } = process.getBuiltinModule('node:child_process');
     const child = spawn(proc.execPath, [bundle], { env, stdio: 'inherit' });
     const forward = (sig: NodeJS.Signals) => child.kill(sig);
     proc.on('SIGINT', forward);

@@ -1,8 +1,7 @@
 // Before building: does every registry this run will push to (or read/write cache at) answer as a
 // registry? One GET /v2/ each, with a connect timeout and a response deadline, so an unreachable
 // host, a firewall that drops packets or a web server in its place fails in seconds, not after the build.
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import { ActionError } from '@hac/toolkit';
 import type { BuildRequest, Engine } from './request.js';
 import { registryOf } from './resolve.js';
@@ -64,7 +63,8 @@ export function getV2(url: string, opts: ProbeOptions = {}): Promise<Answer> {
   const responseMs = opts.responseTimeoutMs ?? REGISTRY_RESPONSE_TIMEOUT_MS;
   const secure = url.startsWith('https:');
   return new Promise((resolve, reject) => {
-    const mod = secure ? https : http;
+    // Loaded on the first probe, not at the step's start.
+    const mod = process.getBuiltinModule(secure ? 'node:https' : 'node:http');
     let done = false;
     const finish = (a: Answer) => {
       if (done) return;

@@ -39,6 +39,15 @@ export interface WriteOptions {
   dryRun?: boolean;
 }
 
+/** One RFC 6902 operation (paths are JSON pointers: `~1` stands for `/` in a key, see jsonPointer). */
+export type JsonPatchOp =
+  { op: 'add' | 'replace' | 'test'; path: string; value: unknown } | { op: 'remove'; path: string };
+
+/** The JSON pointer of a path of keys (RFC 6901). */
+export function jsonPointer(...keys: string[]): string {
+  return keys.map((k) => `/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+}
+
 export interface ListResult<T> {
   items: T[];
   resourceVersion: string;
@@ -181,10 +190,13 @@ export class KubeClient {
     return { items: body.items ?? [], resourceVersion: body.metadata?.resourceVersion ?? '' };
   }
 
-  /** Server-side apply (field manager `hac`, conflicts forced as kubectl apply --server-side --force-conflicts). */
+  /**
+   * Server-side apply (field manager `hac`, conflicts forced as kubectl apply --server-side --force-conflicts).
+   * `resourceVersion` is a precondition: the apply fails with 409 when the object has changed since.
+   */
   async apply<T extends KubeObject = KubeObject>(
     obj: KubeObject,
-    opts: WriteOptions & { force?: boolean } = {},
+    opts: WriteOptions & { force?: boolean; resourceVersion?: string } = {},
   ): Promise<T> {
     const ref = {
       apiVersion: obj.apiVersion,
@@ -195,6 +207,7 @@ export class KubeClient {
     const { path, info, namespace } = await this.path(ref);
     const body = { ...obj, metadata: { ...obj.metadata, ...(info.namespaced ? { namespace } : {}) } };
     delete (body.metadata as Record<string, unknown>).resourceVersion;
+    if (opts.resourceVersion) body.metadata.resourceVersion = opts.resourceVersion;
     const query: Query = {
       fieldManager: this.fieldManager,
       force: opts.force ?? true,
@@ -212,10 +225,26 @@ export class KubeClient {
     patch: unknown,
     opts: WriteOptions = {},
   ): Promise<T> {
+    return this.patch<T>(ref, patch, 'application/merge-patch+json', opts);
+  }
+
+  /**
+   * A JSON patch (RFC 6902): operations applied in order, all or none. Unlike a merge patch it can
+   * replace a whole object (`replace` of a pod template) without listing the keys to remove.
+   */
+  async jsonPatch<T extends KubeObject = KubeObject>(
+    ref: ObjectRef,
+    ops: JsonPatchOp[],
+    opts: WriteOptions = {},
+  ): Promise<T> {
+    return this.patch<T>(ref, ops, 'application/json-patch+json', opts);
+  }
+
+  private async patch<T>(ref: ObjectRef, body: unknown, contentType: string, opts: WriteOptions): Promise<T> {
     const { path, info, namespace } = await this.path(ref);
     const query: Query = { fieldManager: this.fieldManager, dryRun: opts.dryRun ? 'All' : undefined };
     return (await this.raw(
-      { method: 'PATCH', path, query, body: patch, contentType: 'application/merge-patch+json' },
+      { method: 'PATCH', path, query, body, contentType },
       this.access('PATCH', ref, info, namespace),
     )) as T;
   }

@@ -5,8 +5,7 @@
 // Anything else (exec and auth-provider plugins, proxies, impersonation, several KUBECONFIG files,
 // in-cluster config) returns a reason, and the caller falls back to client-node's KubeConfig.
 import fs from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -154,9 +153,10 @@ interface Connection {
   deadlines: Deadlines;
 }
 
+// node:http and node:https are loaded when the first connection is made, not at a step's start.
 function agentFor(access: DirectAccess, secure: boolean): http.Agent {
-  if (!secure) return new http.Agent({ keepAlive: true });
-  return new https.Agent({
+  if (!secure) return new (process.getBuiltinModule('node:http').Agent)({ keepAlive: true });
+  return new (process.getBuiltinModule('node:https').Agent)({
     keepAlive: true,
     ...(access.ca ? { ca: access.ca } : {}),
     ...(access.cert ? { cert: access.cert } : {}),
@@ -188,7 +188,7 @@ function send(conn: Connection, req: HttpRequest, ac: AbortController): Promise<
   const { headers, body } = headersOf(conn, req);
   const url = buildUrl(conn.access.server, req.path, req.query);
   return new Promise((resolve, reject) => {
-    const r = (conn.secure ? https : http).request(url, {
+    const r = process.getBuiltinModule(conn.secure ? 'node:https' : 'node:http').request(url, {
       method: req.method,
       headers,
       agent: conn.agent,

@@ -1,5 +1,5 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
 import { stripUrlCredentials, TimeoutError, withTimeout } from '@hac/toolkit';
 import type { Auth, Check, TlsSpec } from './types.js';
 import { isSensitiveHeader } from './headers.js';
@@ -28,6 +28,15 @@ export interface Transport {
   close(): void;
 }
 
+/**
+ * node:http and node:https, loaded when the first request or agent is made: a step that stops at
+ * validation (or a post step with nothing to check) never pays for them, nor for node:tls.
+ */
+export const nodeHttp = (): { http: typeof http; https: typeof https } => ({
+  http: process.getBuiltinModule('node:http'),
+  https: process.getBuiltinModule('node:https'),
+});
+
 /** TLS options for the https agent. */
 export function tlsOptions(tls: TlsSpec | undefined): https.AgentOptions {
   const opts: https.AgentOptions = {};
@@ -37,6 +46,7 @@ export function tlsOptions(tls: TlsSpec | undefined): https.AgentOptions {
 }
 
 export function createTransport(tls?: TlsSpec, maxSockets = 64): Transport {
+  const { http, https } = nodeHttp();
   const plain = new http.Agent({ keepAlive: true, maxSockets });
   const secure = new https.Agent({ keepAlive: true, maxSockets, ...tlsOptions(tls) });
   return {
@@ -67,6 +77,7 @@ export function exchange(
 ): Promise<Raw> {
   return new Promise((resolve, reject) => {
     const secure = url.protocol === 'https:';
+    const { http, https } = nodeHttp();
     const mod = secure ? https : http;
     const req = mod.request(url, { method, headers, agent: transport.agent(url), signal }, (res) => {
       resolve({ status: res.statusCode ?? 0, headers: res.headers, res });

@@ -1,9 +1,8 @@
-import http from 'node:http';
-import https from 'node:https';
 import { abortReason } from '@hac/toolkit';
 import type { Auth, Check, LoadResult, LoadSpec, TlsSpec } from './types.js';
-import { DEFAULT_TIMEOUT_MS, requestHeaders, tlsOptions } from './http.js';
-import { parseStatusSpec } from './status.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, requestHeaders, shownUrl } from './http.js';
+import { type LoadSink, type LoadTarget, requestBytes, sendAll } from './load-client.js';
+import { parseStatusSpec, type StatusMatcher } from './status.js';
 import { percentile, round1 } from './stats.js';
 
 export interface LoadDeps {
@@ -60,47 +59,47 @@ export function pct(f: number): string {
   return `${Math.round(f * 10_000) / 100}%`;
 }
 
-/** What one load run sends: one options object for every request (no per-request allocation beyond node's own). */
-interface Target {
-  agent: http.Agent;
-  request: typeof http.request;
-  options: http.RequestOptions;
-  expect: { test(status: number): boolean };
-  timeout: number;
-  body: string | undefined;
-}
-
-function loadTarget(spec: LoadSpec, check: Check, deps: LoadDeps): Target {
+/** What one load run sends: the request's bytes, built once, and its deadlines. */
+function loadTarget(check: Check, deps: LoadDeps): LoadTarget & { expect: StatusMatcher } {
   const url = new URL(check.url);
-  const secure = url.protocol === 'https:';
-  const agent = secure
-    ? new https.Agent({ keepAlive: true, maxSockets: spec.concurrency, ...tlsOptions(deps.tls) })
-    : new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
-  const timeout = check.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const options: http.RequestOptions = {
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: url.port,
-    path: `${url.pathname}${url.search}`,
-    method: check.method ?? 'GET',
-    headers: requestHeaders(check, deps.auth),
-    agent,
-    timeout,
+  const method = check.method ?? 'GET';
+  const timeoutMs = check.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return {
+    url,
+    bytes: requestBytes(method, url, requestHeaders(check, deps.auth), check.body),
+    head: method === 'HEAD',
+    timeoutMs,
+    connectTimeoutMs: Math.min(DEFAULT_CONNECT_TIMEOUT_MS, timeoutMs),
+    tls: deps.tls,
+    expect: parseStatusSpec(check.expectStatus ?? '2xx'),
   };
-  const request = (secure ? https.request : http.request) as typeof http.request;
-  const expect = parseStatusSpec(check.expectStatus ?? '2xx');
-  return { agent, request, options, expect, timeout, body: check.body };
 }
 
 /** Raw per-request samples of one run. */
-class Samples {
+class Samples implements LoadSink {
   readonly latencies: Float64Array;
   readonly byStatus = new Map<number, number>();
   errors = 0;
   transportErrors = 0;
   firstError: string | undefined;
-  constructor(total: number) {
+  constructor(
+    total: number,
+    private readonly expect: StatusMatcher,
+  ) {
     this.latencies = new Float64Array(total);
+  }
+
+  response(i: number, status: number, latencyMs: number): void {
+    this.latencies[i] = latencyMs;
+    this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
+    if (!this.expect.test(status)) this.errors++;
+  }
+
+  failure(i: number, message: string, latencyMs: number): void {
+    this.latencies[i] = latencyMs;
+    this.errors++;
+    this.transportErrors++;
+    this.firstError ??= message;
   }
 
   /** Responses per status code in order, plus "error" for transport failures. */
@@ -112,35 +111,6 @@ class Samples {
   }
 }
 
-/** Sends request `i` and records its latency and status (or transport error); never rejects. */
-function sendOne(t: Target, s: Samples, i: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const t0 = performance.now();
-    const req = t.request(t.options, (res) => {
-      const code = res.statusCode ?? 0;
-      res.on('end', () => {
-        s.latencies[i] = performance.now() - t0;
-        s.byStatus.set(code, (s.byStatus.get(code) ?? 0) + 1);
-        if (!t.expect.test(code)) s.errors++;
-        resolve();
-      });
-      res.on('error', fail);
-      res.resume();
-    });
-    function fail(err: Error) {
-      if (s.latencies[i]) return;
-      s.latencies[i] = performance.now() - t0;
-      s.errors++;
-      s.transportErrors++;
-      s.firstError ??= err.message;
-      resolve();
-    }
-    req.on('timeout', () => req.destroy(new Error(`no response within the ${t.timeout}ms timeout`)));
-    req.on('error', fail);
-    req.end(t.body);
-  });
-}
-
 /**
  * Sends `requests` requests over `concurrency` keep-alive connections, as fast as the server answers.
  * Counts transport errors and statuses outside the check's expect-status as errors; bodies are discarded.
@@ -148,22 +118,11 @@ function sendOne(t: Target, s: Samples, i: number): Promise<void> {
  */
 export async function runLoad(spec: LoadSpec, check: Check, deps: LoadDeps = {}): Promise<LoadResult> {
   const total = spec.requests;
-  const target = loadTarget(spec, check, deps);
-  const samples = new Samples(total);
-  let next = 0;
-  const worker = async () => {
-    while (next < total && !deps.signal?.aborted) await sendOne(target, samples, next++);
-  };
-  const onAbort = () => target.agent.destroy();
-  deps.signal?.addEventListener('abort', onAbort, { once: true });
-  deps.log?.(`load: ${total} requests at concurrency ${spec.concurrency} to ${check.url}`);
+  const target = loadTarget(check, deps);
+  const samples = new Samples(total, target.expect);
+  deps.log?.(`load: ${total} requests at concurrency ${spec.concurrency} to ${shownUrl(check.url)}`);
   const started = performance.now();
-  try {
-    await Promise.all(Array.from({ length: spec.concurrency }, worker));
-  } finally {
-    deps.signal?.removeEventListener('abort', onAbort);
-    target.agent.destroy();
-  }
+  await sendAll(target, total, spec.concurrency, samples, deps.signal);
   if (deps.signal?.aborted) throw abortReason(deps.signal);
   const durationMs = performance.now() - started;
   if (samples.firstError) deps.log?.(`load: first transport error: ${samples.firstError}`);

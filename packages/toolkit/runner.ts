@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 
@@ -33,12 +32,19 @@ function issue(name: string, properties: Record<string, unknown>, message: strin
   process.stdout.write(formatCommand(name, properties, message) + os.EOL);
 }
 
+/**
+ * A fresh heredoc delimiter in @actions/core's form (`ghadelimiter_<uuid v4>`). It must not occur in
+ * the value (keyValueMessage refuses one that does), not be secret, so Math.random serves: loading
+ * node:crypto for it would cost every step's cold start.
+ */
+export function heredocDelimiter(random: () => number = Math.random): string {
+  const hex = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
+  const variant = (8 + Math.floor(random() * 4)).toString(16);
+  return `ghadelimiter_${hex(8)}-${hex(4)}-4${hex(3)}-${variant}${hex(3)}-${hex(12)}`;
+}
+
 /** `name<<delimiter\nvalue\ndelimiter`, as appended to $GITHUB_OUTPUT and $GITHUB_STATE. */
-export function keyValueMessage(
-  name: string,
-  value: string,
-  delimiter = `ghadelimiter_${crypto.randomUUID()}`,
-): string {
+export function keyValueMessage(name: string, value: string, delimiter = heredocDelimiter()): string {
   if (name.includes(delimiter) || value.includes(delimiter))
     throw new Error(`unexpected delimiter in ${name}`);
   return `${name}<<${delimiter}${os.EOL}${value}${os.EOL}${delimiter}`;

@@ -217,8 +217,7 @@ async function setup(repoRoot, distDir) {
   g.drop = (nss, { wait = false } = {}) => {
     dropNamespaces(kc, nss);
     nss.forEach((n) => made.delete(n));
-    if (wait)
-      kc(['wait', '--for=delete', '--timeout=600s', ...nss.map((n) => `namespace/${n}`)]);
+    if (wait) kc(['wait', '--for=delete', '--timeout=600s', ...nss.map((n) => `namespace/${n}`)]);
   };
   return g;
 }

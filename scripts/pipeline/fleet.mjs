@@ -1,7 +1,7 @@
 // Fleet support for `npm run pipeline -- fleet [--bad-cluster N]`: the FLEET variable over the
 // sandbox's clusters (wave 0 the first, wave 1 the others), a canary stand-in endpoint per cluster
-// (cluster N's fails its health check), and a hac checkout whose bundles are built from this
-// working tree for the actions the committed dist/ may not have yet (fleet, k8s-canary).
+// (cluster N's fails its health check), and a hac checkout whose fleet and k8s-canary bundles are
+// those of this working tree: the committed ones when dist/ is their build, else built fresh.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -43,12 +43,48 @@ function newestMtime(dir) {
   return newest;
 }
 
+/** What the bundles are made of (scripts/build.mjs's inputs), and the bundles. */
+const BUNDLE_INPUTS = [
+  'packages',
+  'actions',
+  'scripts/build.mjs',
+  'scripts/entries.mjs',
+  'scripts/licenses.mjs',
+  'package-lock.json',
+  'tsconfig.json',
+  'dist',
+];
+
+const git = (repoRoot, args) => {
+  const r = spawnSync('git', ['-C', repoRoot, ...args], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+};
+
 /**
- * A hac checkout for act's --local-repository: actions/ from this tree, dist/ with the fresh
- * bundles built into a cache (rebuilt when a source is newer) and the committed ones beside them.
+ * Whether the committed dist/ is the build of the sources as they are: nothing the bundles are
+ * made of (nor dist/ itself) differs from the commit that last rebuilt dist/, committed or not,
+ * and no new file sits under packages/ or actions/. `npm run check-dist` holds that commit's
+ * dist/ to its sources. Not a git checkout: false.
  */
-export function freshHacCheckout(repoRoot, { log = (m) => process.stderr.write(`${m}\n`) } = {}) {
+export function committedDistIsCurrent(repoRoot, run = git) {
+  const rebuilt = run(repoRoot, ['log', '-1', '--format=%H', '--', 'dist']);
+  if (!rebuilt) return false;
+  const changed = run(repoRoot, ['diff', '--name-only', rebuilt, '--', ...BUNDLE_INPUTS]);
+  const added = run(repoRoot, ['ls-files', '--others', '--exclude-standard', '--', 'packages', 'actions']);
+  return changed === '' && added === '';
+}
+
+/**
+ * A hac checkout for act's --local-repository: actions/ from this tree, and dist/: the committed
+ * one when it is the build of these sources (committedDistIsCurrent), else the fresh bundles
+ * built into a cache (rebuilt when a source is newer) with the committed ones beside them.
+ */
+export function freshHacCheckout(
+  repoRoot,
+  { log = (m) => process.stderr.write(`${m}\n`), current = committedDistIsCurrent } = {},
+) {
   const base = path.join(os.homedir(), '.cache', 'hac', 'pipeline-hac');
+  if (current(repoRoot)) return committedCheckout(repoRoot, path.join(base, 'committed'));
   const built = path.join(base, 'fresh-dist');
   const stamp = path.join(built, '.stamp');
   const newest = Math.max(
@@ -76,6 +112,15 @@ export function freshHacCheckout(repoRoot, { log = (m) => process.stderr.write(`
       fs.symlinkSync(path.join(committed, name), path.join(checkout, 'dist', name));
   }
   for (const name of FRESH_BUNDLES) fs.symlinkSync(path.join(built, name), path.join(checkout, 'dist', name));
+  return checkout;
+}
+
+/** The checkout with the committed bundles: actions/ and dist/ as links into this tree. */
+function committedCheckout(repoRoot, checkout) {
+  fs.rmSync(checkout, { recursive: true, force: true });
+  fs.mkdirSync(checkout, { recursive: true });
+  for (const name of ['actions', 'dist'])
+    fs.symlinkSync(path.join(repoRoot, name), path.join(checkout, name));
   return checkout;
 }
 

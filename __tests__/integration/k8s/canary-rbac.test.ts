@@ -8,9 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
 import { memoryState } from '../../../packages/toolkit/outputs.js';
-import { runCanaryAction } from '../../../packages/k8s/canary/action.js';
+import { runCanaryInputs } from '../../support/k8s-run.js';
 import { runCanaryPost } from '../../../packages/k8s/canary/entry.js';
-import { type CanaryResult } from '../../../packages/k8s/canary/types.js';
 import {
   createNamespace,
   deleteNamespace,
@@ -100,7 +99,6 @@ afterAll(async () => {
 });
 
 async function run(inputs: Record<string, string>, kc = kubeconfig) {
-  const outputs: Record<string, string> = {};
   const state = memoryState();
   const all: Record<string, string> = {
     // The manifests are written to a temporary directory, outside the workspace.
@@ -115,20 +113,7 @@ async function run(inputs: Record<string, string>, kc = kubeconfig) {
     'run-id': `rbac-${Date.now()}`,
     ...inputs,
   };
-  let result: CanaryResult | undefined;
-  let error: (Error & { hint?: string }) | undefined;
-  try {
-    result = await runCanaryAction({
-      source: (n) => all[n] ?? '',
-      state,
-      signal: new AbortController().signal,
-      setOutput: (k, v) => void (outputs[k] = v),
-      writeSummary: async () => undefined,
-      log: () => undefined,
-    });
-  } catch (err) {
-    error = err as Error;
-  }
+  const { result, error, outputs } = await runCanaryInputs(all, state);
   // The post step removes the kubeconfig file main wrote (0600 under RUNNER_TEMP).
   const file = state.get<string>('canary-kubeconfig');
   expect(file && fs.statSync(file).mode & 0o777).toBe(0o600);

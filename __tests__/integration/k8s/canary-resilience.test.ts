@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { memoryState } from '../../../packages/toolkit/outputs.js';
 import { runCanaryAction } from '../../../packages/k8s/canary/action.js';
@@ -33,8 +33,11 @@ process.env.KUBECONFIG = sb.kubeconfig;
 const REPO = sb.baseImage.replace(/:.*$/, '');
 const V1 = `${REPO}:v1`;
 
-/** Builds the k8s-canary bundle (scripts/build.mjs, HAC_BUILD_ONLY) once per source state. */
-function canaryBundle(): { main: string; post: string } {
+/**
+ * Builds the k8s-canary bundle (scripts/build.mjs, HAC_BUILD_ONLY) once per source state, in a
+ * child process: the suite starts it first and runs the Lease tests (in process) while it builds.
+ */
+async function canaryBundle(): Promise<{ main: string; post: string }> {
   const h = crypto.createHash('sha256');
   const walk = (dir: string) => {
     for (const f of fs.readdirSync(dir).sort()) {
@@ -52,12 +55,20 @@ function canaryBundle(): { main: string; post: string } {
   };
   if (fs.existsSync(bundle.main) && fs.existsSync(bundle.post)) return bundle;
   const tmp = `${out}.${process.pid}`;
-  const res = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs'), tmp], {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs'), tmp], {
     env: { ...process.env, HAC_BUILD_ONLY: 'k8s-canary' },
-    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
     timeout: 600_000,
   });
-  if (res.status !== 0) throw new Error(`build failed: ${res.stderr || res.error}`);
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr += String(d)));
+  const end = await new Promise<string>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      resolve(signal ? `killed by ${signal}, past the 600 s limit or stopped` : `exit ${code}`),
+    );
+  });
+  if (end !== 'exit 0') throw new Error(`building k8s-canary failed (${end}): ${stderr}`);
   fs.rmSync(out, { recursive: true, force: true });
   fs.renameSync(tmp, out);
   return bundle;
@@ -87,8 +98,12 @@ async function fresh(prefix: string): Promise<void> {
   await watcher.waitReady(4, 30_000);
 }
 
+let bundle: Promise<{ main: string; post: string }>;
+
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-canary-res-'));
+  bundle = canaryBundle();
+  bundle.catch(() => undefined); // awaited (and reported) by the signal tests
 });
 
 afterEach(async () => {
@@ -128,75 +143,6 @@ function expectRestored(): void {
   expect(record()).toMatchObject({ phase: 'aborted' });
   expect(leaseHolder()).toBe('');
 }
-
-describe.each([
-  ['SIGTERM', 'main rolls back itself; post finds nothing to do'],
-  ['SIGKILL', 'post restores the last safe state from the saved state'],
-] as const)('%s while paused at step 2: %s', (sig, _what) => {
-  test('the canary is gone, stable has its full replicas and original image', async () => {
-    const bundle = canaryBundle();
-    await fresh(`canary-${sig.toLowerCase()}`);
-    const runner = fs.mkdtempSync(path.join(dir, 'runner-'));
-    const runId = `sig-${sig.toLowerCase()}-${Date.now()}`;
-    const env = actionEnv(
-      {
-        'allow-paths-outside-workspace': 'true',
-        namespace: ns,
-        manifests: manifestFile(dir, 'v2'),
-        steps: '25,50,100',
-        pause: '0,10m',
-        timeout: '60s',
-        'gate-wait': '0',
-        'run-id': runId,
-      },
-      runner,
-      { KUBECONFIG: sb.kubeconfig },
-    );
-    const main = runNode(bundle.main, env);
-    let out = '';
-    main.child.stdout?.on('data', (d) => (out += String(d)));
-    // Paused before the gates of step 2 (50 %: stable 2, canary 2).
-    await until('the pause at step 2', () => /Pausing 600s before the gates of step 2/.test(out));
-    expect(dep('web-canary').status.readyReplicas).toBe(2);
-    expect(dep('web').spec.replicas).toBe(2);
-    expect(record()).toMatchObject({ runId, phase: 'progressing', weight: 50 });
-    expect(leaseHolder()).toBe(runId);
-    main.child.kill(sig);
-    const res = await main.done;
-    if (sig === 'SIGTERM') {
-      expect(res.code).not.toBe(0);
-      expect(res.stdout).toMatch(/Rolling back: /);
-      expect(parseRunnerFile(env.GITHUB_OUTPUT as string)).toMatchObject({
-        verdict: 'rolled-back',
-        weight: '0',
-      });
-      // main restored everything itself, the Lease included (released with a fresh signal).
-      expectRestored();
-    } else {
-      expect(res.signal).toBe('SIGKILL');
-      expect(dep('web-canary')).toBeDefined();
-      expect(dep('web').spec.replicas).toBe(2);
-    }
-    expect(res.stdout).toMatch(/Pausing 600s before the gates of step 2/);
-
-    // The post step, with the state main saved (GITHUB_STATE → STATE_* variables).
-    const state = parseRunnerFile(env.GITHUB_STATE as string);
-    expect(Object.keys(state)).toEqual(expect.arrayContaining(['canary-session']));
-    expect(JSON.parse(state['canary-session'] as string)).toMatchObject({
-      namespace: ns,
-      name: 'web',
-      runId,
-    });
-    const postEnv: NodeJS.ProcessEnv = { ...env };
-    for (const [k, v] of Object.entries(state)) postEnv[`STATE_${k}`] = v;
-    const post = await runNode(bundle.post, postEnv).done;
-    expect(post.code).toBe(0);
-    expect(post.stdout).toMatch(
-      sig === 'SIGTERM' ? /main finished; nothing to restore/ : /aborted the canary main left/,
-    );
-    expectRestored();
-  }, 600_000);
-});
 
 interface Outcome {
   result?: CanaryResult;
@@ -275,4 +221,74 @@ describe('two concurrent runs of one app', () => {
     expect(record()).toMatchObject({ runId: 'run-c', phase: 'promoted' });
     expect(leaseHolder()).toBe('');
   }, 180_000);
+});
+
+// After the Lease tests, so that the bundle (started in beforeAll) builds while they run.
+describe.each([
+  ['SIGTERM', 'main rolls back itself; post finds nothing to do'],
+  ['SIGKILL', 'post restores the last safe state from the saved state'],
+] as const)('%s while paused at step 2: %s', (sig, _what) => {
+  test('the canary is gone, stable has its full replicas and original image', async () => {
+    const { main: mainJs, post: postJs } = await bundle;
+    await fresh(`canary-${sig.toLowerCase()}`);
+    const runner = fs.mkdtempSync(path.join(dir, 'runner-'));
+    const runId = `sig-${sig.toLowerCase()}-${Date.now()}`;
+    const env = actionEnv(
+      {
+        'allow-paths-outside-workspace': 'true',
+        namespace: ns,
+        manifests: manifestFile(dir, 'v2'),
+        steps: '25,50,100',
+        pause: '0,10m',
+        timeout: '60s',
+        'gate-wait': '0',
+        'run-id': runId,
+      },
+      runner,
+      { KUBECONFIG: sb.kubeconfig },
+    );
+    const main = runNode(mainJs, env);
+    let out = '';
+    main.child.stdout?.on('data', (d) => (out += String(d)));
+    // Paused before the gates of step 2 (50 %: stable 2, canary 2).
+    await until('the pause at step 2', () => /Pausing 600s before the gates of step 2/.test(out));
+    expect(dep('web-canary').status.readyReplicas).toBe(2);
+    expect(dep('web').spec.replicas).toBe(2);
+    expect(record()).toMatchObject({ runId, phase: 'progressing', weight: 50 });
+    expect(leaseHolder()).toBe(runId);
+    main.child.kill(sig);
+    const res = await main.done;
+    if (sig === 'SIGTERM') {
+      expect(res.code).not.toBe(0);
+      expect(res.stdout).toMatch(/Rolling back: /);
+      expect(parseRunnerFile(env.GITHUB_OUTPUT as string)).toMatchObject({
+        verdict: 'rolled-back',
+        weight: '0',
+      });
+      // main restored everything itself, the Lease included (released with a fresh signal).
+      expectRestored();
+    } else {
+      expect(res.signal).toBe('SIGKILL');
+      expect(dep('web-canary')).toBeDefined();
+      expect(dep('web').spec.replicas).toBe(2);
+    }
+    expect(res.stdout).toMatch(/Pausing 600s before the gates of step 2/);
+
+    // The post step, with the state main saved (GITHUB_STATE → STATE_* variables).
+    const state = parseRunnerFile(env.GITHUB_STATE as string);
+    expect(Object.keys(state)).toEqual(expect.arrayContaining(['canary-session']));
+    expect(JSON.parse(state['canary-session'] as string)).toMatchObject({
+      namespace: ns,
+      name: 'web',
+      runId,
+    });
+    const postEnv: NodeJS.ProcessEnv = { ...env };
+    for (const [k, v] of Object.entries(state)) postEnv[`STATE_${k}`] = v;
+    const post = await runNode(postJs, postEnv).done;
+    expect(post.code).toBe(0);
+    expect(post.stdout).toMatch(
+      sig === 'SIGTERM' ? /main finished; nothing to restore/ : /aborted the canary main left/,
+    );
+    expectRestored();
+  }, 600_000);
 });

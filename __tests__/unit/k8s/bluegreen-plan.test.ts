@@ -3,12 +3,15 @@
 import { describe, expect, test } from '@jest/globals';
 import {
   activeColor,
+  keepsSelectorKeys,
   planBlueGreen,
   plannedWrites,
   retargetRules,
   switchPatch,
+  switchedService,
   type HTTPRoute,
 } from '../../../packages/k8s/bluegreen/plan.js';
+import { READY_EVIDENCE_MS, freshReady } from '../../../packages/k8s/bluegreen/execute.js';
 import { readBlueGreenInputs } from '../../../packages/k8s/bluegreen/inputs.js';
 import { renderSwitch } from '../../../packages/k8s/bluegreen/report.js';
 import { workloadFromObjects } from '../../../packages/k8s/workload.js';
@@ -67,23 +70,78 @@ describe('planBlueGreen (service route)', () => {
     expect(p.preApply.map((o) => o.metadata.name)).toEqual(['web-preview']);
   });
 
-  test('blue is live: deploy green, switch with one selector patch guarded by resourceVersion', () => {
+  test('blue is live, the manifests hold its Service: the switch applies it with the green selector (one write)', () => {
     const p = planBlueGreen(workload(), { service: liveSvc('blue') }, inputs);
     expect([p.oldColor, p.newColor]).toEqual(['blue', 'green']);
+    // Nothing touches the live Service before the switch.
+    expect(p.preApply.map((o) => o.metadata.name)).toEqual(['web-preview']);
+    const applied = switchedService(p.switch, {
+      'hac.dev/phase': 'switched',
+      'hac.dev/previous-image': null,
+    });
+    expect(applied?.spec).toEqual({
+      selector: { app: 'web', color: 'green' },
+      ports: [{ name: 'http', port: 80, targetPort: 8080 }],
+    });
+    expect(applied?.metadata.annotations).toEqual({ 'hac.dev/phase': 'switched' });
+    expect(p.switch.resourceVersion).toBe('42'); // the apply's precondition (switchTraffic)
+    expect(switchPatch(p.switch, 'back')).toEqual({ metadata: {}, spec: { selector: { color: 'blue' } } });
+    expect(renderSwitch(p.switch)).toBe(
+      'Service/web spec.selector (the Service applied at the switch)\n  app: web\n- color: blue\n+ color: green',
+    );
+    const writes = plannedWrites(p, { 'hac.dev/phase': 'switched' });
+    expect(writes.map((w) => w.op)).toEqual(['apply', 'apply', 'apply']);
+    expect(writes.at(-1)).toEqual({ op: 'apply', object: applied });
+  });
+
+  test('blue is live, the Service is not in the manifests: one selector patch guarded by resourceVersion', () => {
+    const p = planBlueGreen(workload([dep]), { service: liveSvc('blue') }, inputs);
+    expect(p.switch.apply).toBeUndefined();
     expect(switchPatch(p.switch, 'forward', { 'hac.dev/phase': 'switched' })).toEqual({
       metadata: { resourceVersion: '42', annotations: { 'hac.dev/phase': 'switched' } },
       spec: { selector: { color: 'green' } },
     });
-    expect(switchPatch(p.switch, 'back')).toEqual({ metadata: {}, spec: { selector: { color: 'blue' } } });
+    expect(plannedWrites(p, {}).map((w) => w.op)).toEqual(['apply', 'apply', 'patch']);
+  });
+
+  test('a live selector key the manifests drop: the Service is re-applied as it is, the patch removes the key', () => {
+    const live: Service = {
+      ...liveSvc('blue'),
+      spec: { selector: { app: 'web', tier: 'x', color: 'blue' } },
+    };
+    const p = planBlueGreen(workload(), { service: live }, inputs);
+    expect(p.switch.apply).toBeUndefined();
     // The user's Service is re-applied with the selector it has now (no traffic change before the switch).
-    expect((p.preApply.find((o) => o.metadata.name === 'web') as Service).spec.selector).toEqual({
-      app: 'web',
-      color: 'blue',
-    });
-    expect(renderSwitch(p.switch)).toBe(
-      'Service/web spec.selector\n  app: web\n- color: blue\n+ color: green',
+    expect((p.preApply.find((o) => o.metadata.name === 'web') as Service).spec.selector).toEqual(
+      live.spec.selector,
     );
+    expect(switchPatch(p.switch, 'forward')).toEqual({
+      metadata: { resourceVersion: '42' },
+      spec: { selector: { tier: null, color: 'green' } },
+    });
     expect(plannedWrites(p, {}).map((w) => w.op)).toEqual(['apply', 'apply', 'apply', 'patch']);
+  });
+
+  const status = (done: boolean, ready: number) =>
+    ({ done, failed: false, message: '', desired: 2, updated: 2, ready, available: ready }) as const;
+  test.each([
+    ['just rolled out', status(true, 2), 1_000, 2],
+    ['at the limit', status(true, 2), READY_EVIDENCE_MS, 2],
+    ['too old (a preview gate ran)', status(true, 2), READY_EVIDENCE_MS + 1, undefined],
+    ['no ready pod (replicas: 0)', status(true, 0), 0, undefined],
+    ['not done', status(false, 1), 0, undefined],
+  ])('freshReady: %s', (_what, s, ageMs, expected) => {
+    // Without a count the switch lists the pods (switchTraffic), and refuses zero ready.
+    expect(freshReady(s, 10_000, 10_000 + ageMs)).toBe(expected);
+  });
+
+  test.each([
+    [{ app: 'web', color: 'blue' }, { app: 'web', color: 'green' }, true],
+    [{ app: 'web' }, { app: 'web', color: 'blue' }, true],
+    [{}, { app: 'web', color: 'blue' }, true],
+    [{ app: 'web', tier: 'x', color: 'blue' }, { app: 'web', color: 'green' }, false],
+  ])('keepsSelectorKeys(%j, %j) = %s', (before, after, keeps) => {
+    expect(keepsSelectorKeys(before, after)).toBe(keeps);
   });
 
   test('a live Service without a color (plain Deployment before): switch adds the color; back removes it', () => {

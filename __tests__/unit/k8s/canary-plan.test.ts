@@ -304,14 +304,21 @@ describe('the step runner: desired state per step', () => {
       options({ pauses: [5000, 0] }),
       { stable: stable() },
       0,
-      { weight: 25, canary: 1, stable: 3, recorded: 25, pauseMs: 5000 },
+      { weight: 25, canary: 1, stable: 3, recorded: 25, holds: false, pauseMs: 5000 },
+    ],
+    [
+      'the last step below 100 holds the canary for a later job',
+      options({ steps: [25, 50] }),
+      { stable: stable() },
+      1,
+      { weight: 50, canary: 2, stable: 2, recorded: 50, holds: true },
     ],
     [
       'replicas: last step',
       options(),
       { stable: stable() },
       2,
-      { weight: 100, canary: 4, stable: 1, recorded: 80, pauseMs: 0 },
+      { weight: 100, canary: 4, stable: 1, recorded: 80, holds: false, pauseMs: 0 },
     ],
     [
       'replicas with an HPA: stable left alone',

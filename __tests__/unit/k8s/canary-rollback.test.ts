@@ -1,9 +1,12 @@
 // The canary's rollback-after-promote pieces as pure tables: the stable Deployment seen as a
-// recorded state (current, previous, history, mark), the versions kept at each promote, and the
-// deploy options a rollback runs with.
+// recorded state (current, previous, history, mark), the versions kept at each promote (and the
+// one write of a promotion that keeps them), and the deploy options a rollback runs with.
 import { describe, expect, test } from '@jest/globals';
 import type { Deployment, PodTemplate } from '../../../packages/k8s/objects.js';
+import { jsonPointer, type JsonPatchOp } from '../../../packages/k8s/client.js';
 import { decideRollback } from '../../../packages/k8s/rollback-target.js';
+import { promotionPatch } from '../../../packages/k8s/canary/promote.js';
+import type { CanaryRecord } from '../../../packages/k8s/canary/state.js';
 import { restoreOptions } from '../../../packages/k8s/canary/rollback-promoted.js';
 import {
   VERSIONS_ANNOTATION,
@@ -102,6 +105,67 @@ describe('canaryStateView', () => {
     );
     const old = decideRollback(at3.rec, at3.history, { rollbackTo: 'reg/web:v1', confirm: true });
     expect(old.kind === 'restore' && old.target.template).toEqual(tpl('v1'));
+  });
+});
+
+describe('jsonPointer', () => {
+  test.each([
+    [['spec', 'template'], '/spec/template'],
+    [['metadata', 'annotations', 'hac.dev/canary'], '/metadata/annotations/hac.dev~1canary'],
+    [['a~b', 'c/d/e'], '/a~0b/c~1d~1e'],
+  ])('%j -> %s', (keys, want) => {
+    expect(jsonPointer(...keys)).toBe(want);
+  });
+});
+
+describe('promotionPatch: one write swaps the template, keeps the old one and records promoting', () => {
+  const rec = { runId: 'r2', phase: 'promoting' } as CanaryRecord;
+  const keep = (v: string, ann: Record<string, string>): JsonPatchOp[] => [
+    { op: 'add', path: '/metadata/annotations/hac.dev~1previous-template', value: JSON.stringify(tpl(v)) },
+    {
+      op: 'add',
+      path: `/metadata/annotations/${VERSIONS_ANNOTATION.replace('/', '~1')}`,
+      value: versionsAfterPromote(stable(v, ann), tpl(v)),
+    },
+    { op: 'add', path: '/metadata/annotations/hac.dev~1canary', value: JSON.stringify(rec) },
+  ];
+  const swap = (from: string, to: string): JsonPatchOp[] => [
+    { op: 'test', path: '/spec/template', value: tpl(from) },
+    { op: 'replace', path: '/spec/template', value: tpl(to) },
+  ];
+  const bare = { ...stable('v1'), metadata: { name: 'web' } } as Deployment;
+  test.each<[string, Deployment, number | undefined, JsonPatchOp[]]>([
+    [
+      'without an HPA: stable back to its size',
+      stable('v1', {}),
+      4,
+      [...swap('v1', 'v2'), { op: 'add', path: '/spec/replicas', value: 4 }, ...keep('v1', {})],
+    ],
+    [
+      'with an HPA: the size is left to it',
+      stable('v1', versionsAnn('v0')),
+      undefined,
+      [...swap('v1', 'v2'), ...keep('v1', versionsAnn('v0'))],
+    ],
+    [
+      'no annotations yet: the map is added whole',
+      bare,
+      undefined,
+      [
+        ...swap('v1', 'v2'),
+        {
+          op: 'add',
+          path: '/metadata/annotations',
+          value: {
+            'hac.dev/previous-template': JSON.stringify(tpl('v1')),
+            [VERSIONS_ANNOTATION]: versionsAfterPromote(bare, tpl('v1')),
+            'hac.dev/canary': JSON.stringify(rec),
+          },
+        },
+      ],
+    ],
+  ])('%s', (_n, d, replicas, want) => {
+    expect(promotionPatch(d, tpl('v2'), { record: rec, replicas })).toEqual(want);
   });
 });
 

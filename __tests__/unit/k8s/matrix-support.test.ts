@@ -6,6 +6,7 @@ import {
   destructiveCalls,
   foreignTargets,
   isOurs,
+  unabandoned,
   type ObjectMeta,
 } from '../../support/k8s-matrix.js';
 import type { ProxiedRequest } from '../../support/k8s-fault-proxy.js';
@@ -77,5 +78,21 @@ describe('bystanderProblems', () => {
     ['Service deleted', [dep(1, 1)], ['Service user-1 is gone']],
   ])('%s', (_n, items, expected) => {
     expect(bystanderProblems(items, ['user-1'])).toEqual(expected);
+  });
+});
+
+describe('unabandoned', () => {
+  const late = (index: number, abandoned?: boolean): ProxiedRequest => ({
+    ...req(index, 'GET', `${NS}/deployments/web`),
+    fault: 'latency',
+    ...(abandoned === undefined ? {} : { abandoned }),
+  });
+  // prettier-ignore
+  test.each([
+    ['a latency hit its client gave up on', [late(3, true)], []],
+    ['a latency hit waited out', [late(3)], [`#3 GET ${NS}/deployments/web: waited out the latency`]],
+    ['no latency hit', [req(1, 'GET', `${NS}/deployments/web`)], []],
+  ])('%s', (_n, log, expected) => {
+    expect(unabandoned(log)).toEqual(expected);
   });
 });

@@ -4,7 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { inputEnvName } from '@hac/toolkit';
 import { envInputs } from '../../../packages/toolkit/inputs.js';
-import { formatCommand, keyValueMessage, runner } from '../../../packages/toolkit/runner.js';
+import {
+  formatCommand,
+  heredocDelimiter,
+  keyValueMessage,
+  runner,
+} from '../../../packages/toolkit/runner.js';
 
 // The runner protocol, as documented for workflow commands and environment files.
 describe('formatCommand', () => {
@@ -87,5 +92,19 @@ describe('environment files', () => {
 
   test('a value containing the delimiter is refused', () => {
     expect(() => keyValueMessage('a', 'x d y', 'd')).toThrow();
+  });
+
+  test.each([
+    ['lowest', () => 0, 'ghadelimiter_00000000-0000-4000-8000-000000000000'],
+    ['highest', () => 0.999999, 'ghadelimiter_ffffffff-ffff-4fff-bfff-ffffffffffff'],
+  ])('the delimiter has the form of a v4 UUID (%s random values)', (_n, random, expected) => {
+    expect(heredocDelimiter(random)).toBe(expected);
+  });
+
+  test('each delimiter is fresh', () => {
+    const seen = new Set(Array.from({ length: 1000 }, () => heredocDelimiter()));
+    expect(seen.size).toBe(1000);
+    for (const d of seen)
+      expect(d).toMatch(/^ghadelimiter_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });

@@ -1,10 +1,9 @@
 // The k8s-bluegreen engines (actions/k8s-bluegreen/main.ts and post.ts): read → run → report.
-// A light module: the cluster client, the engine and the post step's restore are imported inside
-// run, so a post step with nothing to do loads none of them.
-import type { Engine, StateStore } from '@hac/toolkit';
+// A light module: the cluster client and the engine are imported inside run. The post step is in
+// ./post-entry.ts, apart, so that a post step with nothing to do loads none of the inputs' code.
+import type { Engine } from '@hac/toolkit';
 import type { MainExtras, MainOutcome } from './action.js';
 import { Outputs, readBlueGreenInputs, type ReadInputs } from './inputs.js';
-import type { PostResult } from './post.js';
 
 /** The main step; `extras` replace the session or gate runner (tests). */
 export function makeBluegreenMain(extras: MainExtras = {}): Engine<ReadInputs, MainOutcome> {
@@ -25,19 +24,4 @@ export function makeBluegreenMain(extras: MainExtras = {}): Engine<ReadInputs, M
 
 export const bluegreenMain = makeBluegreenMain();
 
-/** The post step: restores what main left unfinished, releases its Lease (see runBlueGreenPost). */
-export const bluegreenPost: Engine<StateStore, PostResult> = {
-  name: 'k8s-bluegreen-post',
-  read: (deps) => deps.state,
-  run: async (store, deps) =>
-    (await import('./post.js')).runBlueGreenPost(store, {
-      log: (line) => deps.log.info(line),
-      warn: (message, props) => deps.log.warning(message, props),
-      // Read only when post has work: the runner's signal installs handlers.
-      get signal() {
-        return deps.signal;
-      },
-      clock: deps.clock,
-    }),
-  report: () => undefined,
-};
+export { bluegreenPost } from './post-entry.js';

@@ -1,9 +1,9 @@
 // Executing a deploy plan: apply the idle color and wait for it, the preview gate, then either
-// wait for a later promote (auto-promote: false) or switch traffic (one patch), the post-switch
+// wait for a later promote (auto-promote: false) or switch traffic (one write), the post-switch
 // gate and keep-old-for. Any failure, timeout or cancellation rolls back (rollback.ts); past the
 // point of no return the old color is retired and the deploy recorded.
 import { errorMessage, formatDuration } from '@hac/toolkit';
-import { waitForRollout } from '../rollout.js';
+import { waitForRollout, type RolloutStatus } from '../rollout.js';
 import { writeState } from '../state.js';
 import { finish, nowIso, runGate, saveProgress, type RunContext } from './context.js';
 import type { Color } from './plan.js';
@@ -14,13 +14,25 @@ import { rollback } from './rollback.js';
 import { switchTraffic } from './switch.js';
 import type { BlueGreenResult } from './types.js';
 
+/** How long a rollout watch's report of ready pods stands for listing them at the switch. */
+export const READY_EVIDENCE_MS = 5_000;
+
+/**
+ * The ready pods of the new color, as its rollout watch reported them at `atMs`, when that is recent
+ * enough at `nowMs` to switch on without a pod list (the pods carry the live selector's labels).
+ */
+export function freshReady(s: RolloutStatus, atMs: number, nowMs: number): number | undefined {
+  return s.done && s.ready > 0 && nowMs - atMs <= READY_EVIDENCE_MS ? s.ready : undefined;
+}
+
 export async function execute(ctx: RunContext, run: DeployRun): Promise<BlueGreenResult> {
   saveProgress(ctx, { stage: 'deploying', plan: run.plan });
   try {
-    await deployIdleColor(ctx, run);
+    const rollout = await deployIdleColor(ctx, run);
+    const atMs = ctx.clock();
     await runGate(ctx, 'preview', ctx.inputs.previewGate);
     if (!ctx.inputs.autoPromote) return await awaitPromotion(ctx, run);
-    await switchToNew(ctx, run);
+    await switchToNew(ctx, run, freshReady(rollout, atMs, ctx.clock()));
     await runGate(ctx, 'post-switch', ctx.inputs.liveGate);
     await keepOldColor(ctx, run);
   } catch (err) {
@@ -30,7 +42,7 @@ export async function execute(ctx: RunContext, run: DeployRun): Promise<BlueGree
 }
 
 /** Applies the pre-apply objects and the new color's Deployment, then waits for its rollout. */
-async function deployIdleColor(ctx: RunContext, { plan }: DeployRun): Promise<void> {
+async function deployIdleColor(ctx: RunContext, { plan }: DeployRun): Promise<RolloutStatus> {
   const client = ctx.client;
   await ctx.timeline.step(
     `apply ${plan.preApply.length + 1} object(s)`,
@@ -45,7 +57,7 @@ async function deployIdleColor(ctx: RunContext, { plan }: DeployRun): Promise<vo
     },
     () => `Deployment ${plan.deployment.metadata.name} (${plan.replicas} replicas, ${plan.newColor})`,
   );
-  await ctx.timeline.step(
+  return ctx.timeline.step(
     `wait for ${plan.deployment.metadata.name}`,
     () =>
       waitForRollout(client, plan.deployment.metadata.name as string, {
@@ -85,11 +97,15 @@ async function awaitPromotion(ctx: RunContext, run: DeployRun): Promise<BlueGree
   });
 }
 
-async function switchToNew(ctx: RunContext, { plan, state }: DeployRun): Promise<void> {
+async function switchToNew(
+  ctx: RunContext,
+  { plan, state }: DeployRun,
+  observedReady?: number,
+): Promise<void> {
   saveProgress(ctx, { stage: 'switched' }); // saved first: post checks the cluster, so an unfinished patch is handled too
   await ctx.timeline.step(
     'switch traffic',
-    () => switchTraffic(ctx.client, plan, switchAnnotations(plan, state)),
+    () => switchTraffic(ctx.client, plan, switchAnnotations(plan, state), observedReady),
     (n) =>
       `${plan.switch.kind === 'service' ? 'Service' : 'HTTPRoute'} ${plan.switch.ref.name} → ${plan.newColor} (${n} ready pods)`,
   );

@@ -87,6 +87,8 @@ export interface SwitchPlan {
   ref: ObjectRef;
   /** The live Service does not exist yet: the switch creates it (and a rollback deletes it). */
   create?: Service;
+  /** The user's live Service with the new selector: the switch applies it (one write, not apply then patch). */
+  apply?: Service;
   /** Service: selectors; route: rules. */
   beforeSelector?: Labels;
   afterSelector?: Labels;
@@ -237,6 +239,10 @@ function keptLiveService(mine: Service, live: Service, namespace: string): Servi
   return keep;
 }
 
+/** Whether `after` keeps every key of `before` (the switch then only sets keys, never removes one). */
+export const keepsSelectorKeys = (before: Labels, after: Labels): boolean =>
+  Object.keys(before).every((k) => k in after);
+
 /** route: service. A preview Service on the new color; the live Service's selector switches (or it is created). */
 export function serviceSwitch(r: SwitchInputs): PlannedSwitch {
   const { w, live, p } = r;
@@ -247,14 +253,22 @@ export function serviceSwitch(r: SwitchInputs): PlannedSwitch {
   const liveName = w.service?.metadata.name ?? live.service?.metadata.name ?? app;
   const ref = { apiVersion: 'v1', kind: 'Service', name: liveName, namespace: p.namespace };
   if (live.service) {
-    if (w.service) preApply.push(keptLiveService(w.service, live.service, p.namespace));
+    const before = live.service.spec.selector ?? {};
     const sw: SwitchPlan = {
       kind: 'service',
       ref,
-      beforeSelector: live.service.spec.selector ?? {},
+      beforeSelector: before,
       afterSelector: r.newSelector,
       resourceVersion: live.service.metadata.resourceVersion,
     };
+    if (w.service) {
+      const kept = keptLiveService(w.service, live.service, p.namespace);
+      // An apply cannot drop a selector key that another field manager owns: then re-apply the
+      // Service as it is and let the switch patch remove the key.
+      if (keepsSelectorKeys(before, r.newSelector))
+        sw.apply = { ...kept, spec: { ...kept.spec, selector: r.newSelector } };
+      else preApply.push(kept);
+    }
     return { preApply, sw };
   }
   const create = w.service
@@ -357,20 +371,29 @@ export function oldSelector(plan: BlueGreenPlan): Labels | undefined {
   return { ...plan.newSelector, [COLOR_LABEL]: plan.oldColor };
 }
 
-/** Every write the run will make, for the server-side dry run. */
+/** The Service the switch applies (created, or the user's with the new selector); undefined: a patch. */
+export function switchedService(
+  sw: SwitchPlan,
+  annotations: Record<string, string | null>,
+): Service | undefined {
+  const base = sw.create ?? sw.apply;
+  if (!base) return undefined;
+  const svc = structuredClone(base);
+  const set = Object.entries(annotations).filter((e): e is [string, string] => e[1] !== null);
+  svc.metadata.annotations = { ...(svc.metadata.annotations ?? {}), ...Object.fromEntries(set) };
+  return svc;
+}
+
+/** Every write the run will make, for the server-side dry run; the switch is the last. */
 export function plannedWrites(plan: BlueGreenPlan, annotations: Record<string, string>): PlannedWrite[] {
-  const writes: PlannedWrite[] = [
+  const svc = switchedService(plan.switch, annotations);
+  return [
     ...plan.preApply.map((o) => ({ op: 'apply' as const, object: o })),
     { op: 'apply', object: plan.deployment },
+    svc
+      ? { op: 'apply', object: svc }
+      : { op: 'patch', ref: plan.switch.ref, patch: switchPatch(plan.switch, 'forward', annotations) },
   ];
-  if (plan.switch.create) writes.push({ op: 'apply', object: plan.switch.create });
-  else
-    writes.push({
-      op: 'patch',
-      ref: plan.switch.ref,
-      patch: switchPatch(plan.switch, 'forward', annotations),
-    });
-  return writes;
 }
 
 export { ANNOTATIONS };

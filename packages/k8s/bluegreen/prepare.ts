@@ -3,7 +3,7 @@
 // and dry-run every write it makes.
 import { ActionError } from '@hac/toolkit';
 import type { KubeClient } from '../client.js';
-import { handoverError } from '../handover.js';
+import { foundStrategy, handoverError, type StrategyMarks } from '../handover.js';
 import { leaseName, type Lease } from '../lease.js';
 import type { Deployment, KubeObject, Service } from '../objects.js';
 import { checkPermissions } from '../permissions.js';
@@ -50,16 +50,31 @@ export const runBase = (run: DeployRun): Partial<BlueGreenResult> => ({
 export const prevRecord = (state: LoadedState): StateRecord | undefined =>
   state.record?.strategy === 'bluegreen' ? state.record : undefined;
 
+/** What the handover check looks at: the live Service or route, the record, the stable Deployment. */
+const strategyMarks = (
+  live: KubeObject | undefined,
+  state: LoadedState,
+  stable?: Deployment,
+): StrategyMarks => ({
+  ...(live ? { live } : {}),
+  ...(stable ? { stable } : {}),
+  ...(state.record ? { recorded: state.record.strategy } : {}),
+});
+
 const isColor = (v: unknown): v is Color => v === 'blue' || v === 'green';
 
-/** Reads what the cluster holds now: live Service/route, lease, recorded state. */
+/**
+ * Reads what the cluster holds now: live Service/route, lease, recorded state; and k8s-canary's
+ * stable Deployment (named like the app), only when the live object and the record name no
+ * strategy, since the handover check looks at it only then (foundStrategy).
+ */
 export async function readLive(
   client: KubeClient,
   w: Workload,
   inputs: BlueGreenInputs,
 ): Promise<ClusterRead> {
   const svcName = w.service?.metadata.name ?? w.app;
-  const [service, route, lease, state, stable] = await Promise.all([
+  const [service, route, lease, state] = await Promise.all([
     inputs.route === 'service'
       ? client.find<Service>({ apiVersion: 'v1', kind: 'Service', name: svcName })
       : Promise.resolve(undefined),
@@ -72,9 +87,10 @@ export async function readLive(
       : Promise.resolve(undefined),
     client.find<Lease>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name: leaseName(w.app) }),
     readState(client, w.app),
-    // k8s-canary's stable Deployment is named like the app (strategy handover).
-    client.find<Deployment>({ apiVersion: 'apps/v1', kind: 'Deployment', name: w.app }),
   ]);
+  const stable = foundStrategy(strategyMarks(service ?? route, state))
+    ? undefined
+    : await client.find<Deployment>({ apiVersion: 'apps/v1', kind: 'Deployment', name: w.app });
   const recorded = prevRecord(state)?.activeColor;
   return {
     live: { service, route, ...(isColor(recorded) ? { recordedColor: recorded } : {}) },
@@ -135,11 +151,11 @@ export async function prepareDeploy(
     (r) => `live color: ${(r.live.service?.spec?.selector?.color ?? r.live.recordedColor) || 'none'}`,
   );
   const { live, state, stable } = read;
-  const other = handoverError(workload.app, 'bluegreen', {
-    ...((live.service ?? live.route) ? { live: (live.service ?? live.route) as KubeObject } : {}),
-    ...(stable ? { stable } : {}),
-    ...(state.record ? { recorded: state.record.strategy } : {}),
-  });
+  const other = handoverError(
+    workload.app,
+    'bluegreen',
+    strategyMarks(live.service ?? live.route, state, stable),
+  );
   if (other) throw other;
   const plan = makePlan(ctx, workload, live);
   const annotations = switchAnnotations(plan, state);

@@ -4,12 +4,14 @@ import { previousOf, recordableDeployment, versionOf, type VersionSpec } from '.
 import type { StateRecord } from '../state.js';
 import { colorDeploymentName, type BlueGreenPlan, type Color } from './plan.js';
 
-/** The plan without the pod template (the Deployment is on the cluster already). */
+/** The plan without the pod template and the applied Service (both are on the cluster already). */
 export function compactPlan(plan: BlueGreenPlan): BlueGreenPlan {
   const d = plan.deployment;
+  const { apply: _applied, ...sw } = plan.switch;
   return {
     ...plan,
     preApply: [],
+    switch: sw,
     deployment: {
       apiVersion: d.apiVersion,
       kind: d.kind,

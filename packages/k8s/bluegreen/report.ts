@@ -12,7 +12,7 @@ export function renderSwitch(sw: SwitchPlan): string {
   if (sw.kind === 'service') {
     const head = sw.create
       ? `Service/${sw.ref.name} (created at the switch)`
-      : `Service/${sw.ref.name} spec.selector`;
+      : `Service/${sw.ref.name} spec.selector${sw.apply ? ' (the Service applied at the switch)' : ''}`;
     return `${head}\n${renderSelectorDiff(sw.beforeSelector, sw.afterSelector as Labels)}`;
   }
   const names = (rules: RouteRule[] | undefined) =>
@@ -37,13 +37,13 @@ export function planMarkdown(plan: BlueGreenPlan, annotations: Record<string, st
   s.heading('Plan', 3);
   s.table(
     ['#', 'write', 'when'],
-    plannedWrites(plan, annotations).map((w, i) => [
+    plannedWrites(plan, annotations).map((w, i, all) => [
       i + 1,
       describeWrite(w),
-      w.op === 'apply' && w.object === plan.switch.create ? 'switch' : w.op === 'patch' ? 'switch' : 'deploy',
+      i === all.length - 1 ? 'switch' : 'deploy',
     ]),
   );
-  s.text('**Traffic switch** (one patch):');
+  s.text('**Traffic switch** (one write):');
   s.code(renderSwitch(plan.switch), 'diff');
   const old = plan.oldColor ? `${plan.app}-${plan.oldColor}` : undefined;
   s.text('**Replica math:**');

@@ -18,6 +18,7 @@ import {
   previewServiceName,
   retargetRules,
   switchPatch,
+  switchedService,
   type BlueGreenPlan,
   type Color,
   type HTTPRoute,
@@ -45,30 +46,40 @@ export function servingAnnotations(r: {
   };
 }
 
-/** Switches traffic to the new color after checking its pods are ready; returns the ready count. */
-export async function switchTraffic(
-  client: KubeClient,
-  plan: Pick<BlueGreenPlan, 'newSelector' | 'switch'>,
-  annotations: Record<string, string | null>,
-): Promise<number> {
-  const ready = await requireReadyPods(client, plan.newSelector).catch((err) => {
+/** The ready pods behind `selector`; none is an error that says the switch would leave zero. */
+async function readyToSwitch(client: KubeClient, selector: Labels): Promise<number> {
+  return requireReadyPods(client, selector).catch((err) => {
     if (err instanceof NoReadyPodsError) {
       throw new ActionError(
         `Not switching: ${err.message}; the live Service would select zero ready pods.`,
-        'Check the new pods (kubectl get pods -l ' + selectorString(plan.newSelector) + ').',
+        'Check the new pods (kubectl get pods -l ' + selectorString(selector) + ').',
       );
     }
     throw err;
   });
+}
+
+/**
+ * Switches traffic to the new color after checking its pods are ready; returns the ready count.
+ * `observedReady`: the ready pods the new color's rollout watch has just reported (freshReady in
+ * execute.ts), which stand for the pod list; without it (or at zero) the pods are listed.
+ */
+export async function switchTraffic(
+  client: KubeClient,
+  plan: Pick<BlueGreenPlan, 'newSelector' | 'switch'>,
+  annotations: Record<string, string | null>,
+  observedReady?: number,
+): Promise<number> {
+  const ready =
+    observedReady !== undefined && observedReady > 0
+      ? observedReady
+      : await readyToSwitch(client, plan.newSelector);
   const sw = plan.switch;
-  if (sw.create) {
-    const svc = structuredClone(sw.create);
-    const set = Object.entries(annotations).filter((e): e is [string, string] => e[1] !== null);
-    svc.metadata.annotations = { ...(svc.metadata.annotations ?? {}), ...Object.fromEntries(set) };
-    await client.apply(svc);
-  } else {
-    await client.mergePatch(sw.ref, switchPatch(sw, 'forward', annotations));
-  }
+  const svc = switchedService(sw, annotations);
+  // Applying the user's live Service is guarded like the patch: by the resourceVersion the plan saw.
+  if (svc)
+    await client.apply(svc, sw.apply && sw.resourceVersion ? { resourceVersion: sw.resourceVersion } : {});
+  else await client.mergePatch(sw.ref, switchPatch(sw, 'forward', annotations));
   return ready;
 }
 

@@ -5,6 +5,7 @@
  */
 import { sleep as realSleep, systemClock, type Clock, type Sleep } from '@hac/toolkit';
 import type { KubeClient } from '../client.js';
+import type { Deployment } from '../objects.js';
 import { waitForRollout } from '../rollout.js';
 import { canaryName } from './build.js';
 import { recordPatch, type CanaryRecord } from './state.js';
@@ -25,6 +26,9 @@ export interface RunContext {
   readonly result: CanaryResult;
   /** The record on the stable Deployment, once this run writes (deploy) or reads (later jobs) it. */
   rec?: CanaryRecord;
+  /** The stable and canary Deployments as last read or written (a write's answer is the object). */
+  stable?: Deployment;
+  canary?: Deployment;
 }
 
 export function runContext(o: CanaryOptions, deps: CanaryDeps): RunContext {
@@ -59,14 +63,18 @@ export function markWriting(ctx: RunContext): void {
   ctx.deps.onWrite?.({ namespace: ctx.c.namespace, name: ctx.o.name, runId: ctx.o.runId });
 }
 
+/** Writes the record on stable, with `spec` (e.g. stable's replicas) in the same patch; returns stable as written. */
 export async function saveRecord(
   ctx: RunContext,
   change: Partial<CanaryRecord>,
   c: KubeClient = ctx.c,
-): Promise<void> {
+  spec?: Partial<Deployment['spec']>,
+): Promise<Deployment> {
   const rec = ctx.rec as CanaryRecord;
   Object.assign(rec, change, { updatedAt: isoNow(ctx) });
-  await c.mergePatch({ ...DEPLOYMENT, name: rec.stable }, recordPatch(rec));
+  const patch = spec ? { ...recordPatch(rec), spec } : recordPatch(rec);
+  ctx.stable = await c.mergePatch<Deployment>({ ...DEPLOYMENT, name: rec.stable }, patch);
+  return ctx.stable;
 }
 
 /** Waits until Deployment `name` has rolled out (the run's timeout). */

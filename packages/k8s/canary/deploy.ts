@@ -4,6 +4,7 @@
  * step promotes (100%) or leaves the canary paused for a later job. From the first write on, a
  * failure rolls back (rollback.ts).
  */
+import type { Deployment } from '../objects.js';
 import { SERVICE, markWriting, rolledOut, saveRecord, type RunContext } from './context.js';
 import type { CanaryPlan, InitialPlan, StepPlan } from './plan.js';
 import { promote } from './promote.js';
@@ -52,7 +53,7 @@ async function addCanary(ctx: RunContext, plan: StepPlan): Promise<void> {
       pinPatch(plan.record, plan.stableHash),
     );
   }
-  await c.apply(plan.canary);
+  ctx.canary = await c.apply<Deployment>(plan.canary);
   // analysis: baseline: stable's version beside the canary, scaled with it (baseline.ts).
   if (plan.baselineService) await c.apply(plan.baselineService);
   if (plan.pairService) await c.apply(plan.pairService);
@@ -68,7 +69,8 @@ async function finish(ctx: RunContext): Promise<CanaryResult> {
     r.verdict = 'promoted';
     return r;
   }
-  await saveRecord(ctx, { phase: 'paused' });
+  // The last step recorded the paused phase with its weight (steps.ts).
+  if (ctx.rec?.phase !== 'paused') await saveRecord(ctx, { phase: 'paused' });
   Object.assign(r, { verdict: 'paused', phase: 'paused', weight: last });
   return r;
 }

@@ -1,6 +1,8 @@
 /**
  * The plan's writes, each sent once as a server-side dry run (dryRun=All) before the first real
  * one: a bad manifest, a missing permission or a webhook's refusal fails here, with nothing changed.
+ * The record on stable is the exception outside `dry-run: true`: it is the run's first real write,
+ * so its refusal changes nothing either.
  */
 import { dryRunAll, preflightError, type PlannedWrite } from '../preflight.js';
 import { DEPLOYMENT, HTTPROUTE, INGRESS, SERVICE, type RunContext } from './context.js';
@@ -16,23 +18,24 @@ export async function dryRunPlan(ctx: RunContext, plan: CanaryPlan): Promise<voi
     );
     return;
   }
-  await dryRunAll(ctx.c, plannedWrites(plan));
+  await dryRunAll(ctx.c, plannedWrites(plan, ctx.o.dryRun));
   await dryRunRoute(ctx, plan);
 }
 
-function plannedWrites(plan: StepPlan): PlannedWrite[] {
+function plannedWrites(plan: StepPlan, withRecord: boolean): PlannedWrite[] {
   const rec = plan.record;
+  const record: PlannedWrite = {
+    op: 'patch',
+    ref: { ...DEPLOYMENT, name: rec.stable },
+    patch: recordPatch(rec, plan.stableResourceVersion),
+  };
   const writes: PlannedWrite[] = [
     ...plan.others.map((object): PlannedWrite => ({ op: 'apply', object })),
     { op: 'apply', object: plan.canary },
     ...(plan.baseline ? [{ op: 'apply', object: plan.baseline } as PlannedWrite] : []),
     ...(plan.baselineService ? [{ op: 'apply', object: plan.baselineService } as PlannedWrite] : []),
     ...(plan.pairService ? [{ op: 'apply', object: plan.pairService } as PlannedWrite] : []),
-    {
-      op: 'patch',
-      ref: { ...DEPLOYMENT, name: rec.stable },
-      patch: recordPatch(rec, plan.stableResourceVersion),
-    },
+    ...(withRecord ? [record] : []),
   ];
   if (plan.canaryService) {
     writes.push(

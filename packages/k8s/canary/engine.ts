@@ -34,7 +34,10 @@ export async function runCanary(o: CanaryOptions, deps: CanaryDeps): Promise<Can
   // Read-only checks first: a request that cannot succeed must not even touch the lock Lease.
   await precheck(ctx);
   if (o.action === 'deploy') return deploy(ctx);
-  const lock = o.dryRun ? undefined : (await takeLease(ctx)).lock;
+  const taken = o.dryRun ? undefined : await takeLease(ctx);
+  // Another run held the Lease meanwhile: what precheck read may be stale, so it is read again.
+  if (taken?.contended) ctx.rec = ctx.stable = undefined;
+  const lock = taken?.lock;
   try {
     return await (o.action === 'promote' ? promoteLater(ctx) : abortLater(ctx));
   } finally {

@@ -27,6 +27,7 @@ export async function recorded(ctx: RunContext, verb: string): Promise<CanaryRec
     );
   }
   ctx.rec = rec;
+  ctx.stable = stable;
   Object.assign(ctx.result, {
     image: rec.image,
     previousImage: rec.previousImage,
@@ -37,9 +38,15 @@ export async function recorded(ctx: RunContext, verb: string): Promise<CanaryRec
   return rec;
 }
 
+/** The record read before the Lease (runCanary forgets it when another run held the Lease meanwhile), else read now. */
+async function current(ctx: RunContext, verb: string): Promise<CanaryRecord> {
+  return ctx.rec && ctx.stable ? ctx.rec : recorded(ctx, verb);
+}
+
 export async function promoteLater(ctx: RunContext): Promise<CanaryResult> {
-  const rec = await recorded(ctx, 'promote');
+  const rec = await current(ctx, 'promote');
   const canary = await ctx.c.find<Deployment>({ ...DEPLOYMENT, name: rec.canary });
+  ctx.canary = canary;
   if (!canary) {
     throw new ActionError(
       `Nothing to promote: the canary Deployment ${rec.canary} is gone. Nothing was changed.`,
@@ -58,7 +65,7 @@ export async function promoteLater(ctx: RunContext): Promise<CanaryResult> {
     ctx.result.reason = `promotion failed: ${errorMessage(err)}`;
     throw new ActionError(
       `Promotion of ${rec.stable} failed: ${errorMessage(err)}`,
-      `The canary record is left in phase "promoting". Fix the cause and run action: promote again, or action: abort to return to the previous version.`,
+      `The canary is still recorded as live (phase ${rec.phase}). Fix the cause and run action: promote again, or action: abort to return to the previous version.`,
     );
   }
   ctx.result.verdict = 'promoted';
@@ -66,7 +73,7 @@ export async function promoteLater(ctx: RunContext): Promise<CanaryResult> {
 }
 
 export async function abortLater(ctx: RunContext): Promise<CanaryResult> {
-  const rec = await recorded(ctx, 'abort');
+  const rec = await current(ctx, 'abort');
   ctx.result.objects.push(`route all traffic to ${rec.stable}`, `delete Deployment/${rec.canary}`);
   if (ctx.o.dryRun) return ctx.result;
   markWriting(ctx);

@@ -55,7 +55,7 @@ export interface StepPlan extends PlanBase {
   /** The record written before the first change; updated as the steps go. */
   record: CanaryRecord;
   canary: Deployment;
-  /** The stable Deployment's resourceVersion when observed (the first record write is guarded by it). */
+  /** The stable Deployment's resourceVersion when observed (guards the record's dry run under dry-run: true). */
   stableResourceVersion?: string;
   hpa?: Hpa;
   /** Routed methods: the canary Service, and the hash that pins the stable Service to stable pods. */

@@ -31,6 +31,8 @@ export interface Desired {
   stable?: number;
   /** The weight recorded and reported: the actual pod share for replicas, the route weight otherwise. */
   recorded: number;
+  /** The last step below 100: the canary then waits for a later job, and its record says paused. */
+  holds: boolean;
   pauseMs: number;
 }
 
@@ -44,6 +46,7 @@ export function desiredState(plan: StepPlan, pauses: number[], i: number): Desir
     baseline: row.baseline,
     stable: replicas && !plan.hpa ? row.stable : undefined,
     recorded: replicas ? row.actual : row.weight,
+    holds: i === plan.rows.length - 1 && row.weight < 100,
     pauseMs: pauses[i] ?? 0,
   };
 }
@@ -98,15 +101,25 @@ const STEP_ACTIONS: StepAction[] = [
     if (want.baseline !== undefined && ctx.rec?.baseline) await scaleBaseline(ctx, want.baseline);
   },
   async (ctx, want) => {
-    if (want.stable !== undefined) await scaleStable(ctx, want.stable);
     await setWeight(ctx.c, ctx.rec as CanaryRecord, want.weight);
-  },
-  async (ctx, want) => {
     ctx.result.weight = want.recorded;
-    await saveRecord(ctx, { weight: want.recorded, step: want.step });
+    await recordStep(ctx, want);
   },
   pause,
 ];
+
+/**
+ * Records the step on stable. For replicas the step's stable size goes in the same patch (the pods
+ * are the weight, so size and record change together); it waits only when stable grows. The last
+ * step below 100 records the paused phase here too: a failed judgement still rolls back.
+ */
+async function recordStep(ctx: RunContext, want: Desired): Promise<void> {
+  const change: Partial<CanaryRecord> = { weight: want.recorded, step: want.step };
+  if (want.holds) change.phase = 'paused';
+  if (want.stable === undefined) return void (await saveRecord(ctx, change));
+  const d = await saveRecord(ctx, change, ctx.c, { replicas: want.stable });
+  if ((d?.status?.readyReplicas ?? 0) < want.stable) await rolledOut(ctx, (ctx.rec as CanaryRecord).stable);
+}
 
 export async function runStep(ctx: RunContext, plan: StepPlan, i: number): Promise<void> {
   const started = ctx.clock();
@@ -169,10 +182,11 @@ export async function analyse(ctx: RunContext, i: number): Promise<Analysis> {
   return a;
 }
 
-/** Scales the canary Deployment and waits until its pods are ready. */
+/** Scales the canary Deployment (unless it already has that size) and waits until its pods are ready. */
 export async function scaleCanary(ctx: RunContext, replicas: number): Promise<void> {
   const name = canaryName(ctx.o.name);
-  await ctx.c.mergePatch({ ...DEPLOYMENT, name }, { spec: { replicas } });
+  if (ctx.canary?.spec.replicas !== replicas)
+    ctx.canary = await ctx.c.mergePatch<Deployment>({ ...DEPLOYMENT, name }, { spec: { replicas } });
   await rolledOut(ctx, name);
 }
 
