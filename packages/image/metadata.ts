@@ -1,6 +1,7 @@
 // Tags and OCI labels from the GitHub context, following docker/metadata-action's conventions.
 // Pure: takes a context object (tests feed recorded event payloads) and a clock value.
-import semver from 'semver';
+// Only the parser: the package's index loads every range and comparison module at start.
+import parseSemver from 'semver/functions/parse.js';
 
 /** The parts of @actions/github's context that tagging needs. */
 export interface GitContext {
@@ -60,7 +61,7 @@ function prNumber(ctx: GitContext): number | undefined {
 }
 
 function semverTags(name: string): { tags: string[]; stable: boolean } | undefined {
-  const v = semver.parse(name.replace(/^v(?=\d)/, ''), { loose: false });
+  const v = parseSemver(name.replace(/^v(?=\d)/, ''), { loose: false });
   if (!v) return undefined;
   const full = v.version; // 1.2.3 or 1.2.3-rc.1 (build metadata dropped: "+" is not valid in tags)
   if (v.prerelease.length > 0) return { tags: [full], stable: false };

@@ -2,7 +2,8 @@
 // parsed and checked once (every problem names its line), then applied to the git context.
 // Pure: the context and the clock come in as values.
 import pep440 from '@renovatebot/pep440';
-import semver from 'semver';
+// Only the parser: the package's index loads every range and comparison module at start.
+import parseSemver from 'semver/functions/parse.js';
 import type { Flavor } from './compat.js';
 import { sanitizeTag, type GitContext, type GitTags, type LatestMode } from './metadata.js';
 
@@ -250,7 +251,7 @@ function ruleTags(
       return { tags: [expand(a.pattern ?? 'nightly', info, now, a.tz)], latest: false };
     case 'semver': {
       const raw = a.value !== undefined ? expand(a.value, info, now) : info.tag;
-      const v = raw ? semver.parse(raw.replace(/^v(?=\d)/, '')) : null;
+      const v = raw ? parseSemver(raw.replace(/^v(?=\d)/, '')) : null;
       if (!raw || !v) return none;
       const pattern = a.pattern as string;
       // Pre-releases only ever get their full version (or {{raw}}), as in metadata-action.

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { yamlPackage } from '@hac/toolkit';
 import {
   buildUrl,
   parseBody,
@@ -90,7 +90,7 @@ export function kubeconfigFile(
 export function readDirectAccess(text: string, file: string, context?: string): DirectResult {
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = yamlPackage().parse(text);
   } catch {
     return { fallback: 'not YAML' };
   }

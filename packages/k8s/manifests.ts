@@ -2,9 +2,9 @@
 // reported as an error that names the file and document.
 import fs from 'node:fs';
 import path from 'node:path';
-import fg from 'fast-glob';
 import {
   assertInWorkspace,
+  onFirstUse,
   parseYamlDocumentsBounded,
   readWorkspaceFile,
   workspacePath,
@@ -14,6 +14,13 @@ import {
   type WorkspaceOptions,
 } from '@hac/toolkit';
 import type { KubeObject } from './objects.js';
+
+/** fast-glob, loaded when the first pattern or directory is expanded (toolkit's lazy.ts). */
+const glob = onFirstUse<typeof import('fast-glob')>(
+  'fast-glob',
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundler's lazy require (lazy.ts)
+  () => require('fast-glob'),
+);
 
 /** The largest manifest file read and parsed, in bytes. */
 export const MANIFEST_FILE_LIMIT = 4 * 1024 * 1024;
@@ -42,8 +49,8 @@ const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 /** The files one pattern names: glob matches, a directory's YAML/JSON files, or the file itself. */
 function matchesOf(pattern: string, w: WorkspaceOptions & { base: string }): string[] {
-  if (fg.isDynamicPattern(pattern))
-    return fg.sync(pattern, { cwd: w.base, absolute: true, onlyFiles: true, dot: false }).sort();
+  if (glob().isDynamicPattern(pattern))
+    return glob().sync(pattern, { cwd: w.base, absolute: true, onlyFiles: true, dot: false }).sort();
   let file: string;
   try {
     file = workspacePath(pattern, w);
@@ -52,7 +59,7 @@ function matchesOf(pattern: string, w: WorkspaceOptions & { base: string }): str
   }
   if (!fs.existsSync(file)) return [];
   if (!fs.statSync(file).isDirectory()) return [file];
-  return fg.sync('**/*.{yaml,yml,json}', { cwd: file, absolute: true }).sort();
+  return glob().sync('**/*.{yaml,yml,json}', { cwd: file, absolute: true }).sort();
 }
 
 /**

@@ -51,5 +51,7 @@ export {
   parseYamlBounded,
   parseYamlDocumentsBounded,
   yamlErrorMessage,
+  yamlPackage,
 } from './yaml.js';
+export { onFirstUse } from './lazy.js';
 export * as input from './inputs.js';

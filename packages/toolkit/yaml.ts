@@ -1,7 +1,15 @@
 // Bounded YAML (and JSON, which is YAML) parsing for inputs: a size limit, a nesting limit checked
 // before the parser runs (deep nesting overflows the parser's stack and takes quadratic time), the
 // yaml package's own alias limit against "billion laughs" bombs, and messages without parser internals.
-import { parse, parseAllDocuments, type Document } from 'yaml';
+import type { Document } from 'yaml';
+import { onFirstUse } from './lazy.js';
+
+/** The yaml package, loaded when the first YAML text is parsed (lazy.ts). */
+export const yamlPackage = onFirstUse<typeof import('yaml')>(
+  'yaml',
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundler's lazy require (lazy.ts)
+  () => require('yaml'),
+);
 
 /** The most aliases a document may expand (the yaml package's own guard against alias bombs). */
 export const YAML_MAX_ALIASES = 100;
@@ -89,7 +97,7 @@ export function parseYamlBounded(text: string, maxBytes: number = INLINE_PARSE_L
   const problem = yamlLimitProblem(text, maxBytes);
   if (problem) throw new YamlLimitError(problem);
   try {
-    return parse(text, { prettyErrors: false, maxAliasCount: YAML_MAX_ALIASES });
+    return yamlPackage().parse(text, { prettyErrors: false, maxAliasCount: YAML_MAX_ALIASES });
   } catch (err) {
     throw new YamlLimitError(`not valid YAML or JSON (${yamlErrorMessage(err)})`);
   }
@@ -100,7 +108,7 @@ export function parseYamlDocumentsBounded(text: string, maxBytes: number): Docum
   const problem = yamlLimitProblem(text, maxBytes);
   if (problem) throw new YamlLimitError(problem);
   try {
-    const docs = parseAllDocuments(text, { prettyErrors: true });
+    const docs = yamlPackage().parseAllDocuments(text, { prettyErrors: true });
     return (Array.isArray(docs) ? docs : []) as Document.Parsed[];
   } catch (err) {
     throw new YamlLimitError(`not valid YAML (${yamlErrorMessage(err)})`);

@@ -68,6 +68,7 @@ describe('a bundle built by scripts/build.mjs', () => {
         entry: path.join(root, '__tests__/fixtures/bundle/throws.ts'),
         out: 'fixture/index.js',
       },
+      { name: 'lazy', entry: path.join(root, '__tests__/fixtures/bundle/lazy.ts'), out: 'lazy/index.js' },
     ];
     const script = `import { build } from ${JSON.stringify(pathToFileURL(path.join(root, 'scripts/build.mjs')).href)};
       await build(${JSON.stringify(dir)}, { log: () => {}, list: ${JSON.stringify(list)} });`;
@@ -93,6 +94,18 @@ describe('a bundle built by scripts/build.mjs', () => {
     expect(second).toContain(
       `packages/probe/checks.ts:${lineOf('packages/probe/checks.ts', '`no checks given')}:`,
     );
+  });
+
+  test('a module behind onFirstUse is in the bundle, evaluated on first use and once (run with no node_modules near)', () => {
+    const res = spawnSync(process.execPath, [path.join(dir, 'lazy', 'index.js')], { encoding: 'utf8' });
+    expect(res.stderr).toBe('');
+    expect(JSON.parse(res.stdout)).toEqual({
+      before: 0,
+      first: 'loaded',
+      second: 'loaded',
+      after: 1,
+      yaml: { a: [1, 2] },
+    });
   });
 
   test('map sources are relative to the bundle as it sits in dist/<action>/', () => {

@@ -2,8 +2,7 @@
  * Prometheus analysis for canary steps: queries over the HTTP API (`/api/v1/query`), each with a
  * threshold. Parsing and evaluation are pure; `queryPrometheus` is the one side effect.
  */
-import { parse as parseYaml } from 'yaml';
-import { retry, type Sleep } from '@hac/toolkit';
+import { retry, yamlPackage, type Sleep } from '@hac/toolkit';
 import { createTransport, send } from '@hac/probe';
 
 export type OnMissing = 'fail' | 'pass';
@@ -32,7 +31,7 @@ export function parseMetrics(raw: string): MetricSpec[] {
   if (raw.trim() === '') return [];
   let doc: unknown;
   try {
-    doc = parseYaml(raw, { prettyErrors: false });
+    doc = yamlPackage().parse(raw, { prettyErrors: false });
   } catch (err) {
     throw new Error(`not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
