@@ -25,13 +25,26 @@ export interface AwsSandbox {
   close(): Promise<void>;
 }
 
-export async function awsSandbox(): Promise<AwsSandbox> {
+/** moto's header that picks the account a request acts in (each account has its own resources). */
+export const MOTO_ACCOUNT_HEADER = 'x-moto-account-id';
+
+/** A fresh 12-digit account id: moto creates the account, with its default VPC and AMIs, on first use. */
+export const freshAccountId = (): string => String(Math.floor(1e11 + Math.random() * 9e11));
+
+/**
+ * The sandbox's moto behind a fault proxy. With `ownAccount`, every request of the suite (through
+ * the proxy and from the independent clients) acts in an account of its own: moto lists and
+ * filters in time that grows with what every suite before it left behind, and a fault suite makes
+ * hundreds of builds.
+ */
+export async function awsSandbox(opts: { ownAccount?: boolean } = {}): Promise<AwsSandbox> {
   const sb = requireSandbox(['moto']);
   const credentials = {
     accessKeyId: sb.awsAccessKeyId || 'testing',
     secretAccessKey: sb.awsSecretAccessKey || 'testing',
   };
-  const proxy = await startFaultProxy(sb.awsEndpointUrl);
+  const account = opts.ownAccount ? { [MOTO_ACCOUNT_HEADER]: freshAccountId() } : undefined;
+  const proxy = await startFaultProxy(sb.awsEndpointUrl, { headers: account });
   const clients: EC2Client[] = [];
   return {
     endpoint: sb.awsEndpointUrl,
@@ -40,6 +53,7 @@ export async function awsSandbox(): Promise<AwsSandbox> {
     proxy,
     independent(region = sb.awsRegion) {
       const c = new EC2Client({ region, endpoint: sb.awsEndpointUrl, credentials, maxAttempts: 3 });
+      if (account) inAccount(c, account);
       clients.push(c);
       return c;
     },
@@ -57,6 +71,18 @@ export async function awsSandbox(): Promise<AwsSandbox> {
 }
 
 export const testRunId = (prefix = 'test') => uniqueName(prefix);
+
+/** Adds the account header to every request of `client` (before signing). */
+function inAccount(client: EC2Client, header: Record<string, string>): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) Object.assign(request.headers, header);
+      return next(args);
+    },
+    { step: 'build', name: 'hacMotoAccount' },
+  );
+}
 
 /** A base AMI that moto ships in every region. */
 export async function motoBaseAmi(ec2: EC2Client): Promise<{ id: string; name: string; owner: string }> {

@@ -92,7 +92,11 @@ interface ActiveRule extends Required<Omit<FaultRule, 'region' | 'body' | 'statu
   fired: number;
 }
 
-export async function startFaultProxy(target: string, opts: { port?: number } = {}): Promise<FaultProxy> {
+/** `headers` are added to every forwarded request (moto's x-moto-account-id: the suite's own account). */
+export async function startFaultProxy(
+  target: string,
+  opts: { port?: number; headers?: Record<string, string> } = {},
+): Promise<FaultProxy> {
   const upstream = new URL(target);
   const requests: LoggedRequest[] = [];
   let rules: ActiveRule[] = [];
@@ -114,7 +118,7 @@ export async function startFaultProxy(target: string, opts: { port?: number } = 
     res: http.ServerResponse | undefined,
     onDone?: () => void,
   ) => {
-    const headers = { ...req.headers, host: upstream.host };
+    const headers = { ...req.headers, ...opts.headers, host: upstream.host };
     const up = http.request(
       { hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers },
       (upRes) => {

@@ -43,7 +43,8 @@ let baseAmi: string;
 let templateId: string | undefined;
 
 beforeAll(async () => {
-  sb = await awsSandbox();
+  // An account of its own: 70 builds, each listing what exists before and after it.
+  sb = await awsSandbox({ ownAccount: true });
   indep = sb.independent();
   baseAmi = (await motoBaseAmi(indep)).id;
   // Retention reads every launch template's versions: make sure there is one.

@@ -79,7 +79,8 @@ const IN_WAITER = (mode: string, index: number) => mode === 'launch' && (index =
 
 let f: Fixture;
 beforeAll(async () => {
-  f = await fixture();
+  // An account of its own: a swap per fault and call, each checked against an inventory.
+  f = await fixture({ ownAccount: true });
   f.health.onRequest = (p) => void f.health.healthy.add(p.split('/')[2]?.split('?')[0] ?? '');
 });
 afterAll(async () => {

@@ -67,8 +67,9 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export async function fixture(): Promise<Fixture> {
-  const sb = await awsSandbox();
+/** `ownAccount`: the suite's requests act in a moto account of its own (see awsSandbox). */
+export async function fixture(opts: { ownAccount?: boolean } = {}): Promise<Fixture> {
+  const sb = await awsSandbox(opts);
   const ec2 = sb.independent();
   const ami = (await motoBaseAmi(ec2)).id;
   const health = await startHealthServer();
