@@ -3,11 +3,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { sharedBuild } from './shared-build.js';
+import { committedDist, sharedBuild } from './shared-build.js';
 
-/** Returns { main, post } paths of the built bundle. */
+/** Returns { main, post } paths of the bundle: the committed one when it is current, else built. */
 export async function bluegreenBundle(): Promise<{ main: string; post: string }> {
-  const dir = path.join(sharedBuild(['k8s-bluegreen']), 'k8s-bluegreen');
+  const dir = path.join(committedDist() ?? sharedBuild(['k8s-bluegreen']), 'k8s-bluegreen');
   return { main: path.join(dir, 'index.js'), post: path.join(dir, 'post.js') };
 }
 

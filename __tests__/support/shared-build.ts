@@ -38,6 +38,19 @@ export interface SharedBuildOptions {
 
 const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
+const { committedDistIsCurrent } = (await import(path.join(REPO_ROOT, 'scripts/pipeline/fleet.mjs'))) as {
+  committedDistIsCurrent: (root: string) => boolean;
+};
+
+/**
+ * The committed dist/ when it is the build of the sources as they are (committedDistIsCurrent:
+ * nothing a bundle is made of changed since dist/ was last committed; `npm test` runs check-dist,
+ * which holds that commit's dist/ to its sources, before any suite), else undefined.
+ */
+export function committedDist(): string | undefined {
+  return committedDistIsCurrent(REPO_ROOT) ? path.join(REPO_ROOT, 'dist') : undefined;
+}
+
 /** The dist root holding the bundles of `only` (HAC_BUILD_ONLY), built once per source state. */
 export function sharedBuild(only: string[], opts: SharedBuildOptions = {}): string {
   const names = [...only].sort().join(',');

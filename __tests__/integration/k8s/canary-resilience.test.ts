@@ -27,6 +27,7 @@ import {
 } from '../../support/k8s.js';
 import { actionEnv, parseRunnerFile, runNode } from '../../support/k8s-bundle.js';
 import { REPO_ROOT } from '../../support/sandbox.js';
+import { committedDist } from '../../support/shared-build.js';
 
 const sb = k8sSandbox();
 process.env.KUBECONFIG = sb.kubeconfig;
@@ -34,10 +35,17 @@ const REPO = sb.baseImage.replace(/:.*$/, '');
 const V1 = `${REPO}:v1`;
 
 /**
- * Builds the k8s-canary bundle (scripts/build.mjs, HAC_BUILD_ONLY) once per source state, in a
- * child process: the suite starts it first and runs the Lease tests (in process) while it builds.
+ * The committed k8s-canary bundle when it is current (committedDist), else one built
+ * (scripts/build.mjs, HAC_BUILD_ONLY) once per source state, in a child process: the suite starts
+ * it first and runs the Lease tests (in process) while it builds.
  */
 async function canaryBundle(): Promise<{ main: string; post: string }> {
+  const committed = committedDist();
+  if (committed)
+    return {
+      main: path.join(committed, 'k8s-canary', 'index.js'),
+      post: path.join(committed, 'k8s-canary', 'post.js'),
+    };
   const h = crypto.createHash('sha256');
   const walk = (dir: string) => {
     for (const f of fs.readdirSync(dir).sort()) {
