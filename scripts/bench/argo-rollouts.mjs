@@ -232,14 +232,10 @@ async function setup(repoRoot, distDir) {
     ...crds.flatMap((f) => ['-f', path.join(CRDS, f)]),
   ]);
   for (let i = 0; ; i++) {
-    // right after create the CRD has no conditions yet, which kubectl wait rejects
-    const st = kc([
-      'get',
-      'crd/rollouts.argoproj.io',
-      '-o',
-      'jsonpath={.status.conditions[?(@.type=="Established")].status}',
-    ]);
-    if (st.trim() === 'True') break;
+    // right after create the CRD has no conditions yet, which kubectl wait and jsonpath filters reject
+    const crd = JSON.parse(kc(['get', 'crd/rollouts.argoproj.io', '-o', 'json']));
+    const established = (crd.status?.conditions ?? []).find((c) => c.type === 'Established');
+    if (established?.status === 'True') break;
     if (i > 100) throw new Error('crd/rollouts.argoproj.io is not Established after 20 s');
     await sleep(200);
   }

@@ -70,9 +70,12 @@ spec: {selector: {app: web}, ports: [{port: 80}]}
       INPUT_PAUSE: '0',
       INPUT_TIMEOUT: '120s',
       'INPUT_RUN-ID': `bench-${stamp}`,
+      // The manifest is in a temporary directory, outside the workspace.
+      'INPUT_ALLOW-PATHS-OUTSIDE-WORKSPACE': 'true',
     },
   });
   const hacMs = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`hac k8s-canary exited ${r.status}:\n${r.stdout.slice(-2000)}`);
   await new Promise((res) => setTimeout(res, 1500)); // the audit log is written asynchronously
   const hacRequests = auditRequests(env.HAC_K8S_AUDIT_LOG, off, 'hac', nsHac).n;
   const hacImage = kc([

@@ -87,8 +87,14 @@ export async function run({ repoRoot, distDir } = {}) {
     };
     for (const f of ['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_STEP_SUMMARY'])
       fs.writeFileSync((envv[f] = path.join(runner, f)), '');
-    for (const [k, v] of Object.entries({ namespace: ns, manifests: file, 'gate-wait': '0s', ...inputs }))
-      envv[`INPUT_${k.toUpperCase()}`] = v;
+    // The manifests are in a temporary directory, outside the workspace.
+    const all = {
+      namespace: ns,
+      manifests: file,
+      'gate-wait': '0s',
+      'allow-paths-outside-workspace': 'true',
+    };
+    for (const [k, v] of Object.entries({ ...all, ...inputs })) envv[`INPUT_${k.toUpperCase()}`] = v;
     const offset = fs.statSync(audit).size;
     const t0 = performance.now();
     const r = spawnSync(node, [main], { env: envv, encoding: 'utf8' });
