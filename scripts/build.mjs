@@ -2,7 +2,11 @@
 // Bundles every action with @vercel/ncc into dist/<name>/ (index.js, post.js where needed), with
 // source maps (used in stack traces) and the licence notices of every bundled package.
 // Usage: node scripts/build.mjs [outDir]   (default: dist). The output is deterministic.
+// The actions are built in HAC_BUILD_JOBS processes at once (default: 2, or 1 on one core); each
+// action's bundles are built in one of them, so the output does not depend on how they are shared.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import ncc from '@vercel/ncc';
 import { minify } from 'terser';
@@ -104,12 +108,45 @@ async function buildEntry({ name, entry, out }, outDir) {
   return { size: code.length, modules };
 }
 
-/** Builds list (default: every bundle hac ships, see entries.mjs) into outDir, replacing it. */
-export async function build(
-  outDir = path.join(repoRoot, 'dist'),
-  { log = console.log, list = entries() } = {},
-) {
+/** Relative build cost of an action's bundles (client-node and the AWS SDK dominate). */
+const WEIGHT = { 'k8s-bluegreen': 8, 'k8s-canary': 8, 'build-ami': 4, 'swap-eip': 4, 'docker-build-push': 3 };
+
+/**
+ * The action names of `list` in `jobs` groups of about equal cost (pure): heaviest first, each to
+ * the lightest group so far. Empty groups are left out.
+ */
+export function shareActions(list, jobs) {
+  const names = [...new Set(list.map((e) => e.name))];
+  const weight = (n) => WEIGHT[n] ?? 1;
+  names.sort((a, b) => weight(b) - weight(a) || a.localeCompare(b));
+  const groups = Array.from({ length: Math.max(1, jobs) }, () => ({ names: [], cost: 0 }));
+  for (const n of names) {
+    const g = groups.reduce((min, x) => (x.cost < min.cost ? x : min));
+    g.names.push(n);
+    g.cost += weight(n);
+  }
+  return groups.filter((g) => g.names.length).map((g) => g.names);
+}
+
+const defaultJobs = () => {
+  const env = Number(process.env.HAC_BUILD_JOBS);
+  return Number.isInteger(env) && env > 0 ? env : Math.min(2, os.availableParallelism());
+};
+
+/**
+ * Builds list (default: every bundle hac ships, see entries.mjs) into outDir, replacing it. The
+ * default list is shared among `jobs` child processes; a list given is built here, in order.
+ */
+export async function build(outDir = path.join(repoRoot, 'dist'), { log = console.log, list, jobs } = {}) {
   fs.rmSync(outDir, { recursive: true, force: true });
+  const all = list ?? entries();
+  const groups = list ? [] : shareActions(all, jobs ?? defaultJobs());
+  if (groups.length > 1) return buildInChildren(outDir, groups, log);
+  await buildHere(outDir, all, log);
+}
+
+/** Builds entries in this process into outDir (which it does not empty), with their licence notices. */
+async function buildHere(outDir, list, log) {
   const modulesOf = new Map();
   // ncc names sources and assets relative to the working directory: build from the repository
   // root wherever the command was started, so that the output does not depend on it.
@@ -132,6 +169,36 @@ export async function build(
   }
 }
 
+/** One child process per group (`build.mjs --into outDir`, HAC_BUILD_ONLY=group); fails naming the first that failed. */
+async function buildInChildren(outDir, groups, log) {
+  const script = new URL(import.meta.url).pathname;
+  const runs = groups.map(
+    (names) =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, [script, '--into', outDir], {
+          env: { ...process.env, HAC_BUILD_ONLY: names.join(',') },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (d) =>
+          d
+            .split('\n')
+            .filter(Boolean)
+            .forEach((l) => log(l)),
+        );
+        child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+        child.on('error', (err) => resolve({ names, error: err.message }));
+        child.on('close', (code, signal) =>
+          resolve(code === 0 ? { names } : { names, error: `${signal ?? `exit ${code}`}: ${stderr.trim()}` }),
+        );
+      }),
+  );
+  const failed = (await Promise.all(runs)).find((r) => r.error);
+  if (failed) throw new Error(`build: building ${failed.names.join(', ')} failed (${failed.error})`);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await build(process.argv[2] ? path.resolve(process.argv[2]) : undefined);
+  const into = process.argv.indexOf('--into');
+  if (into >= 0) await buildHere(path.resolve(process.argv[into + 1]), entries(), console.log);
+  else await build(process.argv[2] ? path.resolve(process.argv[2]) : undefined);
 }
