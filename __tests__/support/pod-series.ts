@@ -17,6 +17,20 @@ export interface PodSeriesEnv {
   metric: string;
 }
 
+/**
+ * fetch for the sandbox's exporter and Prometheus (idempotent calls), tried once more when the
+ * connection closed before any response: a kept-alive connection the server closed meanwhile.
+ */
+export async function sandboxFetch(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause;
+    if (!(err instanceof TypeError) || !/UND_ERR_SOCKET|ECONNRESET|EPIPE/.test(cause?.code ?? '')) throw err;
+    return fetch(url, init);
+  }
+}
+
 /** One call to the exporter's API; anything but 200 fails the test. */
 export async function exporterCall(
   exporterUrl: string,
@@ -24,7 +38,7 @@ export async function exporterCall(
   route: string,
   body?: unknown,
 ): Promise<void> {
-  const res = await fetch(`${exporterUrl}${route}`, {
+  const res = await sandboxFetch(`${exporterUrl}${route}`, {
     method,
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),

@@ -19,7 +19,7 @@ import {
   resourceVersions,
   webYaml,
 } from '../../support/k8s.js';
-import { exporterCall, normal, Poller } from '../../support/pod-series.js';
+import { exporterCall, normal, Poller, sandboxFetch } from '../../support/pod-series.js';
 import { requireSandbox } from '../../support/sandbox.js';
 
 const sb = k8sSandbox();
@@ -74,7 +74,7 @@ afterEach(async () => {
   poller = undefined;
   if (ns) {
     for (const name of [METRIC, `${METRIC}_errors`])
-      await fetch(`${prom.exporterUrl}/series?name=${name}&labels=${encodeURIComponent(`ns=${ns}`)}`, {
+      await sandboxFetch(`${prom.exporterUrl}/series?name=${name}&labels=${encodeURIComponent(`ns=${ns}`)}`, {
         method: 'DELETE',
       });
     deleteNamespace(sb, ns);
@@ -127,7 +127,7 @@ const dep = (name: string) => kubectlGet(sb, ns, `deployment ${name}`);
 /** The canary's highest value over the last `seconds` (what a threshold gate on the canary would see). */
 async function canaryMax(seconds: number): Promise<number> {
   const q = `max_over_time(avg(${METRIC}{ns="${ns}", role="canary"})[${seconds}s:1s])`;
-  const res = await fetch(`${prom.prometheusUrl}/api/v1/query?query=${encodeURIComponent(q)}`);
+  const res = await sandboxFetch(`${prom.prometheusUrl}/api/v1/query?query=${encodeURIComponent(q)}`);
   const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
   return Number(body.data.result[0]?.value[1]);
 }

@@ -13,6 +13,7 @@ import {
 } from '../../../packages/k8s/canary/judge/index.js';
 import { requireSandbox, uniqueName, type SandboxEnv } from '../../support/sandbox.js';
 import { closedPort } from '../../support/http-servers.js';
+import { sandboxFetch } from '../../support/pod-series.js';
 
 const METRIC = 'hac_judge_latency_ms';
 const WINDOW_S = 30;
@@ -53,7 +54,7 @@ function lognormal(median: number, sigma: number): Dist {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function exporterCall(method: string, route: string, body: unknown): Promise<void> {
-  const res = await fetch(`${sb.exporterUrl}${route}`, {
+  const res = await sandboxFetch(`${sb.exporterUrl}${route}`, {
     method,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -133,9 +134,12 @@ beforeAll(async () => {
 afterAll(async () => {
   // the exporter keeps generated series across restarts: drop this run's
   for (const c of cases.filter((x) => x.run))
-    await fetch(`${sb.exporterUrl}/series?name=${METRIC}&labels=${encodeURIComponent(`run=${c.run}`)}`, {
-      method: 'DELETE',
-    });
+    await sandboxFetch(
+      `${sb.exporterUrl}/series?name=${METRIC}&labels=${encodeURIComponent(`run=${c.run}`)}`,
+      {
+        method: 'DELETE',
+      },
+    );
 });
 
 describe('canary judge on the real Prometheus', () => {
