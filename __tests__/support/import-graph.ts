@@ -68,6 +68,13 @@ export function importsOf(file: string): { specifier: string; kind: ImportKind }
       add(node.moduleReference.expression, node.isTypeOnly ? 'type' : 'static');
     else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword)
       add(node.arguments[0], 'dynamic');
+    // require('name') (onFirstUse in packages/toolkit/lazy.ts): bundled, evaluated when first called.
+    else if (
+      ts.isCallExpression(node) &&
+      ts.isIdentifier(node.expression) &&
+      node.expression.text === 'require'
+    )
+      add(node.arguments[0], 'dynamic');
     else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument))
       add(node.argument.literal, 'type');
     ts.forEachChild(node, visit);

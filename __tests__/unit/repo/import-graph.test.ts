@@ -76,6 +76,7 @@ describe('on a fixture', () => {
     write('c.ts', "export const c = () => import('./a.js');\nexport type T = import('./d.js').D;\n");
     write('d.ts', "import { type A } from './e.js';\nimport 'side-effect';\nexport type D = A;\n");
     write('e.ts', "import x = require('./d.js');\nexport type A = typeof x;\n");
+    write('f.ts', "export const later = () => require('lazy-package');\n");
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -88,6 +89,7 @@ describe('on a fixture', () => {
       { specifier: './e.js', kind: 'type' },
       { specifier: 'side-effect', kind: 'static' },
     ]);
+    expect(importsOf(path.join(dir, 'f.ts'))).toEqual([{ specifier: 'lazy-package', kind: 'dynamic' }]);
   });
 
   test('a cycle through type-only and dynamic imports is found, one loop per cycle', () => {
