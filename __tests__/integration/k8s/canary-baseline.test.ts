@@ -317,31 +317,41 @@ spec:
   rules: [{host: web.example, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]
 `;
 
+/** The canary Ingress, the analysis Service and the pods behind it, polled until both roles are there (10 s at most). */
+async function duringPause(): Promise<Record<string, unknown>> {
+  const started = Date.now();
+  for (;;) {
+    const ing = kubectlGet(sb, ns, 'ingress web-canary');
+    const slices = kubectlGet(sb, ns, 'endpointslices -l kubernetes.io/service-name=web-analysis');
+    const pods = slices.items
+      .flatMap((sl: { endpoints?: { targetRef?: { name: string } }[] }) => sl.endpoints ?? [])
+      .map((e: { targetRef?: { name: string } }) =>
+        (e.targetRef?.name ?? '').replace(/-[a-z0-9]+-[a-z0-9]+$/, ''),
+      )
+      .sort();
+    if (pods.length >= 2 || Date.now() - started > 10_000)
+      return {
+        weight: ing.metadata.annotations['nginx.ingress.kubernetes.io/canary-weight'],
+        backend: ing.spec.rules[0].http.paths[0].backend.service.name,
+        selector: kubectlGet(sb, ns, 'service web-analysis')?.spec.selector,
+        pods,
+      };
+    await new Promise((res) => setTimeout(res, 250));
+  }
+}
+
 describe('analysis: baseline (route ingress-nginx)', () => {
   test('the canary Ingress sends twice the weight to canary and baseline pods together; all removed after promotion', async () => {
     fresh();
     kubectlApply(sb, ns, INGRESS(ns));
     poller = new Poller(podSeries, ns, { canary: normal(100, 5), baseline: normal(100, 5) }).start();
-    const during: Record<string, unknown> = {};
+    let observed: Promise<Record<string, unknown>> | undefined;
     const r = await run(
       { route: 'ingress-nginx', ingress: 'web' },
-      {
-        onLog: (line) => {
-          if (!/^Pausing/.test(line)) return;
-          const ing = kubectlGet(sb, ns, 'ingress web-canary');
-          during.weight = ing.metadata.annotations['nginx.ingress.kubernetes.io/canary-weight'];
-          during.backend = ing.spec.rules[0].http.paths[0].backend.service.name;
-          during.selector = kubectlGet(sb, ns, 'service web-analysis')?.spec.selector;
-          const slices = kubectlGet(sb, ns, 'endpointslices -l kubernetes.io/service-name=web-analysis');
-          during.pods = slices.items
-            .flatMap((sl: { endpoints?: { targetRef?: { name: string } }[] }) => sl.endpoints ?? [])
-            .map((e: { targetRef?: { name: string } }) =>
-              (e.targetRef?.name ?? '').replace(/-[a-z0-9]+-[a-z0-9]+$/, ''),
-            )
-            .sort();
-        },
-      },
+      // The EndpointSlice controller adds the baseline's pod a moment after it is Ready: polled in the 20 s pause.
+      { onLog: (line) => void (/^Pausing/.test(line) && !observed && (observed = duringPause())) },
     );
+    const during = await observed;
     expect(r.error).toBeUndefined();
     expect(r.outputs.verdict).toBe('promoted');
     expect(during).toEqual({
