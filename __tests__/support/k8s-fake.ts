@@ -61,6 +61,15 @@ export function fakeApi(): FakeApi {
           return { status: 200, body: o };
         }
         case 'PATCH': {
+          if (req.contentType === 'application/json-patch+json') {
+            if (!existing) return notFound;
+            const patched = applyJsonPatch(existing, body);
+            if (!patched)
+              return { status: 422, body: { code: 422, reason: 'Invalid', message: 'the test failed' } };
+            const o = { ...patched, metadata: { ...patched.metadata, resourceVersion: String(++rv) } };
+            if (!req.query?.dryRun) objects.set(req.path, o);
+            return { status: 200, body: o };
+          }
           const o = {
             ...(existing ?? {}),
             ...body,
@@ -84,6 +93,25 @@ export function fakeApi(): FakeApi {
     },
   };
   return api;
+}
+
+/** RFC 6902 on a copy of `doc` (add, replace, remove, test; plain keys): undefined when a test fails. */
+function applyJsonPatch(doc: any, ops: { op: string; path: string; value?: unknown }[]): any {
+  const out = structuredClone(doc);
+  for (const { op, path, value } of ops) {
+    const keys = path
+      .split('/')
+      .slice(1)
+      .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const last = keys.pop() as string;
+    let parent = out;
+    for (const k of keys) parent = parent?.[k];
+    if (parent === undefined || parent === null) return undefined;
+    if (op === 'test' && JSON.stringify(parent[last]) !== JSON.stringify(value)) return undefined;
+    if (op === 'add' || op === 'replace') parent[last] = structuredClone(value);
+    if (op === 'remove') delete parent[last];
+  }
+  return out;
 }
 
 /** A manual clock and a sleep that advances it (no real waiting). */

@@ -101,13 +101,24 @@ export function describeAccess(a: Access): string {
   return `"${a.verb}" on ${res}${a.name ? ` "${a.name}"` : ''}${a.namespace ? ` in namespace "${a.namespace}"` : ''}`;
 }
 
+/** A request the deployer's Role does not allow (a 403), naming the permission missing. */
+export class PermissionDeniedError extends ActionError {
+  constructor(
+    readonly access: Access,
+    detail?: string,
+  ) {
+    const rule = `- apiGroups: ["${access.group ?? ''}"]\n  resources: ["${access.resource}"]\n  verbs: ["${access.verb}"]`;
+    super(
+      `Permission denied: the deployer may not ${describeAccess(access)}.${detail ? ` The apiserver said: ${detail}` : ''} Nothing was changed.`,
+      `Grant the missing permission to the deployer's Role (see the action README for the minimal Role), for example:\n${rule}`,
+    );
+    this.name = 'PermissionDeniedError';
+  }
+}
+
 /** A 403 turned into an error naming the missing permission and the Role rule that grants it. */
 export function permissionError(access: Access, detail?: string): ActionError {
-  const rule = `- apiGroups: ["${access.group ?? ''}"]\n  resources: ["${access.resource}"]\n  verbs: ["${access.verb}"]`;
-  return new ActionError(
-    `Permission denied: the deployer may not ${describeAccess(access)}.${detail ? ` The apiserver said: ${detail}` : ''} Nothing was changed.`,
-    `Grant the missing permission to the deployer's Role (see the action README for the minimal Role), for example:\n${rule}`,
-  );
+  return new PermissionDeniedError(access, detail);
 }
 
 const FORBIDDEN = /cannot (\w+) resource "([^"]+)" in API group "([^"]*)"(?: in the namespace "([^"]+)")?/;

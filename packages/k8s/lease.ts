@@ -1,9 +1,11 @@
 // One run per app: a coordination.k8s.io/v1 Lease `hac-<app>` held by the run id, renewed while
 // the run works, released at the end (and by the post step). A crashed run's lease expires after
-// leaseDurationSeconds, and the next run takes it over.
+// leaseDurationSeconds, and the next run takes it over. A released Lease has holderIdentity ""
+// (not null), so that the next run can take it in one conditional write: a JSON patch whose
+// `test` op proves nobody holds it. leaseTransitions counts ended tenures (a release or a takeover).
 import { ActionError, sleep as realSleep, systemClock, type Clock, type Sleep } from '@hac/toolkit';
-import type { KubeClient } from './client.js';
-import { isConflict, isNotFound } from './errors.js';
+import type { JsonPatchOp, KubeClient } from './client.js';
+import { ApiError, PermissionDeniedError, isConflict, isNotFound } from './errors.js';
 import type { KubeObject } from './objects.js';
 
 export interface Lease extends KubeObject {
@@ -28,6 +30,22 @@ export const leaseName = (app: string): string => `hac-${app}`;
 /** MicroTime as the apiserver writes it: 2006-01-02T15:04:05.000000Z */
 export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+/**
+ * The JSON patch that takes a released Lease (holderIdentity "") in one write. It fails with 422
+ * when anyone holds it (or it was released as null by an older release), and with 404 when there
+ * is no Lease: the caller then reads it and decides.
+ */
+export function takeFreeOps(holder: string, durationS: number, nowMs: number): JsonPatchOp[] {
+  const now = microTime(nowMs);
+  return [
+    { op: 'test', path: '/spec/holderIdentity', value: '' },
+    { op: 'add', path: '/spec/holderIdentity', value: holder },
+    { op: 'add', path: '/spec/leaseDurationSeconds', value: durationS },
+    { op: 'add', path: '/spec/acquireTime', value: now },
+    { op: 'add', path: '/spec/renewTime', value: now },
+  ];
 }
 
 /** What to do with a lease, as a pure function of the lease, our identity and the time. */
@@ -108,7 +126,8 @@ export class LeaseLock {
         leaseDurationSeconds: this.durationS,
         acquireTime: take ? now : (prev.acquireTime ?? now),
         renewTime: now,
-        leaseTransitions: (prev.leaseTransitions ?? 0) + (take && base ? 1 : 0),
+        // A takeover ends the previous tenure; a release ("") counted its own (null: an older release did not).
+        leaseTransitions: (prev.leaseTransitions ?? 0) + (take && base && prev.holderIdentity !== '' ? 1 : 0),
       },
     };
   }
@@ -116,13 +135,19 @@ export class LeaseLock {
   /**
    * Acquires the lease, waiting up to waitMs for another holder. `known` is the lease as read
    * earlier (null: it did not exist): writing against its resourceVersion saves a read, and a
-   * conflict proves that someone else held it meanwhile. `contended` says whether anyone else
-   * held or took the lease since `known` was read (callers then re-read what the lease guards).
+   * conflict proves that someone else held it meanwhile. Without `known`, a released lease is
+   * taken in one conditional write. `contended` says whether anyone else held or took the lease
+   * since `known` was read (callers then re-read what the lease guards).
    */
   async acquire(waitMs: number, known?: Lease | null): Promise<{ waitedMs: number; contended: boolean }> {
     const start = this.clock();
     let current: Lease | undefined = known === null ? undefined : known;
     let fresh = known !== undefined;
+    if (!fresh) {
+      const taken = await this.takeFree();
+      if (taken === 'taken') return { waitedMs: this.clock() - start, contended: false };
+      fresh = taken === 'absent';
+    }
     let contended = false;
     for (;;) {
       if (!fresh) current = await this.client.find<Lease>(this.ref());
@@ -154,6 +179,26 @@ export class LeaseLock {
         Math.max(1, Math.min(this.opts.pollMs ?? 1000, waitMs - waited, d.expiresAtMs - this.clock())),
         this.client.signal,
       );
+    }
+  }
+
+  /**
+   * One conditional write for a released lease. 'busy': it is held, or was released by an older
+   * release, or a retried patch of ours already took it (the read that follows then renews it),
+   * or the Role grants no `patch` on leases (get, create and update are enough, in two requests).
+   */
+  private async takeFree(): Promise<'taken' | 'absent' | 'busy'> {
+    try {
+      this.lease = await this.client.jsonPatch<Lease>(
+        this.ref(),
+        takeFreeOps(this.opts.holder, this.durationS, this.clock()),
+      );
+      return 'taken';
+    } catch (err) {
+      if (isNotFound(err)) return 'absent';
+      if (err instanceof PermissionDeniedError || (err instanceof ApiError && err.status === 422))
+        return 'busy';
+      throw err;
     }
   }
 
@@ -213,7 +258,13 @@ export async function releaseLease(
       await client.replace({
         ...lease,
         metadata: { ...lease.metadata, namespace: client.namespace },
-        spec: { ...lease.spec, holderIdentity: null, renewTime: null, acquireTime: null },
+        spec: {
+          ...lease.spec,
+          holderIdentity: '',
+          renewTime: null,
+          acquireTime: null,
+          leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1,
+        },
       });
       return true;
     } catch (err) {

@@ -115,7 +115,10 @@ describe('canaryPermissions and the README Role', () => {
         canaryPermissions(route, action, [service]),
       ),
     );
-    expect(keys(all)).toEqual(keys(readmePermissions()));
+    // patch on leases is documented but not required: without it, a free Lease takes two requests.
+    const optional = 'patch leases.coordination.k8s.io';
+    expect(keys(readmePermissions())).toContain(optional);
+    expect(keys(all)).toEqual(keys(readmePermissions()).filter((k) => k !== optional));
   });
 
   test('each route needs only its own route rules', () => {

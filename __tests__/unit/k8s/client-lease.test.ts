@@ -7,6 +7,7 @@ import {
   LeaseBusyError,
   decideLease,
   microTime,
+  takeFreeOps,
   type Lease,
 } from '../../../packages/k8s/lease.js';
 import { fakeApi, fakeTime } from '../../support/k8s-fake.js';
@@ -196,7 +197,54 @@ describe('LeaseLock', () => {
     expect(await lock.acquire(1000)).toEqual({ waitedMs: 0, contended: false });
     expect(api.objects.get(`${LEASES}/hac-x`).spec.holderIdentity).toBe('run-1');
     await lock.release();
-    expect(api.objects.get(`${LEASES}/hac-x`).spec.holderIdentity).toBeNull();
+    expect(api.objects.get(`${LEASES}/hac-x`).spec).toMatchObject({
+      holderIdentity: '',
+      leaseTransitions: 1,
+    });
+  });
+
+  // Without a lease read earlier, a released lease ("") is taken in one conditional write; anything
+  // else makes the test op fail (422) and the lease is read, then decided on as before.
+  test.each([
+    ['released ("")', '', ['PATCH'], 1],
+    ['released as null (an older release)', null, ['PATCH', 'GET', 'PUT'], 2],
+    ['absent', undefined, ['PATCH', 'POST'], 0],
+    ['already ours (a retried patch had applied)', 'run-1', ['PATCH', 'GET', 'PUT'], 1],
+  ])('a lease %s (holder %j): the requests and leaseTransitions', async (_, holder, verbs, transitions) => {
+    const time = fakeTime();
+    const { api, c } = client(fakeApi(), time);
+    if (holder !== undefined) {
+      held(api, holder as string, time.t.now);
+      api.objects.get(`${LEASES}/hac-x`).spec.leaseTransitions = 1;
+    }
+    const lock = new LeaseLock(c, { name: 'hac-x', holder: 'run-1', clock: time.clock, sleep: time.sleep });
+    expect(await lock.acquire(1000)).toEqual({ waitedMs: 0, contended: false });
+    expect(api.log.map((l) => l.split(' ')[0])).toEqual(verbs);
+    const spec = api.objects.get(`${LEASES}/hac-x`).spec;
+    expect(spec).toMatchObject({ holderIdentity: 'run-1', leaseTransitions: transitions });
+    expect(spec.acquireTime).toBe(microTime(time.t.now));
+    expect(lock.held).toBe(true);
+  });
+
+  test('a Role without patch on leases: the 403 falls back to the read and the update', async () => {
+    const time = fakeTime();
+    const { api, c } = client(fakeApi(), time);
+    held(api, '', time.t.now);
+    api.failures.push({ status: 403, body: { code: 403, reason: 'Forbidden', message: 'cannot patch' } });
+    const lock = new LeaseLock(c, { name: 'hac-x', holder: 'run-1', clock: time.clock, sleep: time.sleep });
+    expect(await lock.acquire(1000)).toEqual({ waitedMs: 0, contended: false });
+    expect(api.log.map((l) => l.split(' ')[0])).toEqual(['PATCH', 'GET', 'PUT']);
+    expect(api.objects.get(`${LEASES}/hac-x`).spec.holderIdentity).toBe('run-1');
+  });
+
+  test('takeFreeOps tests for the released holder, then writes every field it owns', () => {
+    expect(takeFreeOps('run-1', 60, Date.parse('2024-01-01T00:00:00Z'))).toEqual([
+      { op: 'test', path: '/spec/holderIdentity', value: '' },
+      { op: 'add', path: '/spec/holderIdentity', value: 'run-1' },
+      { op: 'add', path: '/spec/leaseDurationSeconds', value: 60 },
+      { op: 'add', path: '/spec/acquireTime', value: '2024-01-01T00:00:00.000000Z' },
+      { op: 'add', path: '/spec/renewTime', value: '2024-01-01T00:00:00.000000Z' },
+    ]);
   });
 
   test('waits for another holder, then takes the lease over when it expires', async () => {

@@ -63,16 +63,20 @@ export function markWriting(ctx: RunContext): void {
   ctx.deps.onWrite?.({ namespace: ctx.c.namespace, name: ctx.o.name, runId: ctx.o.runId });
 }
 
-/** Writes the record on stable, with `spec` (e.g. stable's replicas) in the same patch; returns stable as written. */
+/**
+ * Writes the record on stable, with `spec` (e.g. stable's replicas) in the same patch; returns
+ * stable as written. With `resourceVersion`, only if stable is still at it (409 otherwise).
+ */
 export async function saveRecord(
   ctx: RunContext,
   change: Partial<CanaryRecord>,
   c: KubeClient = ctx.c,
   spec?: Partial<Deployment['spec']>,
+  resourceVersion?: string,
 ): Promise<Deployment> {
   const rec = ctx.rec as CanaryRecord;
   Object.assign(rec, change, { updatedAt: isoNow(ctx) });
-  const patch = spec ? { ...recordPatch(rec), spec } : recordPatch(rec);
+  const patch = spec ? { ...recordPatch(rec, resourceVersion), spec } : recordPatch(rec, resourceVersion);
   ctx.stable = await c.mergePatch<Deployment>({ ...DEPLOYMENT, name: rec.stable }, patch);
   return ctx.stable;
 }

@@ -1,9 +1,12 @@
 /**
  * deploy, under the Lease: the plan carried out. A first release is applied as stable. Otherwise
- * the record is written first, then the canary's objects, then each step (steps.ts); the last
+ * the record is written first (only if stable is still as the plan read it: StalePlanError
+ * otherwise, and the caller plans again), then the canary's objects, then each step (steps.ts); the last
  * step promotes (100%) or leaves the canary paused for a later job. From the first write on, a
  * failure rolls back (rollback.ts).
  */
+import { ActionError } from '@hac/toolkit';
+import { isConflict } from '../errors.js';
 import type { Deployment } from '../objects.js';
 import { SERVICE, markWriting, rolledOut, saveRecord, type RunContext } from './context.js';
 import type { CanaryPlan, InitialPlan, StepPlan } from './plan.js';
@@ -32,13 +35,37 @@ async function runSteps(ctx: RunContext, plan: StepPlan): Promise<CanaryResult> 
   markWriting(ctx);
   // The record is updated as the run goes; the plan keeps the one it started from.
   ctx.rec = structuredClone(plan.record);
-  await saveRecord(ctx, {});
+  await firstRecord(ctx, plan);
   try {
     await addCanary(ctx, plan);
     for (let i = 0; i < plan.rows.length; i++) await runStep(ctx, plan, i);
     return await finish(ctx);
   } catch (err) {
     return rollBack(ctx, err);
+  }
+}
+
+/** How many times a deploy plans again when stable keeps changing under it. */
+export const STALE_PLAN_ATTEMPTS = 3;
+
+/** Stable changed after the plan read it; the run's first write was refused and nothing changed. */
+export class StalePlanError extends ActionError {
+  constructor(name: string, resourceVersion: string | undefined) {
+    super(
+      `Deployment ${name} changed after it was read (resourceVersion ${resourceVersion ?? 'none'}); nothing was changed`,
+      'Another writer keeps changing the stable Deployment: let it finish, then run again.',
+    );
+    this.name = 'StalePlanError';
+  }
+}
+
+/** The run's first write: the record on stable, as of the resourceVersion the plan read. */
+async function firstRecord(ctx: RunContext, plan: StepPlan): Promise<void> {
+  try {
+    await saveRecord(ctx, {}, ctx.c, undefined, plan.stableResourceVersion);
+  } catch (err) {
+    if (isConflict(err)) throw new StalePlanError(plan.record.stable, plan.stableResourceVersion);
+    throw err;
   }
 }
 

@@ -13,9 +13,9 @@ import { LeaseLock, decideLease, leaseName, releaseLease, type Lease } from '../
 import { checkPermissions } from '../permissions.js';
 import { checkAnalysisQueries } from './analysis.js';
 import { versionOf } from './build.js';
-import { isoNow, queryVars, runContext, type RunContext } from './context.js';
+import { DEPLOYMENT, isoNow, queryVars, runContext, type RunContext } from './context.js';
 import { dryRunPlan } from './dry-run.js';
-import { executePlan } from './deploy.js';
+import { STALE_PLAN_ATTEMPTS, StalePlanError, executePlan } from './deploy.js';
 import { abortLater, promoteLater, recorded } from './later.js';
 import { queryPrometheus, renderQuery } from './metrics.js';
 import { observeDeploy, observeRoute, stableServiceName } from './observe.js';
@@ -47,48 +47,71 @@ export async function runCanary(o: CanaryOptions, deps: CanaryDeps): Promise<Can
 
 /**
  * Every read and every dry run happen before the Lease, so a bad manifest or a missing object
- * writes nothing at all. The Lease is read first: if anyone takes it before us, its
- * resourceVersion changes, acquire reports contention, and the plan is made again.
+ * writes nothing at all, not even the Lease. The plan's first write is conditional on the
+ * resourceVersion of stable as read: a run that wrote in between makes it fail having changed
+ * nothing, and the plan is made again (so is it when the Lease was contended).
  */
 async function deploy(ctx: RunContext): Promise<CanaryResult> {
-  const { o, c } = ctx;
+  const { o } = ctx;
   if (o.dryRun) {
     const plan = (await prepareDeploy(ctx)) as CanaryPlan;
     for (const line of planLines(plan)) ctx.log(`dry run: ${line}`);
     return ctx.result;
   }
-  const known =
-    (await c.find<Lease>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name: leaseName(o.name) })) ??
-    null;
-  let plan = await prepareDeploy(ctx, known);
-  const { lock, contended } = await takeLease(ctx, known);
+  let plan = await prepareDeploy(ctx, true);
+  const { lock, contended } = await takeLease(ctx);
   try {
-    if (contended || !plan) plan = (await prepareDeploy(ctx)) as CanaryPlan;
-    return await executePlan(ctx, plan);
+    if (contended || !plan || (plan.kind === 'initial' && (await stableExists(ctx))))
+      plan = (await prepareDeploy(ctx)) as CanaryPlan;
+    return await executeFresh(ctx, plan);
   } finally {
     await freeLease(ctx, lock);
   }
 }
 
+/** Runs the plan; when stable changed after it was read (its first write failed, changing nothing), plans again. */
+async function executeFresh(ctx: RunContext, first: CanaryPlan): Promise<CanaryResult> {
+  let plan = first;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await executePlan(ctx, plan);
+    } catch (err) {
+      if (!(err instanceof StalePlanError) || attempt >= STALE_PLAN_ATTEMPTS) throw err;
+      ctx.log(`${err.message}; planning again`);
+      plan = (await prepareDeploy(ctx)) as CanaryPlan;
+    }
+  }
+}
+
+/** A first release planned before the Lease: whether another run created stable meanwhile. */
+async function stableExists(ctx: RunContext): Promise<boolean> {
+  return !!(await ctx.c.find<Deployment>({ ...DEPLOYMENT, name: ctx.o.name }));
+}
+
+/** Whether another run holds the app's Lease now. */
+async function leaseHeld(ctx: RunContext): Promise<boolean> {
+  const lease = await ctx.c.find<Lease>({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    name: leaseName(ctx.o.name),
+  });
+  return decideLease(lease, ctx.o.runId, ctx.clock()).action === 'wait';
+}
+
 /**
  * deploy, read-only part: observe, plan, dry-run every write; the result shows the plan. Safe to
- * call again: it starts from a clean result. `running`: the Lease as read before; when another run
- * holds it and the app's canary is in progress, returns undefined (plan again once the Lease is
- * ours) instead of failing.
+ * call again: it starts from a clean result. `beforeLease`: when the app's canary is in progress
+ * and another run holds the Lease, returns undefined (plan again once the Lease is ours) instead
+ * of failing.
  */
-async function prepareDeploy(ctx: RunContext, running?: Lease | null): Promise<CanaryPlan | undefined> {
+async function prepareDeploy(ctx: RunContext, beforeLease = false): Promise<CanaryPlan | undefined> {
   const { o, result: r } = ctx;
   Object.assign(r, { ...emptyResult(o), version: r.version });
   const objects = o.objects ?? [];
   const next = objects.find((x) => x.kind === 'Deployment') as Deployment;
   const others = objects.filter((x) => x !== next);
   const seen = await observeDeploy(ctx, others);
-  if (
-    running &&
-    isActive(readRecord(seen.stable)) &&
-    decideLease(running, o.runId, ctx.clock()).action === 'wait'
-  )
-    return undefined;
+  if (beforeLease && isActive(readRecord(seen.stable)) && (await leaseHeld(ctx))) return undefined;
   const plan = planCanary({ o, namespace: ctx.c.namespace, next, others, now: isoNow(ctx) }, seen);
   Object.assign(r, {
     image: plan.image,
@@ -150,10 +173,7 @@ async function checkMetrics(ctx: RunContext): Promise<void> {
 }
 
 /** Takes the app's Lease (waiting up to lock-timeout), renewed while the run works. */
-async function takeLease(
-  ctx: RunContext,
-  known?: Lease | null,
-): Promise<{ lock: LeaseLock; contended: boolean }> {
+async function takeLease(ctx: RunContext): Promise<{ lock: LeaseLock; contended: boolean }> {
   const name = leaseName(ctx.o.name);
   const lock = new LeaseLock(ctx.c, {
     name,
@@ -161,7 +181,7 @@ async function takeLease(
     sleep: ctx.sleep,
     onWait: (holder) => ctx.log(`Waiting for Lease ${name} held by ${holder}`),
   });
-  const { contended } = await lock.acquire(ctx.o.lockWaitMs ?? 300_000, known);
+  const { contended } = await lock.acquire(ctx.o.lockWaitMs ?? 300_000);
   // A long pause must not let the Lease expire under the run.
   lock.startRenewing((err) => ctx.log(`Lease renewal failed: ${errorMessage(err)}`));
   return { lock, contended };
