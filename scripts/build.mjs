@@ -8,8 +8,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import remapping from '@jridgewell/remapping';
 import ncc from '@vercel/ncc';
-import { minify } from 'terser';
+import { transform } from 'esbuild';
 import { entries, repoRoot } from './entries.mjs';
 import { formatNotices, moduleFiles, packagesOf, sourceMapRegisterFiles } from './licenses.mjs';
 
@@ -40,7 +41,7 @@ export function lazyRegister(code) {
 /** dir is where the bundle's files live, relative to the dist root (smoke-test, build-ami/post). */
 async function bundle(entry, dir) {
   return ncc(entry, {
-    // Minified below with terser, which keeps the source maps exact (ncc's own minifier shifts
+    // Minified below with esbuild, whose map is composed with ncc's (ncc's own minifier shifts
     // lines); ncc never minifies the chunks it splits off for dynamic imports anyway.
     minify: false,
     quiet: true,
@@ -71,14 +72,23 @@ function writeOnce(target, source) {
   fs.writeFileSync(target, source);
 }
 
+/**
+ * Minifies one ES module of the bundle with esbuild (20 to 30 times faster than terser on the AWS
+ * SDK's chunks) and maps the result straight to the sources: esbuild's map (minified → bundle)
+ * composed with ncc's (bundle → sources).
+ */
 async function minifyWithMap(name, source, map) {
-  const out = await minify(source, {
-    module: true,
-    compress: true,
-    mangle: true,
-    sourceMap: { content: map, url: `${name}.map` },
+  const out = await transform(source, {
+    minify: true,
+    format: 'esm',
+    target: 'es2022',
+    sourcemap: 'external',
+    sourcefile: name,
+    treeShaking: true,
   });
-  return { code: out.code ?? source, map: out.map ?? map };
+  const composed = remapping([out.map, typeof map === 'string' ? map : JSON.stringify(map)], () => null);
+  composed.file = name;
+  return { code: `${out.code}//# sourceMappingURL=${name}.map`, map: composed.toString() };
 }
 
 /** Writes one entry's bundle; returns the absolute paths of the modules it holds. */

@@ -8,11 +8,12 @@
 import { ActionError } from '@hac/toolkit';
 import { isConflict } from '../errors.js';
 import type { Deployment } from '../objects.js';
-import { SERVICE, markWriting, rolledOut, saveRecord, type RunContext } from './context.js';
+import { DEPLOYMENT, SERVICE, markWriting, rolledOut, saveRecord, type RunContext } from './context.js';
 import type { CanaryPlan, InitialPlan, StepPlan } from './plan.js';
 import { promote } from './promote.js';
 import { rollBack } from './rollback.js';
 import { runStep } from './steps.js';
+import { STATE_ANNOTATION } from './state.js';
 import { pinPatch } from './traffic.js';
 import type { CanaryResult } from './types.js';
 
@@ -59,13 +60,20 @@ export class StalePlanError extends ActionError {
   }
 }
 
-/** The run's first write: the record on stable, as of the resourceVersion the plan read. */
+/**
+ * The run's first write: the record on stable, as of the resourceVersion the plan read. A 409 is
+ * either another writer (StalePlanError: nothing changed) or this very patch, applied by a try
+ * whose answer was lost and refused on the retry: stable then carries exactly this record.
+ */
 async function firstRecord(ctx: RunContext, plan: StepPlan): Promise<void> {
   try {
     await saveRecord(ctx, {}, ctx.c, undefined, plan.stableResourceVersion);
   } catch (err) {
-    if (isConflict(err)) throw new StalePlanError(plan.record.stable, plan.stableResourceVersion);
-    throw err;
+    if (!isConflict(err)) throw err;
+    const stable = await ctx.c.get<Deployment>({ ...DEPLOYMENT, name: plan.record.stable });
+    if (stable.metadata.annotations?.[STATE_ANNOTATION] !== JSON.stringify(ctx.rec))
+      throw new StalePlanError(plan.record.stable, plan.stableResourceVersion);
+    ctx.stable = stable;
   }
 }
 
