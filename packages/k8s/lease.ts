@@ -27,6 +27,9 @@ export type LeaseDecision =
 /** Lease names follow the app: hac-<app>. */
 export const leaseName = (app: string): string => `hac-${app}`;
 
+/** The object reference of Lease `name`. */
+export const leaseRef = (name: string) => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name });
+
 /** MicroTime as the apiserver writes it: 2006-01-02T15:04:05.000000Z */
 export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
@@ -106,7 +109,7 @@ export class LeaseLock {
   }
 
   private ref() {
-    return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name: this.opts.name };
+    return leaseRef(this.opts.name);
   }
 
   private body(base: Lease | undefined, take: boolean): Lease {
@@ -242,7 +245,7 @@ export async function releaseLease(
   holder: string,
   known?: Lease,
 ): Promise<boolean> {
-  const ref = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name };
+  const ref = leaseRef(name);
   let lease = known;
   for (let attempt = 0; attempt < 3; attempt++) {
     if (!lease) {

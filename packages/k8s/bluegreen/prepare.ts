@@ -4,7 +4,7 @@
 import { ActionError } from '@hac/toolkit';
 import type { KubeClient } from '../client.js';
 import { foundStrategy, handoverError, type StrategyMarks } from '../handover.js';
-import { leaseName, type Lease } from '../lease.js';
+import { leaseName, leaseRef, type Lease } from '../lease.js';
 import type { Deployment, KubeObject, Service } from '../objects.js';
 import { checkPermissions } from '../permissions.js';
 import { dryRunAll } from '../preflight.js';
@@ -85,7 +85,7 @@ export async function readLive(
           name: inputs.httpRoute || w.app,
         })
       : Promise.resolve(undefined),
-    client.find<Lease>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name: leaseName(w.app) }),
+    client.find<Lease>(leaseRef(leaseName(w.app))),
     readState(client, w.app),
   ]);
   const stable = foundStrategy(strategyMarks(service ?? route, state))

@@ -9,7 +9,7 @@
  */
 import { ActionError, errorMessage, withTimeout } from '@hac/toolkit';
 import type { Deployment } from '../objects.js';
-import { LeaseLock, decideLease, leaseName, releaseLease, type Lease } from '../lease.js';
+import { LeaseLock, decideLease, leaseName, leaseRef, releaseLease, type Lease } from '../lease.js';
 import { checkPermissions } from '../permissions.js';
 import { checkAnalysisQueries } from './analysis.js';
 import { versionOf } from './build.js';
@@ -90,11 +90,7 @@ async function stableExists(ctx: RunContext): Promise<boolean> {
 
 /** Whether another run holds the app's Lease now. */
 async function leaseHeld(ctx: RunContext): Promise<boolean> {
-  const lease = await ctx.c.find<Lease>({
-    apiVersion: 'coordination.k8s.io/v1',
-    kind: 'Lease',
-    name: leaseName(ctx.o.name),
-  });
+  const lease = await ctx.c.find<Lease>(leaseRef(leaseName(ctx.o.name)));
   return decideLease(lease, ctx.o.runId, ctx.clock()).action === 'wait';
 }
 
