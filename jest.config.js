@@ -3,13 +3,15 @@
 // alone. Plain `jest` (NODE_OPTIONS=--experimental-vm-modules) runs all three in one pool.
 
 /**
- * Suites that need the machine to themselves: they restart the apiserver, or assert that nobody
+ * Suites that need the machine to themselves: they restart an apiserver (of cluster 1, or of a
+ * fleet cluster the e2e suites release to) or run `up`, or assert that nobody
  * made a request (the audit log, by user agent) while they ran.
  */
 export const SERIAL = [
   '__tests__/integration/k8s/apiserver-restart.test.ts',
   '__tests__/integration/k8s/canary-restart.test.ts',
   '__tests__/integration/k8s/post-noop.test.ts',
+  '__tests__/sandbox/fleet-clusters.test.ts',
 ];
 
 /**

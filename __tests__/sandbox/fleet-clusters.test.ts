@@ -1,7 +1,8 @@
 // `up --clusters 3` starts kwok clusters 2 and 3 beside cluster 1 (which every other test uses and
 // which this file never stops): each with the nodes, the namespace, the deployer RBAC and the Gateway
 // API CRDs; one fleet kubeconfig with a context per cluster; restart-apiserver --cluster N restarts
-// only that cluster's apiserver. Checked with kubectl on every context.
+// only that cluster's apiserver. Checked with kubectl on every context. A serial suite
+// (jest.config.js): it restarts cluster 2, which the fleet e2e suite releases to.
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,166 +10,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT, requireSandbox, uniqueName, type SandboxEnv } from '../support/sandbox.js';
 
-interface Spec {
-  index: number;
-  name: string;
-  context: string;
-  component: string;
-  dir: string;
-  ports: Record<string, number>;
-  files: Record<string, string>;
-}
 const lib = (await import(path.join(REPO_ROOT, 'scripts/sandbox/lib/clusters.mjs'))) as {
-  MAX_CLUSTERS: number;
-  clusterSpec: (n: number) => Spec;
-  clusterSpecs: (n: number) => Spec[];
-  clusterCount: (flag: string | undefined, env: Record<string, string | undefined>) => number;
-  fleetKubeconfigYaml: (specs: Spec[]) => string;
-  deployerKubeconfigYaml: (
-    entries: { spec: Spec; caData: string; token: string }[],
-    opts?: { single?: boolean },
-  ) => string;
-};
-
-const args = (await import(path.join(REPO_ROOT, 'scripts/sandbox/lib/args.mjs'))) as {
-  parseCli: (argv: string[]) => {
-    cmd: string;
-    positional: string[];
-    values: Record<string, string | boolean>;
-  };
+  clusterSpec: (n: number) => { dir: string; ports: Record<string, number> };
 };
 const CLI = path.join(REPO_ROOT, 'scripts/sandbox/cli.mjs');
 const execFileP = promisify(execFile);
 const CONTEXTS = ['hac-1', 'hac-2', 'hac-3'];
-
-describe('cluster specs (pure)', () => {
-  test.each([
-    [1, 'hac', 16443, 16379, 16380, 16257, 16259, 16080, 'kubeconfig-admin.yaml', 'kubeconfig-deployer.yaml'],
-    [
-      2,
-      'hac-2',
-      17443,
-      17379,
-      17380,
-      17257,
-      17259,
-      17080,
-      'kubeconfig-admin-2.yaml',
-      'kubeconfig-deployer-2.yaml',
-    ],
-    [
-      3,
-      'hac-3',
-      18443,
-      18379,
-      18380,
-      18257,
-      18259,
-      18080,
-      'kubeconfig-admin-3.yaml',
-      'kubeconfig-deployer-3.yaml',
-    ],
-    [
-      10,
-      'hac-10',
-      25443,
-      25379,
-      25380,
-      25257,
-      25259,
-      25080,
-      'kubeconfig-admin-10.yaml',
-      'kubeconfig-deployer-10.yaml',
-    ],
-  ])(
-    'cluster %i is %s on apiserver port %i',
-    (n, name, api, etcd, peer, kcm, sched, kwok, admin, deployer) => {
-      const s = lib.clusterSpec(n);
-      expect(s.name).toBe(name);
-      expect(s.context).toBe(`hac-${n}`);
-      expect(s.dir.endsWith(path.join('kwok', 'clusters', name))).toBe(true);
-      expect(s.ports).toEqual({
-        apiserver: api,
-        etcd,
-        etcdPeer: peer,
-        controllerManager: kcm,
-        scheduler: sched,
-        kwokController: kwok,
-      });
-      expect(path.basename(s.files.adminKubeconfig!)).toBe(admin);
-      expect(path.basename(s.files.deployerKubeconfig!)).toBe(deployer);
-    },
-  );
-
-  test('no two clusters share a port', () => {
-    const ports = lib.clusterSpecs(lib.MAX_CLUSTERS).flatMap((s) => Object.values(s.ports));
-    expect(new Set(ports).size).toBe(ports.length);
-    expect(Math.max(...ports)).toBeLessThan(32768); // below Linux's ephemeral range
-  });
-
-  test.each([
-    ['3', {}, 3],
-    [undefined, {}, 1],
-    [undefined, { HAC_SANDBOX_CLUSTERS: '' }, 1],
-    [undefined, { HAC_SANDBOX_CLUSTERS: '2' }, 2],
-    ['3', { HAC_SANDBOX_CLUSTERS: '2' }, 3],
-  ])('clusterCount(%p, %p) is %i', (flag, env, want) => {
-    expect(lib.clusterCount(flag, env)).toBe(want);
-  });
-
-  test.each([
-    ['0', {}, '--clusters: got "0"'],
-    ['11', {}, '--clusters: got "11"'],
-    ['2.5', {}, '--clusters: got "2.5"'],
-    ['three', {}, '--clusters: got "three"'],
-    [undefined, { HAC_SANDBOX_CLUSTERS: '-1' }, 'HAC_SANDBOX_CLUSTERS: got "-1"'],
-  ])('clusterCount(%p, %p) is refused, naming the input and the expected form', (flag, env, start) => {
-    expect(() => lib.clusterCount(flag, env)).toThrow(
-      `${start}; expected a whole number of clusters from 1 to ${lib.MAX_CLUSTERS}`,
-    );
-  });
-
-  test('the fleet kubeconfigs have one context per cluster; cluster 1 keeps its deployer names', () => {
-    const specs = lib.clusterSpecs(2);
-    const admin = lib.fleetKubeconfigYaml(specs);
-    expect(admin).toContain('current-context: hac-1\n');
-    expect(admin).toContain('server: https://127.0.0.1:17443\n');
-    expect(admin.match(/^ {2}- name: hac-\d\n {4}context:/gm)).toHaveLength(2);
-    const entries = specs.map((spec) => ({ spec, caData: 'Q0E=', token: `t${spec.index}` }));
-    expect(lib.deployerKubeconfigYaml(entries)).toContain(
-      '  - name: hac-2\n    context:\n      cluster: hac-2\n      user: hac-2-deployer\n      namespace: hac\n',
-    );
-    const single = lib.deployerKubeconfigYaml([entries[0]!], { single: true });
-    expect(single).toContain('current-context: deployer@hac-sandbox\n');
-    expect(single).toContain('  - name: deployer\n    user:\n      token: t1\n');
-  });
-});
-
-describe('sandbox CLI arguments (pure)', () => {
-  test.each([
-    [['up', 'k8s', '--clusters', '3'], 'up', ['k8s'], { clusters: '3' }],
-    [['up'], 'up', [], {}],
-    [
-      ['restart-apiserver', '--cluster', '2', '--kill'],
-      'restart-apiserver',
-      [],
-      { cluster: '2', kill: true },
-    ],
-    [['restart-apiserver', '--down-seconds=5'], 'restart-apiserver', [], { 'down-seconds': '5' }],
-    [['env', '--json'], 'env', [], { json: true }],
-  ])('%p', (argv, cmd, positional, values) => {
-    expect(args.parseCli(argv)).toEqual({ cmd, positional, values });
-  });
-
-  test.each([
-    [['up', '--cluster', '2'], 'up: option --cluster is not one of its options (it takes --clusters)'],
-    [['status', '--clusters', '2'], 'status: option --clusters is not one of its options (it takes --json)'],
-    [['down', '--clusters', '3'], 'down: option --clusters is not one of its options (it takes no options)'],
-    [['up', '--bogus'], "Unknown option '--bogus'"],
-  ])('%p is refused', (argv, message) => {
-    expect(() => args.parseCli(argv)).toThrow(message);
-  });
-});
 
 interface Run {
   status: number;

@@ -150,3 +150,21 @@ export function fleetEnv(specs) {
   }
   return env;
 }
+
+/**
+ * What `up` does with a cluster that exists, from which of its control-plane processes are alive
+ * (name → boolean) and whether /readyz answered:
+ * - "running": nothing to do;
+ * - "wait": every process is alive but the apiserver is slow (another suite restarting it, a
+ *   loaded machine): wait for /readyz rather than destroy state others are using;
+ * - "start": etcd and kwok are alive, so the cluster's state and node leases are intact; start the
+ *   apiserver, controller manager or scheduler that died (kwokctl start cluster);
+ * - "recreate": etcd or kwok died (a reboot, a CI cleanup): a restarted kwok would wait minutes
+ *   for its old node leases to expire, and creating anew takes about 10 seconds.
+ */
+export function clusterRecovery(alive, ready) {
+  const dead = Object.keys(alive).filter((name) => !alive[name]);
+  if (!dead.length) return ready ? 'running' : 'wait';
+  if (dead.includes('etcd') || dead.includes('kwok-controller')) return 'recreate';
+  return 'start';
+}

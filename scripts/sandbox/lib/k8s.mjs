@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { BIN_DIR, FILES, KWOK_WORKDIR, RUN_DIR, VERSIONS, bin } from './config.mjs';
-import { MAX_CLUSTERS, clusterSpec, clusterSpecs, serverUrl } from './clusters.mjs';
+import { MAX_CLUSTERS, clusterRecovery, clusterSpec, clusterSpecs, serverUrl } from './clusters.mjs';
 import { ComponentError } from './services.mjs';
 import { applyGatewayApiCrds, ensureSetup, forgetSetup, writeFleetKubeconfigs } from './k8s-setup.mjs';
 import { kubectl, kubectlPath } from './kubectl.mjs';
@@ -223,6 +223,29 @@ async function createCluster(c) {
   fs.writeFileSync(c.files.fingerprint, fingerprint(c));
 }
 
+/** Brings an existing cluster c back as clusterRecovery decides; a cluster that stays unready is created anew. */
+async function recoverCluster(c) {
+  const alive = Object.fromEntries(Object.entries(controlPlanePids(c)).map(([n, pid]) => [n, !!pid]));
+  const action = clusterRecovery(alive, await readyz(c).catch(() => false));
+  if (action === 'running') return log(`${c.component}: already running`);
+  if (action === 'start') {
+    const dead = Object.keys(alive).filter((n) => !alive[n]);
+    log(`${c.component}: ${dead.join(', ')} not running; starting again (etcd and kwok kept)`);
+    await kwokctl(['start', 'cluster', '--name', c.name], { timeoutMs: 3 * 60 * 1000 });
+  }
+  if (action === 'wait') log(`${c.component}: running, /readyz does not answer yet; waiting`);
+  if (action !== 'recreate') {
+    const back = await waitFor(() => health(c), { timeoutMs: 90000, what: 'kube-apiserver /readyz' }).then(
+      () => true,
+      () => false,
+    );
+    if (back) return;
+  }
+  log(`${c.component}: cluster is not running; recreating it`);
+  await deleteCluster(c);
+  await createCluster(c);
+}
+
 /** Starts cluster c unless it answers already, then sets it up unless that was done. */
 async function upCluster(c) {
   writeIfChanged(c.files.kwokctlConfig, kwokctlConfig(c));
@@ -236,19 +259,8 @@ async function upCluster(c) {
     log(`${c.component}: kwokctl configuration or stages changed; recreating the cluster`);
     await deleteCluster(c);
   }
-  const healthy = await health(c).catch(() => false);
-  if (healthy) {
-    log(`${c.component}: already running`);
-  } else {
-    if (clusterExists(c)) {
-      // A cluster whose processes died (reboot, CI cleanup) is created anew:
-      // restarted kwok would wait minutes for its old node leases to expire
-      // before it manages pods again. Creating takes about 10 seconds.
-      log(`${c.component}: cluster is not running; recreating it`);
-      await deleteCluster(c);
-    }
-    await createCluster(c);
-  }
+  if (clusterExists(c)) await recoverCluster(c);
+  else await createCluster(c);
   try {
     await waitFor(() => health(c), { timeoutMs: 90000, what: 'kube-apiserver /readyz' });
   } catch (err) {
