@@ -181,6 +181,12 @@ describe('what up does with a cluster that exists (pure)', () => {
       true,
       'start',
     ],
+    [
+      'the scheduler exited while the apiserver drains after a SIGTERM',
+      { 'kube-scheduler': false },
+      false,
+      'wait',
+    ],
     ['etcd died', { etcd: false }, false, 'recreate'],
     ['kwok died (its node leases would expire)', { 'kwok-controller': false }, true, 'recreate'],
     [

@@ -155,8 +155,9 @@ export function fleetEnv(specs) {
  * What `up` does with a cluster that exists, from which of its control-plane processes are alive
  * (name → boolean) and whether /readyz answered:
  * - "running": nothing to do;
- * - "wait": every process is alive but the apiserver is slow (another suite restarting it, a
- *   loaded machine): wait for /readyz rather than destroy state others are using;
+ * - "wait": the apiserver is alive but does not answer (another suite restarting it, a loaded
+ *   machine, a SIGTERM it is draining after): wait for /readyz rather than destroy state others
+ *   are using;
  * - "start": etcd and kwok are alive, so the cluster's state and node leases are intact; start the
  *   apiserver, controller manager or scheduler that died (kwokctl start cluster);
  * - "recreate": etcd or kwok died (a reboot, a CI cleanup): a restarted kwok would wait minutes
@@ -164,7 +165,9 @@ export function fleetEnv(specs) {
  */
 export function clusterRecovery(alive, ready) {
   const dead = Object.keys(alive).filter((name) => !alive[name]);
-  if (!dead.length) return ready ? 'running' : 'wait';
   if (dead.includes('etcd') || dead.includes('kwok-controller')) return 'recreate';
-  return 'start';
+  // kwokctl start waits for the apiserver: never while one is alive but not answering
+  if (!ready && alive['kube-apiserver']) return 'wait';
+  if (dead.length) return 'start';
+  return ready ? 'running' : 'wait';
 }

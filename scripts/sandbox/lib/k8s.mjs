@@ -223,23 +223,40 @@ async function createCluster(c) {
   fs.writeFileSync(c.files.fingerprint, fingerprint(c));
 }
 
-/** Brings an existing cluster c back as clusterRecovery decides; a cluster that stays unready is created anew. */
+const aliveProcesses = (c) =>
+  Object.fromEntries(Object.entries(controlPlanePids(c)).map(([n, pid]) => [n, !!pid]));
+
+/**
+ * Brings an existing cluster c back as clusterRecovery decides, deciding again every second for up
+ * to 90 s; an apiserver that is alive but has not answered for 20 s (draining after a SIGTERM, or
+ * hung) is stopped so that it can be started again. A cluster that does not come back in that time
+ * is created anew.
+ */
 async function recoverCluster(c) {
-  const alive = Object.fromEntries(Object.entries(controlPlanePids(c)).map(([n, pid]) => [n, !!pid]));
-  const action = clusterRecovery(alive, await readyz(c).catch(() => false));
-  if (action === 'running') return log(`${c.component}: already running`);
-  if (action === 'start') {
-    const dead = Object.keys(alive).filter((n) => !alive[n]);
-    log(`${c.component}: ${dead.join(', ')} not running; starting again (etcd and kwok kept)`);
-    await kwokctl(['start', 'cluster', '--name', c.name], { timeoutMs: 3 * 60 * 1000 });
-  }
-  if (action === 'wait') log(`${c.component}: running, /readyz does not answer yet; waiting`);
-  if (action !== 'recreate') {
-    const back = await waitFor(() => health(c), { timeoutMs: 90000, what: 'kube-apiserver /readyz' }).then(
-      () => true,
-      () => false,
-    );
-    if (back) return;
+  const deadline = Date.now() + 90_000;
+  let since = Date.now();
+  let said = '';
+  const say = (msg) => msg !== said && log(`${c.component}: ${(said = msg)}`);
+  while (Date.now() < deadline) {
+    const alive = aliveProcesses(c);
+    const action = clusterRecovery(alive, await readyz(c).catch(() => false));
+    if (action === 'running') return say(said ? 'back' : 'already running');
+    if (action === 'recreate') break;
+    if (action === 'start') {
+      const dead = Object.keys(alive).filter((n) => !alive[n]);
+      say(`${dead.join(', ')} not running; starting again (etcd and kwok kept)`);
+      // kwokctl start skips a component whose pid file is there, even when that process is gone
+      for (const n of dead) fs.rmSync(path.join(c.dir, 'pids', `${n}.pid`), { force: true });
+      const timeoutMs = Math.max(5000, deadline - Date.now());
+      await kwokctl(['start', 'cluster', '--name', c.name], { timeoutMs }).catch(() => undefined);
+      since = Date.now();
+    } else if (Date.now() - since < 20_000) say('running, /readyz does not answer yet; waiting');
+    else {
+      // draining after a SIGTERM (it can take minutes) or hung: stop it, then start it again
+      say('kube-apiserver alive but not answering for 20s; stopping it to start it again');
+      await killPid(controlPlanePids(c)['kube-apiserver'], { group: false, graceMs: 5000 });
+    }
+    await sleep(1000);
   }
   log(`${c.component}: cluster is not running; recreating it`);
   await deleteCluster(c);
