@@ -185,7 +185,7 @@ describe('fleet template', () => {
       const watchers = CLUSTERS.map(endpointWatcher);
       // Longer wave pauses, so that the outage falls inside cluster 2's canary.
       const release = run('4.0.0', { extraVars: { WAVE_PAUSE: '5s' } });
-      // Kill cluster 2's apiserver once its wave-1 canary exists.
+      // Kill cluster 2's apiserver once its wave-1 canary exists; keep it down for 3 s.
       let restarted = '';
       for (let i = 0; i < 600 && !restarted; i++) {
         if (kubectl(2, 'get', 'deploy', '-o', 'name').includes(`deployment.apps/${APP}-canary`)) {
@@ -197,6 +197,8 @@ describe('fleet template', () => {
               '--cluster',
               '2',
               '--kill',
+              // down for 3 s at least: long enough for every watcher to see it, however loaded the machine
+              '--down-seconds=3',
             ],
             { timeout: 180_000 },
           );
