@@ -23,7 +23,7 @@ export const E2E = '__tests__/e2e/';
 export const E2E_WORKERS = 2;
 
 /** Most of the time goes to waiting on the sandbox, not to the CPU: more workers than cores (the e2e pass adds E2E_WORKERS). */
-export const PARALLEL_WORKERS = 3;
+export const PARALLEL_WORKERS = 4;
 
 const TIMEOUT = 30000;
 
@@ -61,6 +61,7 @@ export default {
     { ...common, displayName: 'serial', testMatch: serialPaths },
   ],
   testTimeout: TIMEOUT,
+  testSequencer: '<rootDir>/scripts/jest-sequencer.cjs',
   maxWorkers: PARALLEL_WORKERS,
   reporters: ['default', '<rootDir>/scripts/jest-plain-summary.cjs'],
 };

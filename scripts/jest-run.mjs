@@ -123,6 +123,17 @@ function jest(args, env, buffer) {
   );
 }
 
+/**
+ * After a full run, every suite's wall time for the next run's order (scripts/jest-sequencer.cjs).
+ * Copy it over scripts/jest-durations.json to change the order a fresh machine starts with.
+ */
+function recordDurations(passes) {
+  const file = path.join(root, 'node_modules', '.cache', 'hac', 'jest-durations.json');
+  const entries = passes.flatMap((p) => p.suites).map((s) => [s.file, Math.round(s.ms)]);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(Object.fromEntries(entries.sort()), null, 2)}\n`);
+}
+
 async function main(args) {
   const { asGiven, stages } = plan(args);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hac-jest-'));
@@ -146,6 +157,7 @@ async function main(args) {
       .map((l) => JSON.parse(l));
     const { format } = createRequire(import.meta.url)('./jest-plain-summary.cjs');
     process.stdout.write(format(passes));
+    if (!patternsOf(args).length) recordDurations(passes);
     if (passes.every((p) => p.suites.length === 0)) {
       process.stderr.write(`No test suite matched ${JSON.stringify(patternsOf(args))}.\n`);
       status = Math.max(status, 1);
