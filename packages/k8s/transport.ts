@@ -28,14 +28,18 @@ export interface HttpResponse {
   contentType?: string;
 }
 
+/** A watch line's handler: true ends the stream (the caller has seen what it waited for). */
+export type OnLine = (obj: unknown) => boolean | void;
+
 export interface Transport {
   request(req: HttpRequest): Promise<HttpResponse>;
   /**
    * A streaming GET (a watch): calls `onLine` with each parsed JSON line until the server closes
-   * the stream (resolves) or the signal aborts (rejects). A non-200 answer resolves with its
-   * status and body and no lines.
+   * the stream or `onLine` returns true (both resolve; the connection is closed without an
+   * error), or the signal aborts (rejects). A non-200 answer resolves with its status and body
+   * and no lines.
    */
-  stream(req: HttpRequest, onLine: (obj: unknown) => void): Promise<HttpResponse>;
+  stream(req: HttpRequest, onLine: OnLine): Promise<HttpResponse>;
   /** The cluster URL, for logs. */
   readonly server: string;
 }
@@ -56,10 +60,14 @@ export function parseBody(text: string): unknown {
   }
 }
 
-/** Feeds each JSON line of a watch stream to `onLine` (a partial last line too). */
+/**
+ * Feeds each JSON line of a watch stream to `onLine` (a partial last line too), until the chunks
+ * end or `onLine` returns true. Leaving the loop early closes the body without an error: an abort
+ * would make Node format the AbortError's stack, and so load and parse the bundle's source maps.
+ */
 export async function readJsonLines(
   chunks: AsyncIterable<Uint8Array | string>,
-  onLine: (obj: unknown) => void,
+  onLine: OnLine,
 ): Promise<void> {
   const decoder = new TextDecoder();
   let buffered = '';
@@ -69,7 +77,7 @@ export async function readJsonLines(
     while ((nl = buffered.indexOf('\n')) >= 0) {
       const line = buffered.slice(0, nl).trim();
       buffered = buffered.slice(nl + 1);
-      if (line) onLine(parseBody(line));
+      if (line && onLine(parseBody(line)) === true) return;
     }
   }
   if (buffered.trim()) onLine(parseBody(buffered.trim()));
@@ -167,7 +175,7 @@ export function countingTransport(inner: Transport): Transport & { count: number
       t.log.push(`${req.method} ${req.path}`);
       return inner.request(req);
     },
-    stream(req: HttpRequest, onLine: (obj: unknown) => void) {
+    stream(req: HttpRequest, onLine: OnLine) {
       t.count++;
       t.log.push(`WATCH ${req.path}`);
       return inner.stream(req, onLine);

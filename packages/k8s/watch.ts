@@ -47,32 +47,24 @@ export async function watchStream<T>(
   onEvent: (type: WatchEventType, obj: T) => boolean | void,
 ): Promise<WatchEnd> {
   throwIfAborted(ctx.signal);
-  const inner = new AbortController();
-  const onAbort = () => inner.abort(ctx.signal?.reason);
-  ctx.signal?.addEventListener('abort', onAbort, { once: true });
-  let end: WatchEnd = 'closed';
-  const onLine = (line: unknown) => {
-    if (inner.signal.aborted) return;
+  let end: WatchEnd | undefined;
+  // Returning true ends the stream without an abort (see readJsonLines); a transport that keeps
+  // calling after that is ignored.
+  const onLine = (line: unknown): boolean => {
+    if (end) return true;
     ctx.endpoint.contacted = true;
     const ev = line as { type?: WatchEventType; object?: unknown };
-    if (ev.type === 'ERROR') {
-      end = (ev.object as StatusBody)?.code === 410 ? 'gone' : 'closed';
-      inner.abort();
-    } else if (ev.type && ev.object && onEvent(ev.type, ev.object as T) === true) {
-      end = 'done';
-      inner.abort();
-    }
+    if (ev.type === 'ERROR') end = (ev.object as StatusBody)?.code === 410 ? 'gone' : 'closed';
+    else if (ev.type && ev.object && onEvent(ev.type, ev.object as T) === true) end = 'done';
+    return end !== undefined;
   };
   try {
-    const req = { method: 'GET' as const, path, query: watchQuery(opts), signal: inner.signal };
+    const req = { method: 'GET' as const, path, query: watchQuery(opts), signal: ctx.signal };
     const res = await ctx.transport.stream(req, onLine);
     checkAnswer(ctx.endpoint, res, `WATCH ${path}`);
-    return endOf(res.status, res.body, path, access, end);
+    return endOf(res.status, res.body, path, access, end ?? 'closed');
   } catch (err) {
     if (ctx.signal?.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : err;
-    if (inner.signal.aborted) return end;
     throw err;
-  } finally {
-    ctx.signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -72,7 +72,9 @@ describe('direct access', () => {
         path: `/api/v1/namespaces/${sb.namespace}/configmaps`,
         query: { watch: true, fieldSelector: `metadata.name=${name}`, timeoutSeconds: 1 },
       },
-      (e) => seen.push((e as { type: string }).type),
+      (e) => {
+        seen.push((e as { type: string }).type);
+      },
     );
     expect(end.status).toBe(200);
     expect(seen).toContain('ADDED');
@@ -95,6 +97,47 @@ describe('direct access', () => {
       ),
     ).rejects.toThrow(/abort/i);
   });
+
+  test.each([
+    ['direct', {}],
+    ['client-node', { HAC_K8S_CLIENT: 'client-node' }],
+  ])(
+    'a watch whose handler returns true ends at once (%s), without formatting any error stack',
+    async (via, env) => {
+      const access = await openAccess({ kubeconfigPath: sb.kubeconfig, env });
+      expect(access.via).toBe(via);
+      const name = `stop-${via}-${Date.now().toString(36)}`;
+      kubectl('create', 'configmap', name, '-n', sb.namespace, '--from-literal=k=v');
+      // an aborted request makes Node format its AbortError's stack (and a bundle parse its maps)
+      const formatted: string[] = [];
+      const saved = Error.prepareStackTrace;
+      Error.prepareStackTrace = (err, frames) => {
+        formatted.push(String(err));
+        return [String(err), ...frames].join('\n    at ');
+      };
+      const lines: unknown[] = [];
+      try {
+        // no timeoutSeconds: the server would keep this watch open for minutes
+        const end = await access.transport.stream(
+          {
+            method: 'GET',
+            path: `/api/v1/namespaces/${sb.namespace}/configmaps`,
+            query: { watch: true, fieldSelector: `metadata.name=${name}` },
+          },
+          (e) => {
+            lines.push(e);
+            return (e as { type: string }).type === 'ADDED';
+          },
+        );
+        expect(end.status).toBe(200);
+      } finally {
+        Error.prepareStackTrace = saved;
+        kubectl('delete', 'configmap', name, '-n', sb.namespace);
+      }
+      expect(lines).toHaveLength(1);
+      expect(formatted).toEqual([]);
+    },
+  );
 
   test('without the CA the server certificate is refused', async () => {
     const file = variant('no-ca.yaml', (d) => delete d.clusters[0].cluster['certificate-authority-data']);
