@@ -18,12 +18,15 @@ const CHUNK = /^\d+\.index\.m?js$/;
 
 // ncc's sourcemap-register.cjs (source-map-support) maps stack traces to the .ts sources. Loading
 // it costs every step's cold start, and most steps never format a stack: the entry installs it
-// when the first stack trace is formatted instead. On one line, as ncc's import was, so that the
-// source map of the lines below is unchanged.
+// when the first stack trace with a frame outside Node's own modules is formatted instead. Node
+// formats stacks that nobody reads (a socket closed before the end of its response makes an
+// 'aborted' error whose stack is all node: frames), and those need no map. On one line, as ncc's
+// import was, so that the source map of the lines below is unchanged.
 const REGISTER = "import './sourcemap-register.cjs';";
 const LAZY_REGISTER = [
   "import { createRequire as __hacCreateRequire } from 'node:module';",
   'const __hacLazyStack = (error, frames) => {',
+  "  if (frames.every((f) => (f.getFileName() ?? 'node:').startsWith('node:'))) return [String(error), ...frames].join('\\n    at ');",
   "  __hacCreateRequire(import.meta.url)('./sourcemap-register.cjs');",
   '  if (Error.prepareStackTrace === __hacLazyStack) Error.prepareStackTrace = undefined;',
   "  return Error.prepareStackTrace ? Error.prepareStackTrace(error, frames) : [String(error), ...frames].join('\\n    at ');",

@@ -85,7 +85,13 @@ describe('a bundle built by scripts/build.mjs', () => {
   test('an error thrown in an engine names its .ts file and line (entry chunk and lazy chunk)', () => {
     const res = spawnSync(process.execPath, [path.join(dir, 'fixture', 'index.js')], { encoding: 'utf8' });
     expect(res.status).toBe(0);
-    const [first, second] = res.stdout.split(/\n(?=Error: )/);
+    const [internal = '', ...rest] = res.stdout.split('\n');
+    // a stack of Node's own frames alone does not load source-map-support
+    expect(JSON.parse(internal)).toEqual({
+      internal: expect.stringMatching(/^Error: ENOENT/),
+      mapsLoaded: false,
+    });
+    const [first, second] = rest.join('\n').split(/\n(?=Error: )/);
     expect(first).toContain('Error: not a duration: soon');
     expect(first).toContain(
       `packages/toolkit/duration.ts:${lineOf('packages/toolkit/duration.ts', 'not a duration:')}:`,
