@@ -245,10 +245,7 @@ async function recoverCluster(c) {
     if (action === 'start') {
       const dead = Object.keys(alive).filter((n) => !alive[n]);
       say(`${dead.join(', ')} not running; starting again (etcd and kwok kept)`);
-      // kwokctl start skips a component whose pid file is there, even when that process is gone
-      for (const n of dead) fs.rmSync(path.join(c.dir, 'pids', `${n}.pid`), { force: true });
-      const timeoutMs = Math.max(5000, deadline - Date.now());
-      await kwokctl(['start', 'cluster', '--name', c.name], { timeoutMs }).catch(() => undefined);
+      await startComponents(c, dead, Math.max(5000, deadline - Date.now())).catch(() => undefined);
       since = Date.now();
     } else if (Date.now() - since < 20_000) say('running, /readyz does not answer yet; waiting');
     else {
@@ -353,6 +350,15 @@ export function existingCluster(raw = '1') {
   return c;
 }
 
+/**
+ * Starts the named components of cluster c again with kwokctl start. kwokctl skips a component
+ * whose pid file is there, even when that process is gone, so their pid files go first.
+ */
+function startComponents(c, names, timeoutMs) {
+  for (const n of names) fs.rmSync(path.join(c.dir, 'pids', `${n}.pid`), { force: true });
+  return kwokctl(['start', 'cluster', '--name', c.name], { timeoutMs });
+}
+
 /** kube-controller-manager and kube-scheduler of cluster c that are not running. */
 const deadControllers = (c) =>
   ['kube-controller-manager', 'kube-scheduler'].filter(
@@ -369,14 +375,13 @@ export async function restartApiserver({ cluster = '1', downSeconds = 0, kill = 
     // SIGTERM, then SIGKILL after 5s: a graceful apiserver shutdown can take a minute
     await killPid(pid, { group: false, graceMs: kill ? 0 : 5000 });
   }
-  fs.rmSync(pidPath, { force: true });
   if (downSeconds > 0) {
     log(`${c.component}: kube-apiserver down for ${downSeconds}s`);
     await sleep(downSeconds * 1000);
   }
   const started = Date.now();
-  const start = () => kwokctl(['start', 'cluster', '--name', c.name], { timeoutMs: 3 * 60 * 1000 });
-  await start();
+  const start = (names) => startComponents(c, names, 3 * 60 * 1000);
+  await start(['kube-apiserver']);
   try {
     await waitFor(() => readyz(c), { timeoutMs: 90000, what: 'kube-apiserver /readyz' });
   } catch (err) {
@@ -389,7 +394,7 @@ export async function restartApiserver({ cluster = '1', downSeconds = 0, kill = 
     const dead = deadControllers(c);
     if (!dead.length) continue;
     log(`${c.component}: ${dead.join(' and ')} exited after the outage; starting again`);
-    await start();
+    await start(dead);
   }
   log(
     `${c.component}: kube-apiserver back (pid ${readPidFile(pidPath)}) in ${((Date.now() - started) / 1000).toFixed(1)}s`,
