@@ -98,6 +98,9 @@ export function peersMarkdown(d) {
     targetTable(d.targets),
     '',
     "Floor: the requests hac makes (audit log) as sequential round trips × the round trip above, plus the Node starts the runner makes (main + post per job: 2 for blue-green, 4 for the canary's two jobs), plus the pods' readiness as the kubectl script waited for it in the same run. The ratio at the floor is the best any tool making these requests could reach against the peer.",
+    m.post
+      ? `Post step with nothing to restore: each scenario's hac post step run again ${m.post.runs} times with the state its main left (finished), interleaved with \`node -e 0\` after the rounds: ${m.post.scenarios.map((x) => `${x.scenario} ${ms(x.bundleMs)} vs ${ms(x.nodeMs)} (${x.ratio.toFixed(2)}×)`).join(', ')}. Right after a release the same post step takes ${ms(m.bg.hac?.postMs ?? 0)} (blue-green), with the cluster busy rolling pods.`
+      : '',
     'The smoke-test load target (≥ 0.8× autocannon) is measured in the smoke-test section.',
     '',
     `hac requests by verb (last run): blue-green ${verbs(m.bg.hac?.verbs)}; canary ${verbs(m.canary.hac?.verbs)}.`,

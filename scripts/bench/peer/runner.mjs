@@ -49,7 +49,8 @@ export function timedNode(script, env, node = process.execPath) {
 
 /**
  * Runs main then post (if `post` is given) in a fresh runner directory under `workDir`.
- * Returns { code, postCode, mainMs, postMs, wallMs, outputs, out }.
+ * Returns { code, postCode, mainMs, postMs, wallMs, outputs, out, postState } (postState: the post
+ * bundle and the STATE_* variables main left it, to run that post step again).
  */
 export async function runAction({ main, post, inputs, workDir, extraEnv = {} }) {
   const runner = fs.mkdtempSync(path.join(workDir, 'runner-'));
@@ -57,8 +58,10 @@ export async function runAction({ main, post, inputs, workDir, extraEnv = {} }) 
   const env = stepEnv(inputs, runner, { GITHUB_WORKSPACE: workDir, ...extraEnv });
   const m = await timedNode(main, env);
   let p = { code: undefined, ms: 0, out: '' };
+  let postState;
   if (post && fs.existsSync(post)) {
     const state = parseRunnerFile(fs.readFileSync(env.GITHUB_STATE, 'utf8'));
+    postState = { post, env: Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v])) };
     const postEnv = { ...env };
     for (const [k, v] of Object.entries(state)) postEnv[`STATE_${k}`] = v;
     p = await timedNode(post, postEnv);
@@ -72,6 +75,7 @@ export async function runAction({ main, post, inputs, workDir, extraEnv = {} }) 
     wallMs: m.ms + p.ms,
     outputs,
     out: m.out + p.out,
+    postState,
   };
 }
 

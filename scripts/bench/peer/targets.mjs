@@ -45,13 +45,14 @@ export function targetRows(m) {
   ratio('blue-green (main + post) vs kubectl script', 0.5, m.bg.hac, m.bg.kubectl, bgFloor);
   ratio('blue-green (main + post) vs Azure/k8s-deploy', 0.2, m.bg.hac, m.bg.k8sDeploy, bgFloor);
   ratio('canary 25% → promote vs Azure/k8s-deploy', 0.3, m.canary.hac, m.canary.k8sDeploy, caFloor);
-  const post = r2(m.post.ms / m.nodeMs);
+  const post = r2(m.post?.ratio);
   rows.push({
-    target: 'post step with nothing to restore vs `node -e 0`',
+    target: `post step with nothing to restore vs \`node -e 0\` (interleaved${m.post ? `, worst: ${m.post.scenarios[0].scenario}` : ''})`,
     limit: 1.5,
     kind: 'max',
-    measured: post,
-    met: post <= 1.5,
+    ...(post === undefined
+      ? { note: 'not measured (no hac run succeeded)' }
+      : { measured: post, met: post <= 1.5 }),
   });
   const worst = Object.entries(m.cold).sort((a, b) => b[1] - a[1])[0];
   if (worst) {

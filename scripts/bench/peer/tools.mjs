@@ -32,6 +32,7 @@ function chain(results) {
       ? results.reduce((s, r) => s + Number(r.outputs['api-requests']), 0)
       : undefined,
     out: results.map((r) => r.out).join('\n'),
+    postState: results.findLast((r) => r.postState)?.postState,
   };
 }
 
