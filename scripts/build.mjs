@@ -25,11 +25,12 @@ const CHUNK = /^\d+\.index\.m?js$/;
 const REGISTER = "import './sourcemap-register.cjs';";
 const LAZY_REGISTER = [
   "import { createRequire as __hacCreateRequire } from 'node:module';",
+  "const __hacPlainStack = (error, frames) => [String(error), ...frames].join('\\n    at ');",
   'const __hacLazyStack = (error, frames) => {',
-  "  if (frames.every((f) => (f.getFileName() ?? 'node:').startsWith('node:'))) return [String(error), ...frames].join('\\n    at ');",
+  "  if (frames.every((f) => (f.getFileName() ?? 'node:').startsWith('node:'))) return __hacPlainStack(error, frames);",
   "  __hacCreateRequire(import.meta.url)('./sourcemap-register.cjs');",
   '  if (Error.prepareStackTrace === __hacLazyStack) Error.prepareStackTrace = undefined;',
-  "  return Error.prepareStackTrace ? Error.prepareStackTrace(error, frames) : [String(error), ...frames].join('\\n    at ');",
+  '  return Error.prepareStackTrace ? Error.prepareStackTrace(error, frames) : __hacPlainStack(error, frames);',
   '};',
   'Error.prepareStackTrace = __hacLazyStack;',
 ].join(' ');

@@ -62,9 +62,7 @@ export async function runAction({ main, post, inputs, workDir, extraEnv = {} }) 
   if (post && fs.existsSync(post)) {
     const state = parseRunnerFile(fs.readFileSync(env.GITHUB_STATE, 'utf8'));
     postState = { post, env: Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v])) };
-    const postEnv = { ...env };
-    for (const [k, v] of Object.entries(state)) postEnv[`STATE_${k}`] = v;
-    p = await timedNode(post, postEnv);
+    p = await timedNode(post, { ...env, ...postState.env });
   }
   const outputs = parseRunnerFile(fs.readFileSync(env.GITHUB_OUTPUT, 'utf8'));
   return {
