@@ -37,6 +37,26 @@ describe('sandbox EC2 (moto)', () => {
     ec2?.destroy();
   });
 
+  test('every region starts with the general-purpose public images only, not the ECS-optimized ones', async () => {
+    for (const region of [sb.awsRegion, 'eu-west-1']) {
+      const client = new EC2Client({
+        endpoint: sb.awsEndpointUrl,
+        region,
+        credentials: { accessKeyId: sb.awsAccessKeyId, secretAccessKey: sb.awsSecretAccessKey },
+      });
+      try {
+        const images = (await client.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images ?? [];
+        // moto's own catalogue has about 1,170 in us-east-1; listing them made every lookup slow
+        expect(images.length).toBeGreaterThan(10);
+        expect(images.length).toBeLessThan(200);
+        expect(images.filter((i) => /ecs/i.test(i.Name ?? ''))).toEqual([]);
+        expect(images.some((i) => /^amzn2-ami/.test(i.Name ?? '') && i.Architecture === 'x86_64')).toBe(true);
+      } finally {
+        client.destroy();
+      }
+    }
+  });
+
   test('RunInstances -> running, CreateImage -> available, EIP association is visible', async () => {
     const images = await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }));
     const baseAmi = images.Images?.find(

@@ -11,17 +11,53 @@ authenticate without one).
 moto also sends a command given only InstanceIds to every instance in the region
 (it reads the empty Targets list as "no filter"); on AWS such a command reaches
 the listed instances only, which is what this launcher makes moto do.
+
+Every region of every account moto creates starts with moto's public AMI catalogue,
+about 1,170 images in us-east-1, each with a snapshot, most of them ECS-optimized.
+Every DescribeImages and DescribeSnapshots then filters all of them: 150 ms for an
+account's own snapshots, 750 ms for Amazon's x86_64 images. Unless MOTO_AMIS_PATH
+says otherwise, this launcher gives every region moto's general-purpose images
+only (its default list and the latest Amazon Linux ones, 66 images), which is what
+hac's tests and templates look up.
 """
 
+import gzip
+import importlib.util
+import json
+import os
 import sys
+import tempfile
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
-from moto.core.responses import ActionResult
-from moto.ec2.models import ec2_backends
-from moto.server import main
-from moto.ssm.models import Command
-from moto.ssm.responses import SimpleSystemManagerResponse
+
+def _general_purpose_amis() -> None:
+    """Points MOTO_AMIS_PATH at moto's default and latest Amazon Linux AMIs (before moto loads)."""
+    if "MOTO_AMIS_PATH" in os.environ:
+        return
+    spec = importlib.util.find_spec("moto")
+    if spec is None or not spec.submodule_search_locations:
+        return
+    resources = Path(next(iter(spec.submodule_search_locations))) / "ec2" / "resources"
+    images: list[dict[str, Any]] = []
+    for name in ("amis.json.gz", "latest_amis/us-east-1.json.gz"):
+        with gzip.open(resources / name, "rt", encoding="utf-8") as f:
+            images.extend(json.load(f))
+    path = Path(tempfile.gettempdir()) / f"hac-moto-amis-{os.getuid()}.json"
+    tmp = path.with_suffix(f".{os.getpid()}")
+    tmp.write_text(json.dumps(images), encoding="utf-8")
+    tmp.replace(path)
+    os.environ["MOTO_AMIS_PATH"] = str(path)
+
+
+_general_purpose_amis()
+
+from moto.core.responses import ActionResult  # noqa: E402
+from moto.ec2.models import ec2_backends  # noqa: E402
+from moto.server import main  # noqa: E402
+from moto.ssm.models import Command  # noqa: E402
+from moto.ssm.responses import SimpleSystemManagerResponse  # noqa: E402
 
 PING = {"running": "Online", "stopping": "ConnectionLost", "stopped": "ConnectionLost"}
 
