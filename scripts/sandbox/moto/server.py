@@ -41,9 +41,12 @@ def _general_purpose_amis() -> None:
         return
     resources = Path(next(iter(spec.submodule_search_locations))) / "ec2" / "resources"
     images: list[dict[str, Any]] = []
-    for name in ("amis.json.gz", "latest_amis/us-east-1.json.gz"):
-        with gzip.open(resources / name, "rt", encoding="utf-8") as f:
-            images.extend(json.load(f))
+    try:
+        for name in ("amis.json.gz", "latest_amis/us-east-1.json.gz"):
+            with gzip.open(resources / name, "rt", encoding="utf-8") as f:
+                images.extend(json.load(f))
+    except (OSError, ValueError):
+        return  # another moto layout: its own catalogue, as it comes
     path = Path(tempfile.gettempdir()) / f"hac-moto-amis-{os.getuid()}.json"
     tmp = path.with_suffix(f".{os.getpid()}")
     tmp.write_text(json.dumps(images), encoding="utf-8")

@@ -1,0 +1,21 @@
+// Types of scripts/test.mjs, for its unit test.
+export interface Command {
+  name: string;
+  argv: string[];
+}
+export interface TestPlan {
+  main: Command;
+  checks: Command[];
+}
+export const CHECKS: string[];
+export const CHECK_NICENESS: number;
+export function testPlan(opts?: {
+  checks?: string[];
+  main?: string;
+  args?: string[];
+  nice?: string;
+}): TestPlan;
+export function runTests(
+  plan: TestPlan,
+  opts?: { env?: NodeJS.ProcessEnv; write?: (s: string) => void; now?: () => number },
+): Promise<number>;
