@@ -4,16 +4,19 @@ export interface Command {
   argv: string[];
 }
 export interface TestPlan {
+  first: Command[];
+  beside: Command[];
   main: Command;
-  checks: Command[];
 }
-export const CHECKS: string[];
-export const CHECK_NICENESS: number;
+export const FIRST: string[];
+export const BESIDE: string[];
+export const IDLE: string[];
 export function testPlan(opts?: {
-  checks?: string[];
+  first?: string[];
+  beside?: string[];
   main?: string;
   args?: string[];
-  nice?: string;
+  idle?: string[];
 }): TestPlan;
 export function runTests(
   plan: TestPlan,

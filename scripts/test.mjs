@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// `npm test`: every jest test (scripts/jest-run.mjs) and, beside it at a lower CPU priority, the
-// static checks one after another: type check, lint, check-dist, `go test` of the example service.
-// The jest passes spend most of their time waiting on the sandbox, so the checks' two minutes of
-// CPU fit into their idle time instead of coming before them. A check's output is printed when it
-// ends; when one fails, the jest run is stopped and `npm test` fails with that check's output.
-// The exit status is the first failure's: a check's, else jest's.
+// `npm test`: the quick static checks first (type check and lint, at once), then every jest test
+// (scripts/jest-run.mjs) with check-dist and `go test` of the example service beside it, under
+// SCHED_IDLE: they get only the CPU that nothing else wants. The jest passes keep both cores busy
+// most of the time, but not all of it (the serial suites mostly wait for a restarted apiserver),
+// and check-dist's two minutes of CPU fit into those gaps; at an ordinary priority, or even at
+// nice 10, they only made the passes slower by as much. Output of a check is printed when it ends;
+// a failed check stops the jest run (or keeps it from starting) and decides the exit status.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,16 +13,18 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The static checks, in order: the fastest feedback first. */
-export const CHECKS = ['typecheck', 'lint', 'check-dist', 'test:go'];
-/** The checks' niceness: they yield the CPU to the jest passes and the sandbox. */
-export const CHECK_NICENESS = 10;
+/** Checks that run at once before the jest run: the fastest feedback. */
+export const FIRST = ['typecheck', 'lint'];
+/** Checks that run one after another beside the jest run, in the CPU time it leaves idle. */
+export const BESIDE = ['check-dist', 'test:go'];
+/** Runs a command under the idle scheduling policy (util-linux). */
+export const IDLE = ['/usr/bin/chrt', '--idle', '0'];
 
 /**
- * The commands of a run (pure): the main command at once, the checks one after another beside
- * it, each as `npm run -s <script>`, behind `nice` when there is one.
+ * The commands of a run (pure): each check as `npm run -s <script>` (the BESIDE ones behind
+ * `idle` when given), the main command with the arguments.
  */
-export function testPlan({ checks = CHECKS, main = 'jest', args = [], nice = '/usr/bin/nice' } = {}) {
+export function testPlan({ first = FIRST, beside = BESIDE, main = 'jest', args = [], idle = IDLE } = {}) {
   const npmRun = (script, extra = []) => [
     'npm',
     'run',
@@ -29,10 +32,10 @@ export function testPlan({ checks = CHECKS, main = 'jest', args = [], nice = '/u
     script,
     ...(extra.length ? ['--', ...extra] : []),
   ];
-  const niced = (cmd) => (nice ? [nice, '-n', String(CHECK_NICENESS), ...cmd] : cmd);
   return {
+    first: first.map((name) => ({ name, argv: npmRun(name) })),
+    beside: beside.map((name) => ({ name, argv: [...idle, ...npmRun(name)] })),
     main: { name: main, argv: npmRun(main, args) },
-    checks: checks.map((name) => ({ name, argv: niced(npmRun(name)) })),
   };
 }
 
@@ -91,42 +94,56 @@ function start(argv, { buffer, env }) {
 
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
-/** Runs the checks one after another; resolves with the first failure ({ name, code }) or undefined. */
-async function runChecks(checks, { env, write, now }) {
-  for (const check of checks) {
-    const started = now();
-    const { code, output } = await start(check.argv, { buffer: true, env }).done;
-    if (code !== 0) {
-      write(`\n${output}\nnpm test: ${check.name} failed (exit ${code}); stopping the jest run\n`);
-      return { name: check.name, code };
-    }
-    write(`npm test: ${check.name} passed in ${seconds(now() - started)} (beside the jest run)\n`);
+/** Runs one check; reports it; resolves with { name, code } when it failed. */
+async function check(c, { env, write, now, started }) {
+  const { code, output } = await start(c.argv, { buffer: true, env }).done;
+  if (code === 0) return void write(`npm test: ${c.name} passed in ${seconds(now() - started)}\n`);
+  write(`\n${output}\nnpm test: ${c.name} failed (exit ${code})\n`);
+  return { name: c.name, code };
+}
+
+/** Runs checks at once, or one after another with `inTurn`; resolves with the first failure. */
+async function runChecks(checks, io, { inTurn = false } = {}) {
+  const started = io.now();
+  if (!inTurn) return (await Promise.all(checks.map((c) => check(c, { ...io, started })))).find(Boolean);
+  for (const c of checks) {
+    const failed = await check(c, { ...io, started });
+    if (failed) return failed;
   }
   return undefined;
 }
 
 /**
- * Runs a plan: resolves with the exit status. Stops the main command when a check fails, and
- * waits for the checks when the main command ends first.
+ * Runs a plan: resolves with the exit status, the first failed check's or the main command's.
+ * A failed first check keeps the main command from starting; a failed check beside it stops it.
  */
 export async function runTests(
   plan,
   { env = process.env, write = (s) => process.stdout.write(s), now = Date.now } = {},
 ) {
+  const io = { env, write, now };
+  const early = await runChecks(plan.first, io);
+  if (early) {
+    write(`npm test: the ${plan.main.name} run did not start\n`);
+    return early.code || 1;
+  }
   const main = start(plan.main.argv, { buffer: false, env });
   let mainEnded = false;
   const mainDone = main.done.then((r) => {
     mainEnded = true;
     return r;
   });
-  const failure = await runChecks(plan.checks, { env, write, now });
-  if (failure && !mainEnded) main.stop();
+  const late = await runChecks(plan.beside, io, { inTurn: true });
+  if (late && !mainEnded) {
+    write(`npm test: stopping the ${plan.main.name} run\n`);
+    main.stop();
+  }
   const { code } = await mainDone;
-  return failure ? failure.code || 1 : code;
+  return late ? late.code || 1 : code;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   passSignals();
-  const nice = fs.existsSync('/usr/bin/nice') ? '/usr/bin/nice' : '';
-  process.exitCode = await runTests(testPlan({ args: process.argv.slice(2), nice }));
+  const idle = fs.existsSync(IDLE[0]) ? IDLE : [];
+  process.exitCode = await runTests(testPlan({ args: process.argv.slice(2), idle }));
 }
