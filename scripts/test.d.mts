@@ -4,20 +4,11 @@ export interface Command {
   argv: string[];
 }
 export interface TestPlan {
-  first: Command[];
-  beside: Command[];
+  checks: Command[];
   main: Command;
 }
-export const FIRST: string[];
-export const BESIDE: string[];
-export const IDLE: string[];
-export function testPlan(opts?: {
-  first?: string[];
-  beside?: string[];
-  main?: string;
-  args?: string[];
-  idle?: string[];
-}): TestPlan;
+export const CHECKS: string[];
+export function testPlan(opts?: { checks?: string[]; main?: string; args?: string[] }): TestPlan;
 export function runTests(
   plan: TestPlan,
   opts?: { env?: NodeJS.ProcessEnv; write?: (s: string) => void; now?: () => number },

@@ -1,30 +1,22 @@
 #!/usr/bin/env node
-// `npm test`: the quick static checks first (type check and lint, at once), then every jest test
-// (scripts/jest-run.mjs) with check-dist and `go test` of the example service beside it, under
-// SCHED_IDLE: they get only the CPU that nothing else wants. The jest passes keep both cores busy
-// most of the time, but not all of it (the serial suites mostly wait for a restarted apiserver),
-// and check-dist's two minutes of CPU fit into those gaps; at an ordinary priority, or even at
-// nice 10, they only made the passes slower by as much. Output of a check is printed when it ends;
-// a failed check stops the jest run (or keeps it from starting) and decides the exit status.
+// `npm test`: the static checks (type check, lint, check-dist, `go test` of the example service)
+// all at once, then every jest test (scripts/jest-run.mjs). The checks take about three minutes
+// of CPU between them, check-dist most: side by side on two cores they end in about two minutes
+// instead of two and a half one after another. They do not run beside the jest run: its passes
+// keep both cores busy, and checks beside them, even at nice 10 or under SCHED_IDLE, made the
+// passes slower by more than the checks took. Each check's output is printed when it ends; when
+// one fails, the jest run does not start and `npm test` fails with the first failed check's status.
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Checks that run at once before the jest run: the fastest feedback. */
-export const FIRST = ['typecheck', 'lint'];
-/** Checks that run one after another beside the jest run, in the CPU time it leaves idle. */
-export const BESIDE = ['check-dist', 'test:go'];
-/** Runs a command under the idle scheduling policy (util-linux). */
-export const IDLE = ['/usr/bin/chrt', '--idle', '0'];
+/** The static checks, run at once before the jest run. */
+export const CHECKS = ['typecheck', 'lint', 'check-dist', 'test:go'];
 
-/**
- * The commands of a run (pure): each check as `npm run -s <script>` (the BESIDE ones behind
- * `idle` when given), the main command with the arguments.
- */
-export function testPlan({ first = FIRST, beside = BESIDE, main = 'jest', args = [], idle = IDLE } = {}) {
+/** The commands of a run (pure): each check as `npm run -s <script>`, then the main command. */
+export function testPlan({ checks = CHECKS, main = 'jest', args = [] } = {}) {
   const npmRun = (script, extra = []) => [
     'npm',
     'run',
@@ -33,8 +25,7 @@ export function testPlan({ first = FIRST, beside = BESIDE, main = 'jest', args =
     ...(extra.length ? ['--', ...extra] : []),
   ];
   return {
-    first: first.map((name) => ({ name, argv: npmRun(name) })),
-    beside: beside.map((name) => ({ name, argv: [...idle, ...npmRun(name)] })),
+    checks: checks.map((name) => ({ name, argv: npmRun(name) })),
     main: { name: main, argv: npmRun(main, args) },
   };
 }
@@ -94,7 +85,7 @@ function start(argv, { buffer, env }) {
 
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
-/** Runs one check; reports it; resolves with { name, code } when it failed. */
+/** Runs one check and reports it; resolves with { name, code } when it failed. */
 async function check(c, { env, write, now, started }) {
   const { code, output } = await start(c.argv, { buffer: true, env }).done;
   if (code === 0) return void write(`npm test: ${c.name} passed in ${seconds(now() - started)}\n`);
@@ -102,48 +93,25 @@ async function check(c, { env, write, now, started }) {
   return { name: c.name, code };
 }
 
-/** Runs checks at once, or one after another with `inTurn`; resolves with the first failure. */
-async function runChecks(checks, io, { inTurn = false } = {}) {
-  const started = io.now();
-  if (!inTurn) return (await Promise.all(checks.map((c) => check(c, { ...io, started })))).find(Boolean);
-  for (const c of checks) {
-    const failed = await check(c, { ...io, started });
-    if (failed) return failed;
-  }
-  return undefined;
-}
-
 /**
- * Runs a plan: resolves with the exit status, the first failed check's or the main command's.
- * A failed first check keeps the main command from starting; a failed check beside it stops it.
+ * Runs a plan: the checks at once, then the main command unless one failed. Resolves with the
+ * exit status: the first failed check's (in the plan's order), else the main command's.
  */
 export async function runTests(
   plan,
   { env = process.env, write = (s) => process.stdout.write(s), now = Date.now } = {},
 ) {
-  const io = { env, write, now };
-  const early = await runChecks(plan.first, io);
-  if (early) {
+  const started = now();
+  const results = await Promise.all(plan.checks.map((c) => check(c, { env, write, now, started })));
+  const failed = results.find(Boolean);
+  if (failed) {
     write(`npm test: the ${plan.main.name} run did not start\n`);
-    return early.code || 1;
+    return failed.code || 1;
   }
-  const main = start(plan.main.argv, { buffer: false, env });
-  let mainEnded = false;
-  const mainDone = main.done.then((r) => {
-    mainEnded = true;
-    return r;
-  });
-  const late = await runChecks(plan.beside, io, { inTurn: true });
-  if (late && !mainEnded) {
-    write(`npm test: stopping the ${plan.main.name} run\n`);
-    main.stop();
-  }
-  const { code } = await mainDone;
-  return late ? late.code || 1 : code;
+  return (await start(plan.main.argv, { buffer: false, env }).done).code;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   passSignals();
-  const idle = fs.existsSync(IDLE[0]) ? IDLE : [];
-  process.exitCode = await runTests(testPlan({ args: process.argv.slice(2), idle }));
+  process.exitCode = await runTests(testPlan({ args: process.argv.slice(2) }));
 }

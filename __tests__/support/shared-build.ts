@@ -45,8 +45,7 @@ const { committedDistIsCurrent } = (await import(path.join(REPO_ROOT, 'scripts/p
 /**
  * The committed dist/ when it is the build of the sources as they are (committedDistIsCurrent:
  * nothing a bundle is made of changed since dist/ was last committed; `npm test` runs check-dist,
- * which holds that commit's dist/ to its sources, beside the suites and fails the run when it
- * differs), else undefined.
+ * which holds that commit's dist/ to its sources, before any suite), else undefined.
  */
 export function committedDist(): string | undefined {
   return committedDistIsCurrent(REPO_ROOT) ? path.join(REPO_ROOT, 'dist') : undefined;
