@@ -5,7 +5,7 @@
 // and exits 0 when every requested component answered, 1 otherwise.
 //
 //   node scripts/sandbox/check.mjs k8s fleet moto registry buildah docker buildkit prometheus exporter act actionlint
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 
 const env = process.env;
@@ -17,8 +17,22 @@ function need(name) {
   return v;
 }
 
-function sh(cmd, args, timeout = 10000) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout });
+/**
+ * Runs a command without blocking: the checks run at once, and a synchronous spawn would hold up
+ * the event loop, so that the other checks' request deadlines fired before their answers were read
+ * (a loaded machine takes seconds to start the docker CLI three times).
+ */
+function spawnAsync(cmd, args, { env: cmdEnv = env, timeout = 10000 } = {}) {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { encoding: 'utf8', env: cmdEnv, timeout }, (err, stdout, stderr) => {
+      const status = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+      resolve({ status, stdout, stderr, error: err && status === null ? err : undefined });
+    });
+  });
+}
+
+async function sh(cmd, args, timeout = 10000) {
+  const r = await spawnAsync(cmd, args, { timeout });
   if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
   if (r.status !== 0)
     throw new Error(`${cmd} ${args.join(' ')}: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
@@ -46,7 +60,7 @@ function executable(file) {
 const checks = {
   async k8s() {
     const kubectl = env.HAC_KUBECTL || 'kubectl';
-    const out = sh(kubectl, ['--kubeconfig', need('KUBECONFIG'), 'get', '--raw', '/readyz']);
+    const out = await sh(kubectl, ['--kubeconfig', need('KUBECONFIG'), 'get', '--raw', '/readyz']);
     if (out.trim() !== 'ok') throw new Error(`/readyz: ${out.trim()}`);
     if (!fs.existsSync(need('HAC_DEPLOYER_KUBECONFIG'))) throw new Error('deployer kubeconfig missing');
   },
@@ -61,7 +75,15 @@ const checks = {
       );
     }
     for (const [i, ctx] of contexts.entries()) {
-      const out = sh(kubectl, ['--kubeconfig', kubeconfig, '--context', ctx, 'get', '--raw', '/readyz']);
+      const out = await sh(kubectl, [
+        '--kubeconfig',
+        kubeconfig,
+        '--context',
+        ctx,
+        'get',
+        '--raw',
+        '/readyz',
+      ]);
       if (out.trim() !== 'ok') throw new Error(`${ctx} /readyz: ${out.trim()}`);
       if (!fs.existsSync(need(`HAC_SANDBOX_KUBECONFIG_DEPLOYER_${i + 1}`)))
         throw new Error(`deployer kubeconfig of ${ctx} missing`);
@@ -82,7 +104,7 @@ const checks = {
     await get(`http://${need('HAC_REGISTRY')}/v2/`);
   },
   async buildah() {
-    sh('buildah', ['--version']);
+    await sh('buildah', ['--version']);
     const ref = need('HAC_BASE_IMAGE');
     const slash = ref.indexOf('/');
     const colon = ref.lastIndexOf(':');
@@ -105,24 +127,16 @@ const checks = {
   },
   async docker() {
     const dockerEnv = { ...env, DOCKER_HOST: need('HAC_DOCKER_HOST') };
-    const r = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], {
-      encoding: 'utf8',
-      env: dockerEnv,
-      timeout: 10000,
-    });
+    const r = await spawnAsync('docker', ['info', '--format', '{{.ServerVersion}}'], { env: dockerEnv });
     if (r.status !== 0)
       throw new Error(`docker info (${dockerEnv.DOCKER_HOST}): ${(r.stderr || '').trim().split('\n').pop()}`);
-    const bx = spawnSync('docker', ['buildx', 'version'], {
-      encoding: 'utf8',
-      env: dockerEnv,
-      timeout: 10000,
-    });
+    const bx = await spawnAsync('docker', ['buildx', 'version'], { env: dockerEnv });
     if (bx.status !== 0)
       throw new Error(`docker buildx version: ${(bx.stderr || '').trim().split('\n').pop()}`);
   },
   async buildkit() {
     const builder = need('HAC_BUILDKIT_BUILDER');
-    const r = spawnSync('docker', ['buildx', 'inspect', builder], { encoding: 'utf8', env, timeout: 15000 });
+    const r = await spawnAsync('docker', ['buildx', 'inspect', builder], { timeout: 15000 });
     if (r.status !== 0 || !/Status:\s+running/.test(r.stdout))
       throw new Error(
         `docker buildx inspect ${builder}: ${(r.stderr || r.stdout || '').trim().split('\n').pop()}`,
