@@ -30,64 +30,32 @@ export function testPlan({ checks = CHECKS, main = 'jest', args = [] } = {}) {
   };
 }
 
-/** What is running now. */
-const running = new Set();
-
-/** A signal to `npm test` (Ctrl-C, a cancelled job) stops everything it started. */
-function passSignals() {
-  for (const [signal, code] of [
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-  ]) {
-    process.on(signal, () => {
-      for (const r of running) r.stop();
-      process.exit(code);
-    });
-  }
-}
-
 /**
- * Starts argv in a process group of its own, so that stopping it stops its children too (the
- * group does not get the terminal's signals: the handlers above pass them on).
+ * Runs argv; resolves with its exit code and, with `buffer`, its output. Children share the
+ * terminal's process group, so Ctrl-C or a cancelled job reaches them as it reaches `npm test`.
  */
-function start(argv, { buffer, env }) {
+function run(argv, { buffer, env }) {
   const child = spawn(argv[0], argv.slice(1), {
     cwd: root,
     env,
-    detached: true,
     stdio: buffer ? ['ignore', 'pipe', 'pipe'] : 'inherit',
   });
   const held = [];
   child.stdout?.on('data', (d) => held.push(d));
   child.stderr?.on('data', (d) => held.push(d));
-  const handle = {
-    stop: () => {
-      try {
-        process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        /* already gone */
-      }
-    },
-  };
-  running.add(handle);
-  handle.done = new Promise((resolve) => {
-    const end = (r) => {
-      running.delete(handle);
-      resolve(r);
-    };
-    child.on('error', (err) => end({ code: 127, output: `${err.message}\n` }));
+  return new Promise((resolve) => {
+    child.on('error', (err) => resolve({ code: 127, output: `${err.message}\n` }));
     child.on('close', (code, signal) =>
-      end({ code: code ?? (signal ? 128 : 1), output: Buffer.concat(held).toString('utf8') }),
+      resolve({ code: code ?? (signal ? 128 : 1), output: Buffer.concat(held).toString('utf8') }),
     );
   });
-  return handle;
 }
 
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Runs one check and reports it; resolves with { name, code } when it failed. */
 async function check(c, { env, write, now, started }) {
-  const { code, output } = await start(c.argv, { buffer: true, env }).done;
+  const { code, output } = await run(c.argv, { buffer: true, env });
   if (code === 0) return void write(`npm test: ${c.name} passed in ${seconds(now() - started)}\n`);
   write(`\n${output}\nnpm test: ${c.name} failed (exit ${code})\n`);
   return { name: c.name, code };
@@ -108,10 +76,9 @@ export async function runTests(
     write(`npm test: the ${plan.main.name} run did not start\n`);
     return failed.code || 1;
   }
-  return (await start(plan.main.argv, { buffer: false, env }).done).code;
+  return (await run(plan.main.argv, { buffer: false, env })).code;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  passSignals();
   process.exitCode = await runTests(testPlan({ args: process.argv.slice(2) }));
 }
